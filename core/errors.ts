@@ -1,0 +1,109 @@
+/**
+ * Meteor's typed errors. Every condition a caller may handle has a stable
+ * {@link ErrorCode}; messages read "Cannot <action>: <state>" and never carry
+ * secret material. Misuse of an API (wrong argument type or length) throws the
+ * built-in TypeError or RangeError instead.
+ *
+ * @module
+ */
+
+/**
+ * The stable error codes. They are part of the public API: the CLI prints
+ * them, the HTTP API returns them, and scripts match on them. Add codes; never
+ * rename or reuse one.
+ */
+export const ERROR_CODES = {
+  /** Input bytes or text are not in the expected format. */
+  MALFORMED: "E_MALFORMED",
+  /** Input exceeds a size bound. */
+  TOO_LARGE: "E_TOO_LARGE",
+  /** Authenticated decryption failed (tampered, truncated or wrong key). */
+  DECRYPT_FAILED: "E_DECRYPT_FAILED",
+  /** No recipient stanza in an age header could be unwrapped by the identities given. */
+  NO_MATCHING_IDENTITY: "E_NO_MATCHING_IDENTITY",
+  /** The age header MAC did not verify. */
+  HEADER_MAC: "E_HEADER_MAC",
+  /** The age header could not be parsed. */
+  HEADER_INVALID: "E_HEADER_INVALID",
+  /** The age ASCII armor could not be parsed. */
+  ARMOR_INVALID: "E_ARMOR_INVALID",
+  /** A signature did not verify. */
+  BAD_SIGNATURE: "E_BAD_SIGNATURE",
+  /** A MeteorID text form is malformed or fails its checksum. */
+  BAD_ID: "E_BAD_ID",
+  /** An identity document's keys do not hash to the claimed MeteorID. */
+  ID_MISMATCH: "E_ID_MISMATCH",
+  /** An identity document is past its expiry. */
+  EXPIRED: "E_EXPIRED",
+  /** A public key is invalid (for example an ML-KEM key failing the FIPS 203 modulus check). */
+  BAD_KEY: "E_BAD_KEY",
+  /** A recipient string could not be resolved. */
+  BAD_RECIPIENT: "E_BAD_RECIPIENT",
+  /** The node home or keystore does not exist. */
+  NOT_INITIALIZED: "E_NOT_INITIALIZED",
+  /** Refusing to overwrite something that exists. */
+  EXISTS: "E_EXISTS",
+  /** A keystore passphrase is required or wrong. */
+  BAD_PASSPHRASE: "E_BAD_PASSPHRASE",
+  /** A file or record was not found. */
+  NOT_FOUND: "E_NOT_FOUND",
+  /** A configuration value is invalid. */
+  BAD_CONFIG: "E_BAD_CONFIG",
+  /** Command-line usage error. */
+  USAGE: "E_USAGE",
+  /** A plugin could not be loaded, ordered or started. */
+  PLUGIN: "E_PLUGIN",
+  /** The request lacked a valid API token. */
+  UNAUTHORIZED: "E_UNAUTHORIZED",
+  /** The request came from a forbidden Host or Origin. */
+  FORBIDDEN: "E_FORBIDDEN",
+  /** A replayed or out-of-order message was rejected. */
+  REPLAY: "E_REPLAY",
+  /** A session handshake failed. */
+  HANDSHAKE: "E_HANDSHAKE",
+  /** The peer is not reachable or not connected. */
+  UNREACHABLE: "E_UNREACHABLE",
+  /** An operation timed out. */
+  TIMEOUT: "E_TIMEOUT",
+  /** WebGPU is unavailable or failed. */
+  GPU_UNAVAILABLE: "E_GPU_UNAVAILABLE",
+  /** A self-test known-answer test failed. */
+  SELFTEST: "E_SELFTEST",
+  /** An I/O operation failed. */
+  IO: "E_IO",
+} as const;
+
+/** One of the stable error code strings. */
+export type ErrorCode = typeof ERROR_CODES[keyof typeof ERROR_CODES];
+
+/**
+ * An error with a stable machine-readable code.
+ *
+ * @example
+ * ```ts
+ * import { MeteorError } from "./errors.ts";
+ * const err = new MeteorError("E_MALFORMED", "Cannot parse MeteorID: bad checksum");
+ * console.log(err.code); // "E_MALFORMED"
+ * ```
+ */
+export class MeteorError extends Error {
+  /** The stable code, one of {@link ERROR_CODES}. */
+  readonly code: ErrorCode;
+
+  /** Creates an error with a code and a message "Cannot <action>: <state>". */
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "MeteorError";
+    this.code = code;
+  }
+
+  /** A JSON-safe view for APIs and `--json` output. */
+  toJSON(): { code: ErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** Whether `err` is a {@link MeteorError}, optionally with the given code. */
+export function isMeteorError(err: unknown, code?: ErrorCode): err is MeteorError {
+  return err instanceof MeteorError && (code === undefined || err.code === code);
+}
