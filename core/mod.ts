@@ -7,3 +7,4 @@
 export * from "./errors.ts";
 export * from "./config.ts";
 export * from "./home.ts";
+export * from "./crypto/mod.ts";

@@ -1,0 +1,70 @@
+/**
+ * X25519 (RFC 7748 §5) on Deno's native WebCrypto, for raw 32-byte scalars
+ * and u-coordinates. Private to core/crypto.
+ *
+ * @module
+ */
+import { checkLength, concat } from "../bytes.ts";
+import { subtle } from "./_webcrypto.ts";
+
+/** X25519 scalar, u-coordinate and output length in bytes. */
+export const X25519_LENGTH = 32;
+
+const ALGORITHM = { name: "X25519" };
+/** RFC 8410 PKCS#8 prefix for an X25519 private key; the raw scalar follows. */
+const PKCS8_PREFIX = new Uint8Array([
+  0x30,
+  0x2e,
+  0x02,
+  0x01,
+  0x00,
+  0x30,
+  0x05,
+  0x06,
+  0x03,
+  0x2b,
+  0x65,
+  0x6e,
+  0x04,
+  0x22,
+  0x04,
+  0x20,
+]);
+/** The base point u = 9 (RFC 7748 §4.1). */
+const BASE_POINT = new Uint8Array(X25519_LENGTH);
+BASE_POINT[0] = 9;
+
+/**
+ * X25519(scalar, u). Resolves to null when the result is all zero (u is of
+ * low order, RFC 7748 §6.1): WebCrypto refuses that output, and so do callers.
+ */
+export async function x25519(scalar: Uint8Array, u: Uint8Array): Promise<Uint8Array | null> {
+  checkLength("scalar", scalar, X25519_LENGTH);
+  checkLength("u", u, X25519_LENGTH);
+  const pkcs8 = concat(PKCS8_PREFIX, scalar);
+  try {
+    const [privateKey, publicKey] = await Promise.all([
+      subtle.importKey("pkcs8", pkcs8, ALGORITHM, false, ["deriveBits"]),
+      subtle.importKey("raw", u, ALGORITHM, false, []),
+    ]);
+    const bits = await subtle.deriveBits(
+      { name: "X25519", public: publicKey },
+      privateKey,
+      256,
+    ).catch((err) => {
+      if (err instanceof DOMException && err.name === "OperationError") return null;
+      throw err;
+    });
+    return bits === null ? null : new Uint8Array(bits);
+  } finally {
+    pkcs8.fill(0);
+  }
+}
+
+/** X25519(scalar, 9): the public key of a scalar (RFC 7748 §6.1). */
+export async function x25519Base(scalar: Uint8Array): Promise<Uint8Array> {
+  const pub = await x25519(scalar, BASE_POINT);
+  // The base point has prime order, so a clamped scalar never yields zero.
+  if (pub === null) throw new Error("unreachable: X25519 of the base point was zero");
+  return pub;
+}

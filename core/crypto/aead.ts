@@ -1,0 +1,108 @@
+/**
+ * ChaCha20-Poly1305 AEAD (RFC 8439 §2.8) on native node:crypto. `seal`
+ * returns ciphertext||tag; `open` authenticates before it returns anything and
+ * fails with one error whatever went wrong.
+ *
+ * @module
+ */
+import { createCipheriv, createDecipheriv } from "node:crypto";
+import { checkLength, wipe } from "../bytes.ts";
+import { MeteorError } from "../errors.ts";
+
+/** ChaCha20-Poly1305 key length in bytes (RFC 8439 §2.8). */
+export const AEAD_KEY_LENGTH = 32;
+/** ChaCha20-Poly1305 nonce length in bytes (RFC 8439 §2.8). */
+export const AEAD_NONCE_LENGTH = 12;
+/** Poly1305 tag length in bytes (RFC 8439 §2.8). */
+export const AEAD_TAG_LENGTH = 16;
+
+const ALGORITHM = "chacha20-poly1305";
+const EMPTY = new Uint8Array(0);
+
+function checkData(name: string, bytes: Uint8Array): void {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
+}
+
+/**
+ * Encrypts and authenticates `plaintext` (and authenticates `aad`) with a
+ * 32-byte key and 12-byte nonce. Returns a new array: ciphertext || 16-byte tag.
+ * A nonce must never be reused with the same key.
+ *
+ * @example
+ * ```ts
+ * import { open, seal } from "./aead.ts";
+ * const key = crypto.getRandomValues(new Uint8Array(32));
+ * const nonce = new Uint8Array(12);
+ * const sealed = seal(key, nonce, new TextEncoder().encode("hi"));
+ * new TextDecoder().decode(open(key, nonce, sealed)); // "hi"
+ * ```
+ */
+export function seal(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  plaintext: Uint8Array,
+  aad: Uint8Array = EMPTY,
+): Uint8Array {
+  checkLength("key", key, AEAD_KEY_LENGTH);
+  checkLength("nonce", nonce, AEAD_NONCE_LENGTH);
+  checkData("plaintext", plaintext);
+  checkData("aad", aad);
+  const cipher = createCipheriv(ALGORITHM, key, nonce, { authTagLength: AEAD_TAG_LENGTH });
+  if (aad.length > 0) cipher.setAAD(aad, { plaintextLength: plaintext.length });
+  const out = new Uint8Array(plaintext.length + AEAD_TAG_LENGTH);
+  const body = cipher.update(plaintext);
+  out.set(body, 0);
+  // A stream cipher emits nothing at final(); any bytes would precede the tag.
+  const tail = cipher.final();
+  out.set(tail, body.length);
+  out.set(cipher.getAuthTag(), plaintext.length);
+  return out;
+}
+
+/**
+ * Verifies and decrypts `sealed` (ciphertext || tag) made by {@link seal}.
+ * Throws MeteorError `E_DECRYPT_FAILED` when the input is shorter than a tag,
+ * was tampered with, or the key, nonce or aad differ; no plaintext is released
+ * unless the tag verifies.
+ *
+ * @example
+ * ```ts
+ * import { open, seal } from "./aead.ts";
+ * const key = new Uint8Array(32);
+ * const nonce = new Uint8Array(12);
+ * open(key, nonce, seal(key, nonce, new Uint8Array(0))).length; // 0
+ * ```
+ */
+export function open(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  sealed: Uint8Array,
+  aad: Uint8Array = EMPTY,
+): Uint8Array {
+  checkLength("key", key, AEAD_KEY_LENGTH);
+  checkLength("nonce", nonce, AEAD_NONCE_LENGTH);
+  checkData("sealed", sealed);
+  checkData("aad", aad);
+  if (sealed.length < AEAD_TAG_LENGTH) throw decryptFailed();
+  const length = sealed.length - AEAD_TAG_LENGTH;
+  const decipher = createDecipheriv(ALGORITHM, key, nonce, { authTagLength: AEAD_TAG_LENGTH });
+  decipher.setAuthTag(sealed.subarray(length));
+  if (aad.length > 0) decipher.setAAD(aad, { plaintextLength: length });
+  const out = new Uint8Array(length);
+  try {
+    const body = decipher.update(sealed.subarray(0, length));
+    out.set(body, 0);
+    wipe(body);
+    // RFC 8439 §2.8: the tag is checked here; plaintext is released only if it matches.
+    const tail = decipher.final();
+    out.set(tail, body.length);
+  } catch {
+    wipe(out);
+    throw decryptFailed();
+  }
+  return out;
+}
+
+function decryptFailed(): MeteorError {
+  return new MeteorError("E_DECRYPT_FAILED", "Cannot open ciphertext: authentication failed");
+}

@@ -1,0 +1,108 @@
+/**
+ * Hash functions and key derivation on native node:crypto: SHA-256,
+ * SHA3-256 and SHAKE256 (FIPS 202), HMAC-SHA-256 (RFC 2104) and
+ * HKDF-SHA-256 (RFC 5869). All synchronous, Uint8Array in and out; inputs are
+ * never modified and outputs are fresh arrays.
+ *
+ * @module
+ */
+import { createHash, createHmac, hkdfSync } from "node:crypto";
+
+/** HKDF-SHA-256 output is at most 255 hash lengths (RFC 5869 §2.3). */
+const HKDF_MAX_LENGTH = 255 * 32;
+
+function checkBytes(name: string, bytes: Uint8Array): void {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
+}
+
+/** Copies a node Buffer into a plain Uint8Array that owns its memory. */
+function own(buffer: Uint8Array): Uint8Array {
+  return new Uint8Array(buffer);
+}
+
+/**
+ * SHA-256 (FIPS 180-4) of `data`.
+ *
+ * @example
+ * ```ts
+ * import { sha256 } from "./hash.ts";
+ * sha256(new TextEncoder().encode("abc")).length; // 32
+ * ```
+ */
+export function sha256(data: Uint8Array): Uint8Array {
+  checkBytes("data", data);
+  return own(createHash("sha256").update(data).digest());
+}
+
+/**
+ * SHA3-256 (FIPS 202) of `data`.
+ *
+ * @example
+ * ```ts
+ * import { sha3_256 } from "./hash.ts";
+ * sha3_256(new Uint8Array(0)).length; // 32
+ * ```
+ */
+export function sha3_256(data: Uint8Array): Uint8Array {
+  checkBytes("data", data);
+  return own(createHash("sha3-256").update(data).digest());
+}
+
+/**
+ * SHAKE256 (FIPS 202) of `data`, `outLength` bytes long.
+ *
+ * @example
+ * ```ts
+ * import { shake256 } from "./hash.ts";
+ * shake256(new Uint8Array(32), 96).length; // 96
+ * ```
+ */
+export function shake256(data: Uint8Array, outLength: number): Uint8Array {
+  checkBytes("data", data);
+  if (!Number.isSafeInteger(outLength) || outLength < 0) {
+    throw new RangeError(`outLength must be a non-negative integer, got ${outLength}`);
+  }
+  if (outLength === 0) return new Uint8Array(0);
+  return own(createHash("shake256", { outputLength: outLength }).update(data).digest());
+}
+
+/**
+ * HMAC-SHA-256 (RFC 2104) of `data` under `key`.
+ *
+ * @example
+ * ```ts
+ * import { hmacSha256 } from "./hash.ts";
+ * hmacSha256(new Uint8Array(32), new Uint8Array(0)).length; // 32
+ * ```
+ */
+export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
+  checkBytes("key", key);
+  checkBytes("data", data);
+  return own(createHmac("sha256", key).update(data).digest());
+}
+
+/**
+ * HKDF-SHA-256 (RFC 5869): extract with `salt`, then expand `info` to
+ * `length` bytes (at most 8160).
+ *
+ * @example
+ * ```ts
+ * import { hkdfSha256 } from "./hash.ts";
+ * const utf8 = (s: string) => new TextEncoder().encode(s);
+ * hkdfSha256(new Uint8Array(32), utf8("salt"), utf8("label"), 32).length; // 32
+ * ```
+ */
+export function hkdfSha256(
+  ikm: Uint8Array,
+  salt: Uint8Array,
+  info: Uint8Array,
+  length: number,
+): Uint8Array {
+  checkBytes("ikm", ikm);
+  checkBytes("salt", salt);
+  checkBytes("info", info);
+  if (!Number.isSafeInteger(length) || length < 1 || length > HKDF_MAX_LENGTH) {
+    throw new RangeError(`length must be 1 to ${HKDF_MAX_LENGTH}, got ${length}`);
+  }
+  return new Uint8Array(hkdfSync("sha256", ikm, salt, info, length));
+}

@@ -1,0 +1,11 @@
+/**
+ * Meteor's cryptographic primitives, all standard: hashes and HKDF (FIPS 180-4,
+ * FIPS 202, RFC 5869), ChaCha20-Poly1305 (RFC 8439), ML-KEM-768 (FIPS 203) and
+ * the X-Wing hybrid KEM (draft-connolly-cfrg-xwing-kem).
+ *
+ * @module
+ */
+export * from "./hash.ts";
+export * from "./aead.ts";
+export * from "./mlkem.ts";
+export * from "./xwing.ts";
