@@ -1,0 +1,146 @@
+/**
+ * The inbox: messages received, kept until the user removes them. A message
+ * is identified by its sender and the id the sender chose, so a redelivery
+ * (the sender did not see our acknowledgement and sent again) is stored once.
+ *
+ * @module
+ */
+import type { DatabaseSync } from "node:sqlite";
+import { MeteorError } from "../errors.ts";
+import {
+  type BodyKind,
+  checkBytes,
+  checkCount,
+  checkKind,
+  checkMessageId,
+  checkMeteorId,
+  MAX_MESSAGE_BYTES,
+} from "./_validate.ts";
+
+/** A received message. */
+export interface InboxMessage {
+  /** The id the sender gave the message. */
+  id: string;
+  /** The sender's 32-byte MeteorID. */
+  from: Uint8Array;
+  /** "text" (UTF-8) or "bytes". */
+  kind: BodyKind;
+  /** The message body. */
+  body: Uint8Array;
+  /** When it was received, in milliseconds since the epoch. */
+  receivedAt: number;
+  /** Its sequence number within the session it arrived on. */
+  seq: number;
+}
+
+/** What {@link Inbox.add} takes. */
+export interface NewInboxMessage {
+  /** The id the sender gave the message. */
+  id: string;
+  /** The sender's MeteorID. */
+  from: Uint8Array;
+  /** "text" or "bytes". */
+  kind: BodyKind;
+  /** The body, at most MAX_MESSAGE_BYTES. */
+  body: Uint8Array;
+  /** The session sequence number. */
+  seq: number;
+}
+
+/** Filters for {@link Inbox.list}. */
+export interface InboxQuery {
+  /** Only messages from this MeteorID. */
+  from?: Uint8Array;
+  /** Only messages received at or after this time (ms). */
+  since?: number;
+  /** At most this many, newest last; default 100, at most 1000. */
+  limit?: number;
+}
+
+type Row = {
+  id: string;
+  sender: Uint8Array;
+  kind: BodyKind;
+  body: Uint8Array;
+  received_at: number;
+  session_seq: number;
+};
+
+function toMessage(row: Row): InboxMessage {
+  return {
+    id: row.id,
+    from: row.sender,
+    kind: row.kind,
+    body: row.body,
+    receivedAt: row.received_at,
+    seq: row.session_seq,
+  };
+}
+
+/** The largest page {@link Inbox.list} returns. */
+export const MAX_PAGE = 1000;
+
+/** The inbox table. */
+export class Inbox {
+  readonly #db: DatabaseSync;
+  readonly #now: () => number;
+
+  /** Wraps an open, migrated database. */
+  constructor(db: DatabaseSync, now: () => number) {
+    this.#db = db;
+    this.#now = now;
+  }
+
+  /**
+   * Stores a received message. Resolves `added: false` (and the stored copy)
+   * when this sender's message with this id is already in the inbox.
+   */
+  add(message: NewInboxMessage): { added: boolean; message: InboxMessage } {
+    const action = "store message";
+    const id = checkMessageId(action, message.id);
+    const from = checkMeteorId(action, message.from);
+    const body = checkBytes(action, "message body", message.body, MAX_MESSAGE_BYTES);
+    const kind = checkKind(action, message.kind, body);
+    const seq = checkCount(action, "seq", message.seq);
+    const receivedAt = this.#now();
+    const { changes } = this.#db.prepare(
+      `INSERT OR IGNORE INTO inbox (id, sender, kind, body, received_at, session_seq)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    ).run(id, from, kind, body, receivedAt, seq);
+    if (changes === 1) return { added: true, message: { id, from, kind, body, receivedAt, seq } };
+    const row = this.#db.prepare("SELECT * FROM inbox WHERE sender = ? AND id = ?")
+      .get(from, id) as Row;
+    return { added: false, message: toMessage(row) };
+  }
+
+  /** Messages oldest first, filtered by `query`. */
+  list(query: InboxQuery = {}): InboxMessage[] {
+    const action = "list inbox";
+    const limit = checkCount(action, "limit", query.limit ?? 100);
+    if (limit === 0 || limit > MAX_PAGE) {
+      throw new MeteorError("E_MALFORMED", `Cannot ${action}: limit must be 1 to ${MAX_PAGE}`);
+    }
+    const since = checkCount(action, "since", query.since ?? 0);
+    const rows = query.from === undefined
+      ? this.#db.prepare(
+        "SELECT * FROM inbox WHERE received_at >= ? ORDER BY seqno LIMIT ?",
+      ).all(since, limit)
+      : this.#db.prepare(
+        "SELECT * FROM inbox WHERE sender = ? AND received_at >= ? ORDER BY seqno LIMIT ?",
+      ).all(checkMeteorId(action, query.from), since, limit);
+    return (rows as Row[]).map(toMessage);
+  }
+
+  /** How many messages the inbox holds. */
+  count(): number {
+    return (this.#db.prepare("SELECT count(*) AS n FROM inbox").get() as { n: number }).n;
+  }
+
+  /** Removes one message; E_NOT_FOUND when absent. */
+  remove(from: Uint8Array, id: string): void {
+    const action = "remove message";
+    const { changes } = this.#db.prepare("DELETE FROM inbox WHERE sender = ? AND id = ?")
+      .run(checkMeteorId(action, from), checkMessageId(action, id));
+    if (changes === 0) throw new MeteorError("E_NOT_FOUND", `Cannot ${action}: no such message`);
+  }
+}
