@@ -1,0 +1,250 @@
+/**
+ * Hybrid signatures: ML-DSA-65 (FIPS 204) and Ed25519 (RFC 8032) over the
+ * same bytes, both from 32-byte seeds, both through native WebCrypto. A hybrid
+ * signature is valid only when both component signatures verify, so it stays
+ * secure while either algorithm does.
+ *
+ * Domain separation: Deno's ML-DSA refuses a FIPS 204 context string, so the
+ * context travels inside the signed bytes instead. Both algorithms sign
+ *
+ *     M' = "meteor/v1/hybrid-sig" || 0x00 || len(context) (1 byte) || context || message
+ *
+ * (see {@link hybridSignedBytes}), in the spirit of the composite-signature
+ * prefix of draft-ietf-lamps-pq-composite-sigs §4. ML-DSA itself then signs M'
+ * with an empty FIPS 204 context (§5.2, M'' = 0 || 0 || M').
+ *
+ * Signature layout: ML-DSA-65 signature (3309 bytes) || Ed25519 signature (64 bytes).
+ *
+ * @module
+ */
+import { checkLength, concat, utf8, wipe } from "../bytes.ts";
+import { MeteorError } from "../errors.ts";
+
+/** Length of an Ed25519 private key seed (RFC 8032 §5.1.5). */
+export const ED25519_SEED_LENGTH = 32;
+/** Length of an Ed25519 public key. */
+export const ED25519_PUBLIC_KEY_LENGTH = 32;
+/** Length of an Ed25519 signature. */
+export const ED25519_SIGNATURE_LENGTH = 64;
+/** Length of an ML-DSA-65 key generation seed ξ (FIPS 204 Algorithm 1). */
+export const MLDSA65_SEED_LENGTH = 32;
+/** Length of an ML-DSA-65 public key (FIPS 204 Table 2). */
+export const MLDSA65_PUBLIC_KEY_LENGTH = 1952;
+/** Length of an ML-DSA-65 signature (FIPS 204 Table 2). */
+export const MLDSA65_SIGNATURE_LENGTH = 3309;
+/** Length of a hybrid signature: ML-DSA-65 signature then Ed25519 signature. */
+export const HYBRID_SIGNATURE_LENGTH = MLDSA65_SIGNATURE_LENGTH + ED25519_SIGNATURE_LENGTH;
+
+/** The fixed prefix of every hybrid signed message (followed by a zero byte). */
+const HYBRID_PREFIX = utf8("meteor/v1/hybrid-sig");
+
+/** RFC 8410 §7: the PKCS#8 prefix of an Ed25519 private key; the 32-byte seed follows. */
+const ED25519_PKCS8_PREFIX = new Uint8Array([
+  0x30,
+  0x2e,
+  0x02,
+  0x01,
+  0x00,
+  0x30,
+  0x05,
+  0x06,
+  0x03,
+  0x2b,
+  0x65,
+  0x70,
+  0x04,
+  0x22,
+  0x04,
+  0x20,
+]);
+
+/** WebCrypto takes ArrayBuffer-backed views; `concat` and `slice` return fresh ones. */
+type Bytes = Uint8Array<ArrayBuffer>;
+
+const ED25519 = { name: "Ed25519" } as const;
+const MLDSA65 = { name: "ML-DSA-65" } as const;
+
+/** The two secret seeds of a hybrid signer. Wipe them with `fill(0)` when done. */
+export interface SigningSeeds {
+  /** Ed25519 private key seed, 32 bytes. */
+  ed25519: Uint8Array;
+  /** ML-DSA-65 key generation seed ξ, 32 bytes. */
+  mldsa65: Uint8Array;
+}
+
+/** The two public keys of a hybrid signer. */
+export interface SigningPublicKeys {
+  /** Ed25519 public key, 32 bytes. */
+  ed25519: Uint8Array;
+  /** ML-DSA-65 public key, 1952 bytes. */
+  mldsa65: Uint8Array;
+}
+
+async function importEd25519Seed(seed: Uint8Array): Promise<CryptoKey> {
+  checkLength("ed25519 seed", seed, ED25519_SEED_LENGTH);
+  const pkcs8 = concat(ED25519_PKCS8_PREFIX, seed) as Bytes;
+  try {
+    return await crypto.subtle.importKey("pkcs8", pkcs8, ED25519, false, ["sign"]);
+  } finally {
+    wipe(pkcs8);
+  }
+}
+
+async function importMlDsaSeed(seed: Uint8Array): Promise<CryptoKey> {
+  checkLength("ml-dsa-65 seed", seed, MLDSA65_SEED_LENGTH);
+  // FIPS 204 Algorithm 1 ML-DSA.KeyGen_internal(ξ); "raw-seed" is WebCrypto's name for ξ.
+  return await crypto.subtle.importKey("raw-seed", seed.slice(), MLDSA65, false, ["sign"]);
+}
+
+/** SubtleCrypto.getPublicKey (WICG Modern Algorithms), which Deno has and lib.dom lacks. */
+interface SubtleWithGetPublicKey {
+  getPublicKey(key: CryptoKey, usages: KeyUsage[]): Promise<CryptoKey>;
+}
+
+async function exportPublic(privateKey: CryptoKey, format: "raw" | "raw-public") {
+  const subtle = crypto.subtle as unknown as SubtleWithGetPublicKey;
+  const publicKey = await subtle.getPublicKey(privateKey, ["verify"]);
+  return new Uint8Array(await crypto.subtle.exportKey(format as "raw", publicKey));
+}
+
+/**
+ * The Ed25519 public key of a 32-byte seed.
+ *
+ * @example
+ * ```ts
+ * import { ed25519PublicKey } from "./sign.ts";
+ * const pk = await ed25519PublicKey(new Uint8Array(32));
+ * pk.length; // 32
+ * ```
+ */
+export async function ed25519PublicKey(seed: Uint8Array): Promise<Uint8Array> {
+  return await exportPublic(await importEd25519Seed(seed), "raw");
+}
+
+/**
+ * The ML-DSA-65 public key of a 32-byte seed ξ (FIPS 204 Algorithm 1).
+ *
+ * @example
+ * ```ts
+ * import { mldsa65PublicKey } from "./sign.ts";
+ * const pk = await mldsa65PublicKey(new Uint8Array(32));
+ * pk.length; // 1952
+ * ```
+ */
+export async function mldsa65PublicKey(seed: Uint8Array): Promise<Uint8Array> {
+  return await exportPublic(await importMlDsaSeed(seed), "raw-public");
+}
+
+/** Both public keys of a pair of signing seeds. */
+export async function signingPublicKeys(seeds: SigningSeeds): Promise<SigningPublicKeys> {
+  const [ed25519, mldsa65] = await Promise.all([
+    ed25519PublicKey(seeds.ed25519),
+    mldsa65PublicKey(seeds.mldsa65),
+  ]);
+  return { ed25519, mldsa65 };
+}
+
+/**
+ * The bytes both algorithms sign: the hybrid prefix, a zero byte, the context
+ * length (one byte), the context (ASCII, 1 to 255 characters) and the message.
+ * Exported so another implementation can check its encoding.
+ */
+export function hybridSignedBytes(context: string, message: Uint8Array): Uint8Array {
+  if (!/^[\x20-\x7e]{1,255}$/.test(context)) {
+    throw new RangeError("context must be 1 to 255 printable ASCII characters");
+  }
+  if (!(message instanceof Uint8Array)) throw new TypeError("message must be a Uint8Array");
+  return concat(HYBRID_PREFIX, new Uint8Array([0, context.length]), utf8(context), message);
+}
+
+/**
+ * Signs `message` under `context` with both keys; returns the 3373-byte hybrid
+ * signature (ML-DSA-65 signature || Ed25519 signature). ML-DSA signing is
+ * hedged (randomised, FIPS 204 §3.4), so two signatures of one message differ.
+ *
+ * @example
+ * ```ts
+ * import { hybridSign, hybridVerify, signingPublicKeys } from "./sign.ts";
+ * const seeds = { ed25519: new Uint8Array(32).fill(1), mldsa65: new Uint8Array(32).fill(2) };
+ * const message = new TextEncoder().encode("hello");
+ * const signature = await hybridSign(seeds, "example/v1", message);
+ * await hybridVerify(await signingPublicKeys(seeds), "example/v1", message, signature);
+ * ```
+ */
+export async function hybridSign(
+  seeds: SigningSeeds,
+  context: string,
+  message: Uint8Array,
+): Promise<Uint8Array> {
+  const signed = hybridSignedBytes(context, message) as Bytes;
+  const [edKey, mlKey] = await Promise.all([
+    importEd25519Seed(seeds.ed25519),
+    importMlDsaSeed(seeds.mldsa65),
+  ]);
+  const [mlSig, edSig] = await Promise.all([
+    crypto.subtle.sign(MLDSA65, mlKey, signed),
+    crypto.subtle.sign(ED25519, edKey, signed),
+  ]);
+  return concat(new Uint8Array(mlSig), new Uint8Array(edSig));
+}
+
+async function verifyOne(
+  algorithm: typeof ED25519 | typeof MLDSA65,
+  format: "raw" | "raw-public",
+  publicKey: Uint8Array,
+  signature: Bytes,
+  signed: Bytes,
+): Promise<boolean> {
+  try {
+    const key = await crypto.subtle.importKey(
+      format as "raw",
+      publicKey.slice(),
+      algorithm,
+      false,
+      ["verify"],
+    );
+    return await crypto.subtle.verify(algorithm, key, signature, signed);
+  } catch {
+    // An unparseable public key or signature is just an invalid signature.
+    return false;
+  }
+}
+
+/**
+ * Verifies a hybrid signature; resolves when both ML-DSA-65 and Ed25519
+ * verify, and otherwise throws E_BAD_SIGNATURE without saying which failed.
+ *
+ * @throws {MeteorError} E_BAD_SIGNATURE
+ */
+export async function hybridVerify(
+  publicKeys: SigningPublicKeys,
+  context: string,
+  message: Uint8Array,
+  signature: Uint8Array,
+): Promise<void> {
+  checkLength("ed25519 public key", publicKeys.ed25519, ED25519_PUBLIC_KEY_LENGTH);
+  checkLength("ml-dsa-65 public key", publicKeys.mldsa65, MLDSA65_PUBLIC_KEY_LENGTH);
+  const signed = hybridSignedBytes(context, message) as Bytes;
+  let valid = false;
+  if (signature instanceof Uint8Array && signature.length === HYBRID_SIGNATURE_LENGTH) {
+    // Both are always checked: no early exit that would tell which one failed.
+    const [mlOk, edOk] = await Promise.all([
+      verifyOne(
+        MLDSA65,
+        "raw-public",
+        publicKeys.mldsa65,
+        signature.slice(0, MLDSA65_SIGNATURE_LENGTH),
+        signed,
+      ),
+      verifyOne(
+        ED25519,
+        "raw",
+        publicKeys.ed25519,
+        signature.slice(MLDSA65_SIGNATURE_LENGTH),
+        signed,
+      ),
+    ]);
+    valid = mlOk && edOk;
+  }
+  if (!valid) throw new MeteorError("E_BAD_SIGNATURE", "Cannot verify signature: invalid");
+}

@@ -1,0 +1,110 @@
+/**
+ * MeteorID: the self-certifying 32-byte identifier of a node, SHA3-256 (FIPS
+ * 202) over its canonical public key bundle, and its text form.
+ *
+ * Text form (docs/identity.md §3): Bech32m (BIP-350) with the human-readable
+ * part "meteor", e.g. `meteor1...` (65 characters). Bech32m's BCH checksum
+ * detects every error that changes up to four characters, so a single typo
+ * is always detected and never resolves to another valid ID. The canonical
+ * form is lower case; an all-upper-case ID (QR alphanumeric mode) is accepted,
+ * mixed case is not.
+ *
+ * @module
+ */
+import { bech32m } from "@scure/base";
+import { checkLength, concat, utf8 } from "../bytes.ts";
+import { MeteorError } from "../errors.ts";
+import { sha3_256 } from "../crypto/hash.ts";
+import { ED25519_PUBLIC_KEY_LENGTH, MLDSA65_PUBLIC_KEY_LENGTH } from "../crypto/sign.ts";
+import { XWING_PUBLIC_KEY_LENGTH } from "../crypto/xwing.ts";
+
+/** Length of a MeteorID in bytes. */
+export const METEOR_ID_LENGTH = 32;
+/** The Bech32m human-readable part of a MeteorID text. */
+export const METEOR_ID_HRP = "meteor";
+/** Length of a MeteorID text: "meteor" + "1" + 52 data + 6 checksum characters. */
+export const METEOR_ID_TEXT_LENGTH = 65;
+
+/** Domain label that starts the canonical bundle, so the hash is used for nothing else. */
+const BUNDLE_LABEL = utf8("meteor/v1/key-bundle");
+
+/** The public keys a node's identity consists of. */
+export interface PublicKeyBundle {
+  /** Ed25519 public key, 32 bytes (also the libp2p PeerId key). */
+  ed25519: Uint8Array;
+  /** X-Wing public key, 1216 bytes (encryption to this node). */
+  xwing: Uint8Array;
+  /** ML-DSA-65 public key, 1952 bytes. */
+  mldsa65: Uint8Array;
+}
+
+/**
+ * The canonical public key bundle: "meteor/v1/key-bundle" || 0x00 || ed25519
+ * (32) || xwing (1216) || ml-dsa-65 (1952). Every part has a fixed length,
+ * so the encoding is unambiguous.
+ */
+export function encodePublicKeyBundle(keys: PublicKeyBundle): Uint8Array {
+  checkLength("ed25519 public key", keys.ed25519, ED25519_PUBLIC_KEY_LENGTH);
+  checkLength("x-wing public key", keys.xwing, XWING_PUBLIC_KEY_LENGTH);
+  checkLength("ml-dsa-65 public key", keys.mldsa65, MLDSA65_PUBLIC_KEY_LENGTH);
+  return concat(BUNDLE_LABEL, new Uint8Array([0]), keys.ed25519, keys.xwing, keys.mldsa65);
+}
+
+/**
+ * The MeteorID of a public key bundle: SHA3-256 of {@link encodePublicKeyBundle}.
+ *
+ * @example
+ * ```ts
+ * import { deriveKeys, meteorIdOf } from "./mod.ts";
+ * const keys = await deriveKeys(new Uint8Array(32));
+ * meteorIdOf(keys.publicKeys).length; // 32
+ * ```
+ */
+export function meteorIdOf(keys: PublicKeyBundle): Uint8Array {
+  return sha3_256(encodePublicKeyBundle(keys));
+}
+
+/**
+ * The text form of a 32-byte MeteorID (lower-case Bech32m, "meteor1...").
+ *
+ * @example
+ * ```ts
+ * import { formatMeteorId, parseMeteorId } from "./meteor_id.ts";
+ * const text = formatMeteorId(new Uint8Array(32));
+ * parseMeteorId(text).length; // 32
+ * ```
+ */
+export function formatMeteorId(id: Uint8Array): string {
+  checkLength("MeteorID", id, METEOR_ID_LENGTH);
+  return bech32m.encode(METEOR_ID_HRP, bech32m.toWords(id));
+}
+
+/**
+ * Parses a MeteorID text. Accepts only a well-formed ID: the "meteor" prefix,
+ * exactly 65 characters, one case, a valid Bech32m checksum and zero padding
+ * bits (so each ID has one text form up to case).
+ *
+ * @throws {MeteorError} E_BAD_ID
+ */
+export function parseMeteorId(text: string): Uint8Array {
+  const bad = (why: string) => new MeteorError("E_BAD_ID", `Cannot parse MeteorID: ${why}`);
+  if (typeof text !== "string") throw bad("not a string");
+  if (text.length !== METEOR_ID_TEXT_LENGTH) {
+    throw bad(`expected ${METEOR_ID_TEXT_LENGTH} characters, got ${text.length}`);
+  }
+  let decoded: { prefix: string; words: number[] };
+  try {
+    decoded = bech32m.decode(text as `${string}1${string}`);
+  } catch {
+    throw bad("invalid characters or checksum (a typo?)");
+  }
+  if (decoded.prefix !== METEOR_ID_HRP) throw bad(`prefix must be "${METEOR_ID_HRP}1"`);
+  let id: Uint8Array;
+  try {
+    id = bech32m.fromWords(decoded.words);
+  } catch {
+    throw bad("non-zero padding");
+  }
+  if (id.length !== METEOR_ID_LENGTH) throw bad("wrong length");
+  return id;
+}
