@@ -52,12 +52,16 @@ const REDACTED = "[redacted]";
 const SECRET_NAME =
   /(secret|seed|token|passphrase|password|private|authorization|cookie|^key$|Key$)/i;
 
-/** Values that look like secrets: bearer tokens, age secret keys, long hex or base64 runs. */
+/**
+ * Values that look like secrets: bearer tokens, API tokens (core/api_token.ts),
+ * age secret keys, and hex runs of 128 bits or more (seeds and keys are shown
+ * in hex). MeteorIDs (bech32m) and PeerIds (base58) stay readable.
+ */
 const SECRET_VALUE = [
   /Bearer\s+\S+/gi,
+  /mtk_[A-Za-z0-9_-]+/g,
   /AGE-SECRET-KEY-[0-9A-Z-]+/gi,
   /\b[0-9a-fA-F]{32,}\b/g,
-  /[A-Za-z0-9+/_-]{43,}={0,2}/g,
 ];
 
 /** Replaces secret-shaped runs inside a string. */

@@ -9,7 +9,7 @@
  * @module
  */
 import { isMeteorError, MeteorError } from "./errors.ts";
-import type { NodeKeys } from "./identity/derive.ts";
+import type { NodeKeys } from "./identity/mod.ts";
 import type * as CoreCrypto from "./crypto/mod.ts";
 import type { EventBus } from "./events.ts";
 import type { Logger } from "./logger.ts";

@@ -89,7 +89,11 @@ export class Outbox {
   readonly #newId: () => string;
 
   /** Wraps an open, migrated database. */
-  constructor(db: DatabaseSync, now: () => number, newId: () => string = crypto.randomUUID) {
+  constructor(
+    db: DatabaseSync,
+    now: () => number,
+    newId: () => string = () => crypto.randomUUID(),
+  ) {
     this.#db = db;
     this.#now = now;
     this.#newId = newId;

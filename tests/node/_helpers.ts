@@ -1,0 +1,89 @@
+/**
+ * Shared fixtures for the node tests: test plugins that record their
+ * lifecycle, and a registry host over an in-memory store.
+ *
+ * @module
+ */
+import * as crypto from "../../core/crypto/mod.ts";
+import { EventBus } from "../../core/events.ts";
+import { deriveKeys, type NodeKeys } from "../../core/identity/mod.ts";
+import { createLogger, type Logger } from "../../core/logger.ts";
+import type { Plugin, PluginContext, PluginInstance } from "../../core/plugin.ts";
+import type { RegistryHost } from "../../core/registry.ts";
+import { openStore } from "../../core/store/mod.ts";
+
+let keys: Promise<NodeKeys> | undefined;
+
+/** Keys of a fixed test seed (all bytes 7), derived once. */
+export function testKeys(): Promise<NodeKeys> {
+  keys ??= deriveKeys(new Uint8Array(32).fill(7));
+  return keys;
+}
+
+/** A logger that collects its lines. */
+export function memoryLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { logger: createLogger({ level: "debug", sink: (l) => lines.push(l) }), lines };
+}
+
+/** A registry host with an in-memory store; `close()` releases it. */
+export async function testHost(
+  config: Record<string, unknown> = {},
+): Promise<RegistryHost & { close(): void; lines: string[] }> {
+  const { logger, lines } = memoryLogger();
+  const store = openStore(":memory:");
+  return {
+    identity: await testKeys(),
+    crypto,
+    logger,
+    events: new EventBus(),
+    store,
+    config,
+    dataDir: (name) => Promise.resolve(`/nowhere/plugins/${name}`),
+    close: () => store.close(),
+    lines,
+  };
+}
+
+/** Options for {@link fakePlugin}. */
+export interface FakeOptions {
+  needs?: string[];
+  provides?: string[];
+  /** Lifecycle events are pushed here as "start:<name>" / "stop:<name>". */
+  log?: string[];
+  /** start() rejects with this. */
+  failStart?: Error;
+  /** stop() rejects with this. */
+  failStop?: Error;
+  /** stop() never settles. */
+  hangStop?: boolean;
+  /** Receives the context at start. */
+  onContext?: (context: PluginContext) => void;
+  /** Validates config. */
+  validate?: (raw: unknown) => unknown;
+}
+
+/** A plugin that records its lifecycle; its api is `{ name }`. */
+export function fakePlugin(name: string, options: FakeOptions = {}): Plugin {
+  const log = options.log ?? [];
+  return {
+    name,
+    version: "1.0.0",
+    needs: options.needs ?? [],
+    provides: options.provides,
+    configSchema: { validate: options.validate ?? ((raw) => raw) },
+    start(context): Promise<PluginInstance> {
+      options.onContext?.(context);
+      if (options.failStart) return Promise.reject(options.failStart);
+      log.push(`start:${name}`);
+      return Promise.resolve({
+        api: { name },
+        stop() {
+          log.push(`stop:${name}`);
+          if (options.hangStop) return new Promise<void>(() => {});
+          return options.failStop ? Promise.reject(options.failStop) : Promise.resolve();
+        },
+      });
+    },
+  };
+}
