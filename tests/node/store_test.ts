@@ -206,7 +206,7 @@ Deno.test("Outbox keeps a message pending until markDelivered()", () => {
   try {
     const m1 = store.outbox.enqueue({ to: BOB, kind: "text", body: text("one") });
     const m2 = store.outbox.enqueue({ to: ALICE, kind: "text", body: text("two") });
-    const m3 = store.outbox.enqueue({ to: BOB, kind: "bytes", body: new Uint8Array([1]) });
+    store.outbox.enqueue({ to: BOB, kind: "bytes", body: new Uint8Array([1]) });
     assert.deepEqual(m1, {
       id: "m1",
       to: BOB,
