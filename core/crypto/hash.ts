@@ -8,8 +8,10 @@
  */
 import { createHash, createHmac, hkdfSync } from "node:crypto";
 
+/** SHA-256 output length in bytes. */
+const HASH_LENGTH = 32;
 /** HKDF-SHA-256 output is at most 255 hash lengths (RFC 5869 §2.3). */
-const HKDF_MAX_LENGTH = 255 * 32;
+const HKDF_MAX_LENGTH = 255 * HASH_LENGTH;
 
 function checkBytes(name: string, bytes: Uint8Array): void {
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
@@ -101,8 +103,60 @@ export function hkdfSha256(
   checkBytes("ikm", ikm);
   checkBytes("salt", salt);
   checkBytes("info", info);
+  checkHkdfLength(length);
+  return new Uint8Array(hkdfSync("sha256", ikm, salt, info, length));
+}
+
+/**
+ * HKDF-Extract with SHA-256 (RFC 5869 §2.2): the 32-byte PRK
+ * HMAC-SHA-256(salt, ikm). An empty salt acts as 32 zero bytes, as the RFC says.
+ *
+ * @example
+ * ```ts
+ * import { hkdfExtractSha256 } from "./hash.ts";
+ * hkdfExtractSha256(new Uint8Array(0), new Uint8Array(32)).length; // 32
+ * ```
+ */
+export function hkdfExtractSha256(salt: Uint8Array, ikm: Uint8Array): Uint8Array {
+  // HMAC pads its key with zeros (RFC 2104 §2), so "" and 32 zero bytes give the same PRK.
+  return hmacSha256(salt, ikm);
+}
+
+/**
+ * HKDF-Expand with SHA-256 (RFC 5869 §2.3): `length` bytes (1 to 8160) of
+ * T(1) || T(2) || ... where T(i) = HMAC-SHA-256(prk, T(i-1) || info || i).
+ *
+ * @example
+ * ```ts
+ * import { hkdfExpandSha256 } from "./hash.ts";
+ * hkdfExpandSha256(new Uint8Array(32), new Uint8Array(0), 12).length; // 12
+ * ```
+ */
+export function hkdfExpandSha256(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  checkBytes("prk", prk);
+  checkBytes("info", info);
+  checkHkdfLength(length);
+  if (prk.length < HASH_LENGTH) {
+    throw new RangeError(`prk must be at least ${HASH_LENGTH} bytes, got ${prk.length}`);
+  }
+  const out = new Uint8Array(length);
+  const counter = new Uint8Array(1);
+  let previous: Uint8Array = new Uint8Array(0);
+  for (let i = 0; i * HASH_LENGTH < length; i++) {
+    counter[0] = i + 1;
+    const block = own(
+      createHmac("sha256", prk).update(previous).update(info).update(counter).digest(),
+    );
+    out.set(block.subarray(0, Math.min(HASH_LENGTH, length - i * HASH_LENGTH)), i * HASH_LENGTH);
+    previous.fill(0);
+    previous = block;
+  }
+  previous.fill(0);
+  return out;
+}
+
+function checkHkdfLength(length: number): void {
   if (!Number.isSafeInteger(length) || length < 1 || length > HKDF_MAX_LENGTH) {
     throw new RangeError(`length must be 1 to ${HKDF_MAX_LENGTH}, got ${length}`);
   }
-  return new Uint8Array(hkdfSync("sha256", ikm, salt, info, length));
 }

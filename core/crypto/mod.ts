@@ -1,7 +1,8 @@
 /**
  * Meteor's cryptographic primitives, all standard: hashes and HKDF (FIPS 180-4,
- * FIPS 202, RFC 5869), ChaCha20-Poly1305 (RFC 8439), ML-KEM-768 (FIPS 203) and
- * the X-Wing hybrid KEM (draft-connolly-cfrg-xwing-kem).
+ * FIPS 202, RFC 5869), ChaCha20-Poly1305 (RFC 8439), ML-KEM-768 (FIPS 203),
+ * the X-Wing hybrid KEM (draft-connolly-cfrg-xwing-kem), and HPKE (RFC 9180)
+ * with X-Wing as age's mlkem768x25519 recipient uses it.
  *
  * @module
  */
@@ -9,3 +10,4 @@ export * from "./hash.ts";
 export * from "./aead.ts";
 export * from "./mlkem.ts";
 export * from "./xwing.ts";
+export * from "./hpke.ts";

@@ -2,9 +2,17 @@ import assert from "node:assert/strict";
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import { sha3_256 as nobleSha3_256, shake256 as nobleShake256 } from "@noble/hashes/sha3.js";
 import { hmac } from "@noble/hashes/hmac.js";
-import { hkdf } from "@noble/hashes/hkdf.js";
+import { expand, extract, hkdf } from "@noble/hashes/hkdf.js";
 import { fromHex, toHex, utf8 } from "../../core/bytes.ts";
-import { hkdfSha256, hmacSha256, sha256, sha3_256, shake256 } from "../../core/crypto/hash.ts";
+import {
+  hkdfExpandSha256,
+  hkdfExtractSha256,
+  hkdfSha256,
+  hmacSha256,
+  sha256,
+  sha3_256,
+  shake256,
+} from "../../core/crypto/hash.ts";
 import { randomBytes as random } from "./_random.ts";
 
 Deno.test("hash functions match published vectors", () => {
@@ -70,6 +78,27 @@ Deno.test("hash functions agree with @noble/hashes at block boundaries", () => {
   }
 });
 
+Deno.test("hkdfExtractSha256() and hkdfExpandSha256() match RFC 5869 §A.1 and §A.3", () => {
+  const ikm = new Uint8Array(22).fill(0x0b);
+  const prk1 = hkdfExtractSha256(fromHex("000102030405060708090a0b0c"), ikm);
+  assert.equal(toHex(prk1), "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5");
+  assert.equal(
+    toHex(hkdfExpandSha256(prk1, fromHex("f0f1f2f3f4f5f6f7f8f9"), 42)),
+    "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865",
+  );
+  const prk3 = hkdfExtractSha256(new Uint8Array(0), ikm);
+  assert.equal(toHex(prk3), "19ef24a32c717b167f33a91d6f648bdf96596776afdb6377ac434c1c293ccb04");
+});
+
+Deno.test("hkdfExpandSha256() agrees with @noble/hashes at output block boundaries", () => {
+  for (const n of [1, 12, 31, 32, 33, 64, 65, 8160]) {
+    const salt = random(n % 50), ikm = random(32), info = random(n % 20);
+    const prk = hkdfExtractSha256(salt, ikm);
+    assert.deepEqual(prk, extract(nobleSha256, ikm, salt), `extract ${n}`);
+    assert.deepEqual(hkdfExpandSha256(prk, info, n), expand(nobleSha256, prk, info, n), `${n}`);
+  }
+});
+
 Deno.test("shake256() gives exactly outLength bytes, 0 included", () => {
   for (const n of [0, 1, 31, 32, 33, 136, 137]) assert.equal(shake256(utf8("x"), n).length, n);
 });
@@ -90,6 +119,9 @@ Deno.test("hash functions reject bad arguments", () => {
     ["shake256 fraction", () => shake256(new Uint8Array(1), 1.5), RangeError],
     ["hkdf zero", () => hkdfSha256(random(32), random(0), random(0), 0), RangeError],
     ["hkdf too long", () => hkdfSha256(random(32), random(0), random(0), 8161), RangeError],
+    ["expand zero", () => hkdfExpandSha256(random(32), random(0), 0), RangeError],
+    ["expand too long", () => hkdfExpandSha256(random(32), random(0), 8161), RangeError],
+    ["expand short prk", () => hkdfExpandSha256(random(31), random(0), 32), RangeError],
     ["sha256 string", () => sha256("abc" as unknown as Uint8Array), TypeError],
     ["hmac string key", () => hmacSha256("k" as unknown as Uint8Array, random(1)), TypeError],
   ];
