@@ -71,6 +71,8 @@ export const ERROR_CODES = {
   SELFTEST: "E_SELFTEST",
   /** An I/O operation failed. */
   IO: "E_IO",
+  /** An unexpected failure inside the node; details are logged, never returned. */
+  INTERNAL: "E_INTERNAL",
 } as const;
 
 /** One of the stable error code strings. */
