@@ -1,0 +1,95 @@
+/**
+ * Encrypting to age recipients (age spec, "Encrypted file format"): a fresh
+ * 16-byte file key wrapped by every recipient, the header with its MAC, a
+ * fresh payload nonce, and the STREAM payload; optionally ASCII-armored.
+ * Streams run in constant memory whatever the size.
+ *
+ * @module
+ */
+import { concat, fromUtf8, utf8, wipe } from "../bytes.ts";
+import { MeteorError } from "../errors.ts";
+import { armorEncoder } from "./armor.ts";
+import { encodeHeader } from "./header.ts";
+import { prepend, readAll, streamOf } from "./_io.ts";
+import { SCRYPT_STANZA_TYPE } from "./scrypt.ts";
+import { FILE_KEY_LENGTH, type Recipient, type Stanza } from "./stanza.ts";
+import { PAYLOAD_NONCE_LENGTH, payloadKey, sealChunks, type StreamOptions } from "./stream.ts";
+
+/** Options for encryption. */
+export interface EncryptOptions extends StreamOptions {
+  /** Wrap the output in the ASCII armor (default false). */
+  armor?: boolean;
+}
+
+/**
+ * Encrypts a stream to `recipients`. Resolves once every recipient wrapped the
+ * file key, to the stream of the encrypted file. Throws TypeError with no
+ * recipients, and MeteorError E_BAD_RECIPIENT when a passphrase (scrypt)
+ * recipient is mixed with others (age spec: an scrypt stanza must be alone).
+ *
+ * @example
+ * ```ts
+ * import { encryptStream, X25519Identity } from "./mod.ts";
+ * const identity = await X25519Identity.generate();
+ * const file = await encryptStream(ReadableStream.from([new Uint8Array(5)]), [identity.recipient()]);
+ * ```
+ */
+export async function encryptStream(
+  plaintext: ReadableStream<Uint8Array>,
+  recipients: readonly Recipient[],
+  options: EncryptOptions = {},
+): Promise<ReadableStream<Uint8Array>> {
+  if (recipients.length === 0) throw new TypeError("Cannot encrypt: no recipients");
+  const fileKey = crypto.getRandomValues(new Uint8Array(FILE_KEY_LENGTH));
+  let key: Uint8Array | undefined;
+  try {
+    const stanzas: Stanza[] = (await Promise.all(recipients.map((r) => r.wrap(fileKey)))).flat();
+    if (stanzas.length > 1 && stanzas.some((s) => s.args[0] === SCRYPT_STANZA_TYPE)) {
+      throw new MeteorError(
+        "E_BAD_RECIPIENT",
+        "Cannot encrypt: a passphrase cannot be combined with other recipients",
+      );
+    }
+    const nonce = crypto.getRandomValues(new Uint8Array(PAYLOAD_NONCE_LENGTH));
+    key = payloadKey(fileKey, nonce);
+    const file = prepend(
+      concat(encodeHeader(stanzas, fileKey), nonce),
+      sealChunks(key, plaintext, options),
+    );
+    return options.armor ? file.pipeThrough(armorEncoder()) : file;
+  } catch (err) {
+    await plaintext.cancel(err).catch(() => {});
+    throw err;
+  } finally {
+    wipe(fileKey, key);
+  }
+}
+
+/** Encrypts bytes to `recipients`; see {@link encryptStream}. */
+export async function encrypt(
+  plaintext: Uint8Array,
+  recipients: readonly Recipient[],
+  options: EncryptOptions = {},
+): Promise<Uint8Array> {
+  return await readAll(await encryptStream(streamOf(plaintext), recipients, options));
+}
+
+/**
+ * Encrypts a string to `recipients` as an armored age file (the prototype's
+ * `encrypt_string`).
+ *
+ * @example
+ * ```ts
+ * import { decryptString, encryptString, HybridIdentity } from "./mod.ts";
+ * const me = HybridIdentity.generate();
+ * const text = await encryptString("hello", [await me.recipient()]);
+ * await decryptString(text, [me]); // "hello"
+ * ```
+ */
+export async function encryptString(
+  text: string,
+  recipients: readonly Recipient[],
+  options: Omit<EncryptOptions, "armor"> = {},
+): Promise<string> {
+  return fromUtf8(await encrypt(utf8(text), recipients, { ...options, armor: true }));
+}

@@ -1,0 +1,30 @@
+/**
+ * The age v1 file format (C2SP age specification) with age 1.3's hybrid
+ * post-quantum recipients: Meteor's format for files and sealed messages,
+ * readable by any age >= 1.3 and able to read what they write.
+ *
+ * Recipient types: `mlkem768x25519` (X-Wing, `age1pq1...`), `X25519`
+ * (`age1...`) and `scrypt` (passphrase). Multiple recipients, ASCII armor,
+ * streaming in 64 KiB chunks in constant memory.
+ *
+ * @example
+ * ```ts
+ * import { decrypt, encrypt, HybridIdentity } from "./mod.ts";
+ * const me = HybridIdentity.generate();
+ * const file = await encrypt(new TextEncoder().encode("hi"), [await me.recipient()]);
+ * new TextDecoder().decode(await decrypt(file, [me])); // "hi"
+ * ```
+ *
+ * @module
+ */
+export * from "./stanza.ts";
+export * from "./bech32.ts";
+export * from "./header.ts";
+export * from "./stream.ts";
+export * from "./armor.ts";
+export * from "./x25519.ts";
+export * from "./scrypt.ts";
+export * from "./mlkem768x25519.ts";
+export * from "./keys.ts";
+export * from "./encrypt.ts";
+export * from "./decrypt.ts";

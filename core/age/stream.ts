@@ -1,0 +1,210 @@
+/**
+ * The age payload (age spec, "Payload"): a 16-byte nonce, then the plaintext
+ * in 64 KiB chunks, each sealed with ChaCha20-Poly1305 under the payload key
+ * and the nonce `11-byte big-endian counter || last-chunk flag` (STREAM).
+ *
+ * Chunks go through a {@link BatchAead} a window at a time (16 chunks by
+ * default), so a GPU engine can take whole windows. Memory stays bounded by
+ * the window whatever the payload size. Decryption releases a chunk's
+ * plaintext only after its tag verified, in order, and fails with one
+ * undifferentiated E_DECRYPT_FAILED on truncation, reordering, swapped
+ * chunks, a missing or empty final chunk, trailing data or any flipped bit.
+ *
+ * @module
+ */
+import { checkLength, utf8, wipe } from "../bytes.ts";
+import { MeteorError } from "../errors.ts";
+import { AEAD_TAG_LENGTH } from "../crypto/aead.ts";
+import { cpuBatchAead } from "../crypto/batch_cpu.ts";
+import type { AeadJob, BatchAead } from "../crypto/batch_types.ts";
+import { hkdfSha256 } from "../crypto/hash.ts";
+import { ByteReader } from "./_io.ts";
+import { FILE_KEY_LENGTH } from "./stanza.ts";
+
+/** Plaintext bytes per chunk (age spec: 64 KiB). */
+export const CHUNK_SIZE = 64 * 1024;
+/** Ciphertext bytes per full chunk. */
+export const SEALED_CHUNK_SIZE = CHUNK_SIZE + AEAD_TAG_LENGTH;
+/** The payload nonce that starts the payload, in bytes. */
+export const PAYLOAD_NONCE_LENGTH = 16;
+/** Chunks per batch call unless the caller chooses. */
+export const DEFAULT_WINDOW = 16;
+
+/** How the payload is processed. */
+export interface StreamOptions {
+  /** The batch engine (default: the CPU engine). */
+  engine?: BatchAead;
+  /** Chunks per batch call, at least 1 (default {@link DEFAULT_WINDOW}). */
+  window?: number;
+}
+
+/** payload key = HKDF-SHA-256(ikm = file key, salt = nonce, info = "payload") (age spec, "Payload"). */
+export function payloadKey(fileKey: Uint8Array, nonce: Uint8Array): Uint8Array {
+  checkLength("fileKey", fileKey, FILE_KEY_LENGTH);
+  checkLength("nonce", nonce, PAYLOAD_NONCE_LENGTH);
+  return hkdfSha256(fileKey, nonce, utf8("payload"), 32);
+}
+
+/** The 12-byte chunk nonce: 11-byte big-endian counter, then 0x01 for the final chunk. */
+export function chunkNonce(counter: number, last: boolean): Uint8Array {
+  if (!Number.isSafeInteger(counter) || counter < 0) {
+    throw new RangeError(`counter must be a non-negative safe integer, got ${counter}`);
+  }
+  const nonce = new Uint8Array(12);
+  let c = counter;
+  for (let i = 10; i >= 0 && c > 0; i--) {
+    nonce[i] = c % 256;
+    c = Math.floor(c / 256);
+  }
+  nonce[11] = last ? 1 : 0;
+  return nonce;
+}
+
+function options(opts: StreamOptions): { engine: BatchAead; window: number } {
+  const window = opts.window ?? DEFAULT_WINDOW;
+  if (!Number.isSafeInteger(window) || window < 1) {
+    throw new RangeError(`window must be a positive integer, got ${window}`);
+  }
+  return { engine: opts.engine ?? cpuBatchAead, window };
+}
+
+/**
+ * Seals the plaintext read from `source` as STREAM chunks under the 32-byte
+ * payload `key` (without the payload nonce, which the caller writes first).
+ * The key is copied and wiped when the stream ends.
+ */
+export function sealChunks(
+  key: Uint8Array,
+  source: ReadableStream<Uint8Array> | ByteReader,
+  opts: StreamOptions = {},
+): ReadableStream<Uint8Array> {
+  checkLength("key", key, 32);
+  const { engine, window } = options(opts);
+  const ownKey = key.slice();
+  const reader = source instanceof ByteReader ? source : new ByteReader(source);
+  let counter = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const jobs: AeadJob[] = [];
+        let last = false;
+        while (jobs.length < window && !last) {
+          const data = await reader.read(CHUNK_SIZE);
+          // The final chunk is short, or full with nothing after it; it is empty
+          // only when the whole payload is empty (age spec, "Payload").
+          last = data.length < CHUNK_SIZE || await reader.atEnd();
+          jobs.push({ key: ownKey, nonce: chunkNonce(counter++, last), data });
+        }
+        for (const sealed of await engine.sealBatch(jobs)) controller.enqueue(sealed);
+        for (const job of jobs) wipe(job.data);
+        if (last) {
+          wipe(ownKey);
+          controller.close();
+        }
+      } catch (err) {
+        wipe(ownKey);
+        await reader.cancel(err);
+        throw err;
+      }
+    },
+    async cancel(reason) {
+      wipe(ownKey);
+      await reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** The one payload error: it never says which check failed. */
+function payloadFailed(): MeteorError {
+  return new MeteorError(
+    "E_DECRYPT_FAILED",
+    "Cannot decrypt payload: it is corrupted or truncated",
+  );
+}
+
+/**
+ * Opens STREAM chunks read from `source` under the 32-byte payload `key`
+ * (the payload nonce already consumed). The returned stream yields verified
+ * plaintext in order and errors with MeteorError E_DECRYPT_FAILED at the first
+ * chunk that does not verify in its position, when the final chunk is missing
+ * or empty (unless it is the only one), or when bytes follow the final chunk.
+ * Errors of `source` itself pass through unchanged.
+ */
+export function openChunks(
+  key: Uint8Array,
+  source: ReadableStream<Uint8Array> | ByteReader,
+  opts: StreamOptions = {},
+): ReadableStream<Uint8Array> {
+  checkLength("key", key, 32);
+  const { engine, window } = options(opts);
+  const ownKey = key.slice();
+  const reader = source instanceof ByteReader ? source : new ByteReader(source);
+  let counter = 0;
+
+  // Opens one chunk with the given flag; null when its tag does not verify.
+  const openOne = async (data: Uint8Array, index: number, last: boolean) =>
+    (await engine.openBatch([{ key: ownKey, nonce: chunkNonce(index, last), data }]))[0];
+
+  // A failure found after some plaintext of the same window was enqueued is
+  // raised at the next pull, once that plaintext was read: erroring a stream
+  // drops what is still queued, and verified chunks before the failure count
+  // as released (age testkit, "payload failure").
+  let failure: unknown = null;
+
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (failure !== null) throw failure;
+      let released = false;
+      try {
+        const jobs: AeadJob[] = [];
+        let atEnd = false;
+        while (jobs.length < window && !atEnd) {
+          const data = await reader.read(SEALED_CHUNK_SIZE);
+          atEnd = data.length < SEALED_CHUNK_SIZE || await reader.atEnd();
+          if (data.length === 0) break; // No final chunk before the end of the payload.
+          // First guess: the chunk at the end is the final one.
+          jobs.push({ key: ownKey, nonce: chunkNonce(counter + jobs.length, atEnd), data });
+        }
+        const opened = await engine.openBatch(jobs);
+        for (let i = 0; i < jobs.length; i++) {
+          const index = counter + i;
+          const data = jobs[i].data;
+          const guessedLast = jobs[i].nonce[11] === 1;
+          let plaintext = opened[i];
+          let last = guessedLast;
+          // An empty final chunk is allowed only as the first and only chunk.
+          if (plaintext !== null && last && plaintext.length === 0 && index > 0) {
+            throw payloadFailed();
+          }
+          if (plaintext === null && data.length === SEALED_CHUNK_SIZE) {
+            // A full chunk may be either kind: a full final chunk followed by
+            // trailing data, or a non-final chunk where the payload stops.
+            last = !guessedLast;
+            plaintext = await openOne(data, index, last);
+          }
+          if (plaintext === null) throw payloadFailed();
+          controller.enqueue(plaintext);
+          released = true;
+          if (last !== guessedLast) throw payloadFailed(); // Trailing data, or no final chunk.
+          if (last) {
+            counter = index + 1;
+            wipe(ownKey);
+            controller.close();
+            return;
+          }
+        }
+        counter += jobs.length;
+        if (atEnd) throw payloadFailed(); // The payload ended without a final chunk.
+      } catch (err) {
+        wipe(ownKey);
+        await reader.cancel(err);
+        if (!released) throw err;
+        failure = err;
+      }
+    },
+    async cancel(reason) {
+      wipe(ownKey);
+      await reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}
