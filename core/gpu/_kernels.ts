@@ -1,0 +1,138 @@
+/**
+ * The compiled ChaCha20 and Poly1305 compute pipelines of one device, and the
+ * command that runs both over one packed chunk.
+ *
+ * @module
+ */
+import chachaSource from "../../shaders/chacha20.wgsl" with { type: "text" };
+import polySource from "../../shaders/poly1305.wgsl" with { type: "text" };
+import type { Mode, PackedChunk } from "./_pack.ts";
+import { TAG_BYTES } from "./_pack.ts";
+import type { BufferPool } from "./_pool.ts";
+
+/** Invocations per workgroup in both shaders. */
+const WORKGROUP = 64;
+
+/** Compiled pipelines of one device. */
+export interface AeadKernels {
+  /** ChaCha20: Poly1305 keys and XOR of the texts. */
+  chacha: GPUComputePipeline;
+  /** Poly1305: one tag per job. */
+  poly: GPUComputePipeline;
+}
+
+/** Compiles both kernels on `device`; rejects when a shader does not compile. */
+export async function compileKernels(device: GPUDevice): Promise<AeadKernels> {
+  const [chacha, poly] = await Promise.all([
+    device.createComputePipelineAsync({
+      layout: "auto",
+      compute: { module: device.createShaderModule({ code: chachaSource }), entryPoint: "main" },
+    }),
+    device.createComputePipelineAsync({
+      layout: "auto",
+      compute: { module: device.createShaderModule({ code: polySource }), entryPoint: "main" },
+    }),
+  ]);
+  return { chacha, poly };
+}
+
+/** Workgroup counts for `invocations`, in two dimensions when one is not enough. */
+function groups(device: GPUDevice, invocations: number): [number, number] {
+  const needed = Math.max(1, Math.ceil(invocations / WORKGROUP));
+  const x = Math.min(needed, device.limits.maxComputeWorkgroupsPerDimension);
+  return [x, Math.ceil(needed / x)];
+}
+
+/**
+ * Runs ChaCha20 then Poly1305 over `chunk` and resolves to what `read`
+ * returns for the kernel output (valid only during the call): the texts at
+ * `chunk.textOffsets`, then one 16-byte tag per job. Every device buffer that held keys or plaintext is cleared before the
+ * command ends. Rejects when the device reports an error or is lost.
+ */
+export async function runKernels<T>(
+  device: GPUDevice,
+  kernels: AeadKernels,
+  pool: BufferPool,
+  chunk: PackedChunk,
+  mode: Mode,
+  read: (output: Uint8Array) => T,
+): Promise<T> {
+  const S = GPUBufferUsage.STORAGE;
+  const DST = GPUBufferUsage.COPY_DST;
+  const SRC = GPUBufferUsage.COPY_SRC;
+  const count = chunk.textOffsets.length;
+  const inputBytes = chunk.input.byteLength;
+  const tagBytes = count * TAG_BYTES;
+
+  const jobs = pool.acquire(chunk.jobWords.byteLength, S | DST);
+  const table = pool.acquire(chunk.blockJob.byteLength, S | DST);
+  const src = pool.acquire(inputBytes, S | DST);
+  const dst = pool.acquire(inputBytes, S | DST | SRC);
+  const keys = pool.acquire(count * 32, S | DST);
+  const tags = pool.acquire(tagBytes, S | DST | SRC);
+  const info = pool.acquire(16, GPUBufferUsage.UNIFORM | DST);
+  const staging = pool.acquire(inputBytes + tagBytes, GPUBufferUsage.MAP_READ | DST);
+  const buffers = [jobs, table, src, dst, keys, tags, info, staging];
+  let mapped = false;
+  let scopes = 2;
+  device.pushErrorScope("out-of-memory");
+  device.pushErrorScope("validation");
+  try {
+    const queue = device.queue;
+    queue.writeBuffer(jobs, 0, chunk.jobWords);
+    queue.writeBuffer(table, 0, chunk.blockJob);
+    queue.writeBuffer(src, 0, chunk.input);
+    queue.writeBuffer(info, 0, new Uint32Array([count, chunk.blocks, mode, 0]));
+
+    const bind = (buffer: GPUBuffer, size: number) => ({ buffer, size });
+    const chachaGroup = device.createBindGroup({
+      layout: kernels.chacha.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: bind(jobs, chunk.jobWords.byteLength) },
+        { binding: 1, resource: bind(table, chunk.blockJob.byteLength) },
+        { binding: 2, resource: bind(src, inputBytes) },
+        { binding: 3, resource: bind(dst, inputBytes) },
+        { binding: 4, resource: bind(keys, count * 32) },
+        { binding: 5, resource: bind(info, 16) },
+      ],
+    });
+    const polyGroup = device.createBindGroup({
+      layout: kernels.poly.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: bind(jobs, chunk.jobWords.byteLength) },
+        { binding: 1, resource: bind(src, inputBytes) },
+        { binding: 2, resource: bind(dst, inputBytes) },
+        { binding: 3, resource: bind(keys, count * 32) },
+        { binding: 4, resource: bind(tags, tagBytes) },
+        { binding: 5, resource: bind(info, 16) },
+      ],
+    });
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    pass.setPipeline(kernels.chacha);
+    pass.setBindGroup(0, chachaGroup);
+    pass.dispatchWorkgroups(...groups(device, chunk.blocks));
+    pass.setPipeline(kernels.poly);
+    pass.setBindGroup(0, polyGroup);
+    pass.dispatchWorkgroups(...groups(device, count));
+    pass.end();
+    encoder.copyBufferToBuffer(dst, 0, staging, 0, inputBytes);
+    encoder.copyBufferToBuffer(tags, 0, staging, inputBytes, tagBytes);
+    // Keys, one-time Poly1305 keys and plaintext must not outlive the command
+    // in pooled buffers.
+    for (const b of [jobs, src, dst, keys]) encoder.clearBuffer(b);
+    queue.submit([encoder.finish()]);
+
+    scopes = 0;
+    const errors = await Promise.all([device.popErrorScope(), device.popErrorScope()]);
+    const error = errors.find((e) => e !== null);
+    if (error) throw new Error(`WebGPU error: ${error.message}`);
+    await staging.mapAsync(GPUMapMode.READ, 0, inputBytes + tagBytes);
+    mapped = true;
+    return read(new Uint8Array(staging.getMappedRange(0, inputBytes + tagBytes)));
+  } finally {
+    for (; scopes > 0; scopes--) device.popErrorScope().catch(() => {});
+    if (mapped) staging.unmap();
+    for (const b of buffers) pool.release(b);
+  }
+}

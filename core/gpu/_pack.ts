@@ -1,0 +1,160 @@
+/**
+ * Packing a batch of AEAD jobs into the buffers the WGSL kernels read
+ * (shaders/chacha20.wgsl, shaders/poly1305.wgsl), and splitting a batch into
+ * chunks that fit the device's binding limits.
+ *
+ * Layout of one chunk:
+ * - job records: {@link JOB_WORDS} u32 per job: key (8 words), nonce (3), aad
+ *   word offset, aad length, text word offset, text length, first block index;
+ * - block table: one u32 per 64-byte ChaCha20 block, the job it belongs to
+ *   (each job has a counter-0 block for its Poly1305 key, then its text blocks);
+ * - input bytes: per job, aad then text, each zero-padded to 16 bytes
+ *   (RFC 8439 §2.8 pad16), so Poly1305 reads whole blocks.
+ *
+ * Words are the host's byte order; every platform with WebGPU is little-endian,
+ * which is the order RFC 8439 reads key, nonce and blocks in.
+ *
+ * @module
+ */
+import type { AeadJob } from "../crypto/batch_types.ts";
+
+/** u32 words per job record; must match the shaders. */
+export const JOB_WORDS = 16;
+/** Bytes of one job record. */
+export const JOB_BYTES = JOB_WORDS * 4;
+/** Poly1305 tag length (RFC 8439 §2.5). */
+export const TAG_BYTES = 16;
+/** Kernel mode: seal (Poly1305 over the ChaCha20 output). Must match poly1305.wgsl. */
+export const MODE_SEAL = 0;
+/** Kernel mode: open (Poly1305 over the input ciphertext). */
+export const MODE_OPEN = 1;
+
+/** Kernel mode. */
+export type Mode = typeof MODE_SEAL | typeof MODE_OPEN;
+
+/** Size limits one chunk must respect (bytes of any one binding). */
+export interface ChunkLimits {
+  /** Largest input (aad + text, padded) of one chunk, in bytes. */
+  maxInputBytes: number;
+  /** Largest single storage binding, in bytes (job records, block table). */
+  maxBindingBytes: number;
+}
+
+/** Jobs that go to the device together. */
+export interface ChunkPlan {
+  /** Indices into the batch. */
+  indices: number[];
+  /** Padded input bytes. */
+  inputBytes: number;
+  /** ChaCha20 blocks, counter-0 blocks included. */
+  blocks: number;
+}
+
+/** A chunk packed into typed arrays ready for upload. */
+export interface PackedChunk {
+  /** Job records, {@link JOB_WORDS} per job. */
+  jobWords: Uint32Array<ArrayBuffer>;
+  /** The job of each ChaCha20 block. */
+  blockJob: Uint32Array<ArrayBuffer>;
+  /** aad and text of every job, padded; at least 16 bytes. */
+  input: Uint8Array<ArrayBuffer>;
+  /** Byte offset of each job's text in `input` (and in the kernel output). */
+  textOffsets: number[];
+  /** Text length of each job (plaintext to seal, ciphertext without tag to open). */
+  textLengths: number[];
+  /** Total ChaCha20 blocks. */
+  blocks: number;
+}
+
+function pad16(n: number): number {
+  return (n + 15) & ~15;
+}
+
+/** The text the kernels process: all of `data` to seal, `data` minus the tag to open. */
+export function textLength(job: AeadJob, mode: Mode): number {
+  return mode === MODE_SEAL ? job.data.length : job.data.length - TAG_BYTES;
+}
+
+/** The bytes a job takes in a chunk's input. */
+function jobInputBytes(job: AeadJob, mode: Mode): number {
+  return pad16(job.aad?.length ?? 0) + pad16(textLength(job, mode));
+}
+
+/** One counter-0 block for the Poly1305 key plus one per 64 bytes of text. */
+function jobBlocks(job: AeadJob, mode: Mode): number {
+  return 1 + Math.ceil(textLength(job, mode) / 64);
+}
+
+/**
+ * Splits `indices` of `jobs` into chunks within `limits`. Jobs too large for
+ * any chunk are returned in `oversize` (the caller processes them another way).
+ */
+export function planChunks(
+  jobs: readonly AeadJob[],
+  indices: readonly number[],
+  mode: Mode,
+  limits: ChunkLimits,
+): { chunks: ChunkPlan[]; oversize: number[] } {
+  const maxJobs = Math.floor(limits.maxBindingBytes / JOB_BYTES);
+  const maxBlocks = Math.floor(limits.maxBindingBytes / 4);
+  const chunks: ChunkPlan[] = [];
+  const oversize: number[] = [];
+  let current: ChunkPlan = { indices: [], inputBytes: 0, blocks: 0 };
+  for (const i of indices) {
+    const bytes = jobInputBytes(jobs[i], mode);
+    const blocks = jobBlocks(jobs[i], mode);
+    if (bytes > limits.maxInputBytes || blocks > maxBlocks) {
+      oversize.push(i);
+      continue;
+    }
+    if (
+      current.indices.length === maxJobs ||
+      current.inputBytes + bytes > limits.maxInputBytes ||
+      current.blocks + blocks > maxBlocks
+    ) {
+      chunks.push(current);
+      current = { indices: [], inputBytes: 0, blocks: 0 };
+    }
+    current.indices.push(i);
+    current.inputBytes += bytes;
+    current.blocks += blocks;
+  }
+  if (current.indices.length > 0) chunks.push(current);
+  return { chunks, oversize };
+}
+
+/** Packs the jobs of `plan` (see the module documentation for the layout). */
+export function packChunk(jobs: readonly AeadJob[], plan: ChunkPlan, mode: Mode): PackedChunk {
+  const count = plan.indices.length;
+  const jobWords = new Uint32Array(count * JOB_WORDS);
+  const jobBytes = new Uint8Array(jobWords.buffer);
+  const blockJob = new Uint32Array(Math.max(plan.blocks, 1));
+  const input = new Uint8Array(Math.max(plan.inputBytes, 16));
+  const textOffsets: number[] = new Array(count);
+  const textLengths: number[] = new Array(count);
+  let offset = 0;
+  let block = 0;
+  for (let k = 0; k < count; k++) {
+    const job = jobs[plan.indices[k]];
+    const aad = job.aad ?? new Uint8Array(0);
+    const length = textLength(job, mode);
+    const p = k * JOB_WORDS;
+    jobBytes.set(job.key, p * 4);
+    jobBytes.set(job.nonce, (p + 8) * 4);
+    jobWords[p + 11] = offset / 4;
+    jobWords[p + 12] = aad.length;
+    input.set(aad, offset);
+    offset += pad16(aad.length);
+    jobWords[p + 13] = offset / 4;
+    jobWords[p + 14] = length;
+    jobWords[p + 15] = block;
+    input.set(length === job.data.length ? job.data : job.data.subarray(0, length), offset);
+    textOffsets[k] = offset;
+    textLengths[k] = length;
+    offset += pad16(length);
+    const blocks = 1 + Math.ceil(length / 64);
+    blockJob.fill(k, block, block + blocks);
+    block += blocks;
+  }
+  return { jobWords, blockJob, input, textOffsets, textLengths, blocks: block };
+}

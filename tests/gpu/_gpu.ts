@@ -1,0 +1,58 @@
+/**
+ * Shared helpers of the GPU tests: whether this machine has a WebGPU adapter
+ * (GPU-dependent tests are ignored, with a message, when it has none), an
+ * independent reference engine on @noble/ciphers, and random jobs.
+ *
+ * @module
+ */
+import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
+import type { AeadJob, BatchAead } from "../../core/crypto/batch_types.ts";
+import { navigatorAdapter } from "../../core/gpu/device.ts";
+import { randomBytes } from "../crypto/_random.ts";
+
+const adapter = await navigatorAdapter();
+
+/** True when there is no WebGPU adapter: pass as `ignore` to GPU-dependent tests. */
+export const NO_GPU = adapter === null;
+if (NO_GPU) console.log("tests/gpu: no WebGPU adapter here; GPU-dependent tests are ignored");
+
+/** A BatchAead on @noble/ciphers, the independent reference. */
+export const nobleEngine: BatchAead = {
+  name: "noble",
+  sealBatch: (jobs) =>
+    Promise.resolve(jobs.map((j) => chacha20poly1305(j.key, j.nonce, j.aad).encrypt(j.data))),
+  openBatch: (jobs) =>
+    Promise.resolve(jobs.map((j) => {
+      try {
+        return chacha20poly1305(j.key, j.nonce, j.aad).decrypt(j.data);
+      } catch {
+        return null;
+      }
+    })),
+};
+
+/** A uniformly random integer in [0, below). */
+export function randomInt(below: number): number {
+  return Math.floor(Math.random() * below);
+}
+
+/** Sizes at the ChaCha20 block, Poly1305 block and 64 KiB chunk boundaries. */
+export const BOUNDARY_SIZES = [0, 1, 15, 16, 17, 63, 64, 65, 127, 128, 129, 65535, 65536, 65537];
+
+/** `count` random jobs: lengths from `lengths()`, random aad (empty a third of the time). */
+export function randomJobs(count: number, lengths: () => number): AeadJob[] {
+  return Array.from({ length: count }, () => ({
+    key: randomBytes(32),
+    nonce: randomBytes(12),
+    data: randomBytes(lengths()),
+    aad: randomInt(3) === 0 ? undefined : randomBytes(randomInt(80)),
+  }));
+}
+
+/** Mostly short messages, some several 64 KiB chunks long. */
+export function mixedLength(): number {
+  const r = Math.random();
+  if (r < 0.7) return randomInt(300);
+  if (r < 0.9) return randomInt(4096);
+  return randomInt(3 * 65536 + 200);
+}

@@ -1,0 +1,125 @@
+import assert from "node:assert/strict";
+import { cpuBatchAead } from "../../core/crypto/batch_cpu.ts";
+import { GpuAead } from "../../core/gpu/aead.ts";
+import { type AdapterProvider, navigatorAdapter } from "../../core/gpu/device.ts";
+import { mixedLength, NO_GPU, nobleEngine, randomJobs } from "./_gpu.ts";
+
+/** Seals and opens through `gpu` and checks both against the reference. */
+async function assertSameAsReference(gpu: GpuAead, count: number) {
+  const jobs = randomJobs(count, mixedLength);
+  const expected = await nobleEngine.sealBatch(jobs);
+  assert.deepEqual(await gpu.sealBatch(jobs), expected);
+  const opened = await gpu.openBatch(jobs.map((j, i) => ({ ...j, data: expected[i] })));
+  assert.deepEqual(opened, jobs.map((j) => j.data));
+}
+
+const noAdapterCases: [string, AdapterProvider, RegExp][] = [
+  ["no adapter", () => Promise.resolve(null), /no WebGPU adapter/],
+  ["an adapter request that throws", () => Promise.reject(new Error("boom")), /request failed/],
+  [
+    "a device request that fails",
+    () => Promise.resolve({ requestDevice: () => Promise.reject(new Error("no")) } as GPUAdapter),
+    /device request failed/,
+  ],
+];
+
+for (const [name, adapter, reason] of noAdapterCases) {
+  Deno.test(`GpuAead redoes every job on the CPU given ${name}`, async () => {
+    const gpu = new GpuAead({ fallback: cpuBatchAead, adapter });
+    try {
+      await assertSameAsReference(gpu, 150);
+      const probe = await gpu.probe();
+      assert.equal(probe.available, false);
+      assert.match(probe.reason!, reason);
+      assert.deepEqual(gpu.stats(), { gpuJobs: 0, fallbackJobs: 300, deviceFailures: 0 });
+    } finally {
+      gpu.close();
+    }
+  });
+}
+
+/** A real adapter whose device is destroyed right after its `lostAfter`-th submit. */
+function losingAdapter(lostAfter: number): AdapterProvider {
+  return async () => {
+    const adapter = (await navigatorAdapter())!;
+    return {
+      info: adapter.info,
+      async requestDevice(descriptor?: GPUDeviceDescriptor) {
+        const device = await adapter.requestDevice(descriptor);
+        const queue = device.queue;
+        const submit = queue.submit.bind(queue);
+        let submits = 0;
+        Object.defineProperty(queue, "submit", {
+          value: (buffers: GPUCommandBuffer[]) => {
+            submit(buffers);
+            if (++submits === lostAfter) device.destroy();
+          },
+        });
+        return device;
+      },
+    } as GPUAdapter;
+  };
+}
+
+Deno.test({
+  name: "GpuAead redoes on the CPU the chunks of a device lost mid-batch",
+  ignore: NO_GPU,
+  async fn() {
+    // Small chunks, so one batch takes several dispatches; the device dies at the third
+    // (the first has completed by then: at most two are in flight).
+    const gpu = new GpuAead({
+      fallback: cpuBatchAead,
+      adapter: losingAdapter(3),
+      maxChunkBytes: 16 * 1024,
+    });
+    try {
+      const jobs = randomJobs(400, () => Math.floor(Math.random() * 400));
+      const expected = await nobleEngine.sealBatch(jobs);
+      assert.deepEqual(await gpu.sealBatch(jobs), expected);
+      const stats = gpu.stats();
+      assert.equal(stats.deviceFailures, 1);
+      assert.ok(stats.gpuJobs > 0 && stats.fallbackJobs > 0, JSON.stringify(stats));
+      assert.equal(stats.gpuJobs + stats.fallbackJobs, 400);
+      // The next batch opens a fresh device (which this adapter loses again).
+      const opened = await gpu.openBatch(jobs.map((j, i) => ({ ...j, data: expected[i] })));
+      assert.deepEqual(opened, jobs.map((j) => j.data));
+      assert.equal(gpu.stats().deviceFailures, 2);
+    } finally {
+      gpu.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "GpuAead stays on the CPU after a device keeps failing",
+  ignore: NO_GPU,
+  async fn() {
+    const gpu = new GpuAead({ fallback: cpuBatchAead, adapter: losingAdapter(1) });
+    try {
+      for (let i = 0; i < 5; i++) await assertSameAsReference(gpu, 100);
+      const probe = await gpu.probe();
+      assert.equal(probe.available, false);
+      assert.match(probe.reason!, /device failed/);
+      assert.equal(gpu.stats().deviceFailures, 4);
+    } finally {
+      gpu.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "GpuAead sends jobs larger than one dispatch to the CPU and the rest to the GPU",
+  ignore: NO_GPU,
+  async fn() {
+    const gpu = new GpuAead({ fallback: cpuBatchAead, maxChunkBytes: 4096 });
+    try {
+      const jobs = randomJobs(60, () => 0);
+      jobs.forEach((job, i) => job.data = new Uint8Array(i % 3 === 0 ? 5000 : 100).fill(i));
+      const expected = await nobleEngine.sealBatch(jobs);
+      assert.deepEqual(await gpu.sealBatch(jobs), expected);
+      assert.deepEqual(gpu.stats(), { gpuJobs: 40, fallbackJobs: 20, deviceFailures: 0 });
+    } finally {
+      gpu.close();
+    }
+  },
+});
