@@ -5,6 +5,9 @@
  * @module
  */
 import type { Command } from "./_command.ts";
+import { command as selftest } from "./selftest.ts";
 
 /** The registered commands. */
-export const COMMANDS: Command[] = [];
+export const COMMANDS: Command[] = [
+  selftest,
+];
