@@ -19,7 +19,8 @@ X-Wing (the draft's vectors) and age's HPKE (a CCTV age vector). Each check is
 listed with its result and time. Nothing is written and no network is used.
 
 Options:
-  --json      print one JSON object: {"ok": bool, "results": [{"name", "ok", "ms", "error"?}]}
+  --json      print one JSON object:
+              {"ok": bool, "results": [{"name", "ok", "ms", "detail"?, "error"?}]}
   -h, --help  show this help
 
 Exit status: 0 when every check passes, 1 when any fails.
@@ -48,7 +49,8 @@ export function selftestCommand(checks: readonly SelftestCheck[] = DEFAULT_CHECK
       for (const r of report.results) {
         const status = r.ok ? "ok  " : "FAIL";
         const line = `${status}  ${r.name.padEnd(width)}  ${r.ms.toFixed(1).padStart(7)} ms`;
-        console.log(r.ok ? line : `${line}  ${r.error}`);
+        const note = r.ok ? r.detail : r.error;
+        console.log(note ? `${line}  ${note}` : line);
       }
       const failed = report.results.filter((r) => !r.ok).length;
       if (failed > 0) {

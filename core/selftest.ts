@@ -43,8 +43,11 @@ import {
 export interface SelftestCheck {
   /** What is checked, with the spec it follows, e.g. "ChaCha20-Poly1305 (RFC 8439 §2.8.2)". */
   name: string;
-  /** Performs the check; resolves when it passes. */
-  run(): Promise<void>;
+  /**
+   * Performs the check; resolves when it passes (optionally to a one-line detail,
+   * such as the adapter used or "skipped: no WebGPU adapter"), rejects when it fails.
+   */
+  run(): Promise<void | string>;
 }
 
 /** The outcome of one check. */
@@ -55,6 +58,8 @@ export interface SelftestResult {
   ok: boolean;
   /** How long it took, in milliseconds. */
   ms: number;
+  /** The detail a passing check resolved to, if any. */
+  detail?: string;
   /** Why it failed (never secret material: the inputs are public vectors). */
   error?: string;
 }
@@ -438,8 +443,10 @@ export async function selftest(
   for (const check of checks) {
     const start = performance.now();
     try {
-      await check.run();
-      results.push({ name: check.name, ok: true, ms: performance.now() - start });
+      const detail = await check.run();
+      const result: SelftestResult = { name: check.name, ok: true, ms: performance.now() - start };
+      if (typeof detail === "string") result.detail = detail;
+      results.push(result);
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       results.push({ name: check.name, ok: false, ms: performance.now() - start, error });

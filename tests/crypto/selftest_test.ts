@@ -122,8 +122,12 @@ Deno.test("selftest() runs every check after a failure, in order, appended ones 
   ]);
   assert.equal(report.ok, false);
   assert.equal((await selftest([])).ok, true);
-  const extended = await selftest([...DEFAULT_CHECKS, check("gpu")]);
-  assert.equal(extended.results.at(-1)?.name, "gpu");
+  const gpu: SelftestCheck = { name: "gpu", run: () => Promise.resolve("skipped: no adapter") };
+  const extended = await selftest([...DEFAULT_CHECKS, gpu]);
+  assert.deepEqual(
+    [extended.results.at(-1)?.name, extended.results.at(-1)?.detail],
+    ["gpu", "skipped: no adapter"],
+  );
   assert.equal(extended.ok, true);
 });
 
@@ -138,7 +142,7 @@ Deno.test("meteor selftest --json prints one JSON report and exits 0", async () 
 
 Deno.test("meteor selftest reports a failing check and exits non-zero", async () => {
   const failing: SelftestCheck[] = [
-    { name: "good", run: () => Promise.resolve() },
+    { name: "good", run: () => Promise.resolve("on llvmpipe") },
     { name: "bad", run: () => Promise.reject(new Error("wrong value")) },
   ];
   const json = await captureLog(() => selftestCommand(failing).run(["--json"]));
@@ -152,7 +156,7 @@ Deno.test("meteor selftest reports a failing check and exits non-zero", async ()
   );
   assert.ok(isMeteorError(text.result, "E_SELFTEST"), String(text.result));
   assert.match(text.lines.join("\n"), /^FAIL\s+bad\s.*wrong value$/m);
-  assert.match(text.lines.join("\n"), /^ok\s+good\s/m);
+  assert.match(text.lines.join("\n"), /^ok\s+good\s.*ms {2}on llvmpipe$/m);
 });
 
 Deno.test("meteor selftest refuses positional arguments and unknown flags", async () => {
