@@ -1,5 +1,5 @@
 /**
- * The X-Wing hybrid KEM (draft-connolly-cfrg-xwing-kem-06 §5): ML-KEM-768
+ * The X-Wing hybrid KEM (draft-connolly-cfrg-xwing-kem §5): ML-KEM-768
  * and X25519 combined with SHA3-256. The private key is a 32-byte seed.
  * ML-KEM-768 and X25519 run on Deno's native WebCrypto; only deterministic
  * encapsulation from an explicit `eseed` (for test vectors) uses
