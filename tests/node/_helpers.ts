@@ -4,11 +4,13 @@
  *
  * @module
  */
+import { defaultConfig, type NodeConfig } from "../../core/config.ts";
 import * as crypto from "../../core/crypto/mod.ts";
 import { EventBus } from "../../core/events.ts";
 import { deriveKeys, type NodeKeys } from "../../core/identity/mod.ts";
 import { createLogger, type Logger } from "../../core/logger.ts";
 import type { Plugin, PluginContext, PluginInstance } from "../../core/plugin.ts";
+import { MeteorNode } from "../../core/node.ts";
 import type { RegistryHost } from "../../core/registry.ts";
 import { openStore } from "../../core/store/mod.ts";
 
@@ -86,4 +88,37 @@ export function fakePlugin(name: string, options: FakeOptions = {}): Plugin {
       });
     },
   };
+}
+
+/** The port test apps pretend to listen on. */
+export const TEST_PORT = 7701;
+/** The token of test nodes. */
+export const TEST_TOKEN = "mtk_test-token-0123456789abcdef";
+/** The base URL of test apps. */
+export const BASE = `http://127.0.0.1:${TEST_PORT}`;
+
+/** A started MeteorNode over an in-memory store, listening (notionally) on TEST_PORT. */
+export async function startTestNode(
+  plugins: Plugin[] = [],
+  config: Partial<NodeConfig> = {},
+): Promise<MeteorNode & { lines: string[] }> {
+  const { logger, lines } = memoryLogger();
+  const node = new MeteorNode({
+    keys: await testKeys(),
+    config: { ...defaultConfig({ api: TEST_PORT, p2pTcp: 0, p2pWs: 0 }), plugins: [], ...config },
+    token: TEST_TOKEN,
+    store: openStore(":memory:"),
+    plugins,
+    dataDir: (name) => Promise.resolve(`/nowhere/plugins/${name}`),
+    logger,
+    version: "0.0.0-test",
+  });
+  await node.start();
+  node.listening(TEST_PORT);
+  return Object.assign(node, { lines });
+}
+
+/** Headers of an authorised request. */
+export function auth(extra: Record<string, string> = {}): Record<string, string> {
+  return { authorization: `Bearer ${TEST_TOKEN}`, ...extra };
 }

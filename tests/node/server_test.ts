@@ -1,0 +1,411 @@
+import assert from "node:assert/strict";
+import { Hono } from "hono";
+import { isMeteorError } from "../../core/errors.ts";
+import {
+  createDocument,
+  formatDocument,
+  formatMeteorId,
+  readDocument,
+} from "../../core/identity/mod.ts";
+import type { Plugin, PluginRoutes } from "../../core/plugin.ts";
+import { createApp, MAX_REQUEST_BYTES } from "../../server.ts";
+import { toOpenApiPath } from "../../server/_openapi.ts";
+import echoPlugin from "../../examples/echo-plugin.ts";
+import { auth, BASE, fakePlugin, startTestNode, TEST_TOKEN, testKeys } from "./_helpers.ts";
+
+async function errorCode(res: Response): Promise<string> {
+  const body = await res.json();
+  assert.equal(typeof body.error?.message, "string");
+  return body.error.code;
+}
+
+/** A plugin that serves `routes`. */
+function routed(name: string, routes: PluginRoutes): Plugin {
+  return {
+    ...fakePlugin(name),
+    start: () => Promise.resolve({ routes, stop: () => Promise.resolve() }),
+  };
+}
+
+Deno.test("createApp() refuses requests without the right token (401 E_UNAUTHORIZED)", async () => {
+  const node = await startTestNode();
+  try {
+    const app = createApp(node);
+    const cases: [Record<string, string>, number][] = [
+      [{}, 401],
+      [{ authorization: "" }, 401],
+      [{ authorization: "Bearer" }, 401],
+      [{ authorization: `Bearer ${TEST_TOKEN}x` }, 401],
+      [{ authorization: `Bearer ${TEST_TOKEN.slice(0, -1)}` }, 401],
+      [{ authorization: `Basic ${btoa(`u:${TEST_TOKEN}`)}` }, 401],
+      [{ authorization: `Bearer ${TEST_TOKEN}` }, 200],
+      [{ authorization: `bearer ${TEST_TOKEN}` }, 200],
+    ];
+    for (const [headers, status] of cases) {
+      const res = await app.request(`${BASE}/v1/id`, { headers });
+      assert.equal(res.status, status, JSON.stringify(headers));
+      if (status === 401) {
+        assert.equal(await errorCode(res), "E_UNAUTHORIZED");
+        assert.equal(res.headers.get("www-authenticate"), 'Bearer realm="meteor"');
+      } else await res.body?.cancel();
+    }
+    const health = await app.request(`${BASE}/v1/health`);
+    assert.deepEqual([health.status, await health.json()], [200, { status: "ok" }]);
+    const unknown = await app.request(`${BASE}/v1/nothing`);
+    assert.equal(unknown.status, 401);
+    await unknown.body?.cancel();
+  } finally {
+    await node.stop();
+  }
+});
+
+Deno.test("createApp() refuses a foreign Host or Origin (403 E_FORBIDDEN), token or not", async () => {
+  const node = await startTestNode();
+  try {
+    const app = createApp(node);
+    const cases: [Record<string, string>, number][] = [
+      [{ host: "127.0.0.1:7701" }, 200],
+      [{ host: "localhost:7701" }, 200],
+      [{ host: "LOCALHOST:7701" }, 200],
+      [{ host: "[::1]:7701" }, 200],
+      [{ host: "127.0.0.1:7702" }, 403],
+      [{ host: "127.0.0.1" }, 403],
+      [{ host: "evil.example:7701" }, 403],
+      [{ host: "127.0.0.1.evil.example:7701" }, 403],
+      [{ origin: "http://127.0.0.1:7701" }, 200],
+      [{ origin: "http://localhost:7701" }, 200],
+      [{ origin: "http://[::1]:7701" }, 200],
+      [{ origin: "https://127.0.0.1:7701" }, 403],
+      [{ origin: "http://127.0.0.1:7702" }, 403],
+      [{ origin: "http://evil.example" }, 403],
+      [{ origin: "null" }, 403],
+      [{ origin: "" }, 403],
+    ];
+    for (const [headers, status] of cases) {
+      for (const path of ["/v1/id", "/v1/health"]) {
+        const res = await app.request(`${BASE}${path}`, { headers: auth(headers) });
+        assert.equal(res.status, status, `${path} ${JSON.stringify(headers)}`);
+        if (status === 403) assert.equal(await errorCode(res), "E_FORBIDDEN");
+        else await res.body?.cancel();
+      }
+    }
+    const noToken = await app.request(`${BASE}/v1/id`, {
+      headers: { origin: "http://evil.example" },
+    });
+    assert.equal(noToken.status, 403);
+    await noToken.body?.cancel();
+  } finally {
+    await node.stop();
+  }
+});
+
+Deno.test("createApp() limits body size (413 E_TOO_LARGE) and refuses malformed JSON (400 E_MALFORMED)", async () => {
+  const node = await startTestNode();
+  try {
+    const app = createApp(node);
+    const post = (body: BodyInit, headers: Record<string, string> = {}) =>
+      app.request(`${BASE}/v1/contacts`, { method: "POST", body, headers: auth(headers) });
+    const cases: [BodyInit, number, string][] = [
+      ["x".repeat(MAX_REQUEST_BYTES + 1), 413, "E_TOO_LARGE"],
+      [new Blob([new Uint8Array(MAX_REQUEST_BYTES + 1)]).stream(), 413, "E_TOO_LARGE"],
+      [" ".repeat(MAX_REQUEST_BYTES), 400, "E_MALFORMED"],
+      [" ".repeat(MAX_REQUEST_BYTES - 1), 400, "E_MALFORMED"],
+      ["{", 400, "E_MALFORMED"],
+      ["", 400, "E_MALFORMED"],
+      ["[1]", 400, "E_MALFORMED"],
+      ["null", 400, "E_MALFORMED"],
+      ['{"name": "bob"}', 400, "E_MALFORMED"],
+      ['{"name": "bob", "id": 5}', 400, "E_MALFORMED"],
+      ['{"name": "bob", "id": "meteor1notanid"}', 400, "E_BAD_ID"],
+      ['{"name": "", "id": "meteor1notanid"}', 400, "E_BAD_ID"],
+      ['{"name": "bob", "id": "meteor-doc:AAAA"}', 400, "E_MALFORMED"],
+    ];
+    for (const [body, status, code] of cases) {
+      const res = await post(body);
+      assert.equal(res.status, status, String(body).slice(0, 40));
+      assert.equal(await errorCode(res), code);
+    }
+    const declared = await post("{}", { "content-length": String(MAX_REQUEST_BYTES + 1) });
+    assert.equal(declared.status, 413);
+    await declared.body?.cancel();
+  } finally {
+    await node.stop();
+  }
+});
+
+Deno.test("GET /v1/id returns the MeteorID, PeerId and a verifiable identity document", async () => {
+  const node = await startTestNode();
+  try {
+    const res = await createApp(node).request(`${BASE}/v1/id`, { headers: auth() });
+    const body = await res.json();
+    const keys = await testKeys();
+    assert.equal(body.meteorId, formatMeteorId(keys.meteorId));
+    assert.equal(body.peerId, keys.peerId);
+    assert.deepEqual(body.addresses, []);
+    const doc = await readDocument(body.document, { expectedId: keys.meteorId });
+    assert.equal(doc.peerId, keys.peerId);
+  } finally {
+    await node.stop();
+  }
+});
+
+Deno.test("GET /v1/peers and /v1/stats use the p2p plugin's api and the counters", async () => {
+  const p2p: Plugin = {
+    ...fakePlugin("p2p"),
+    start: () =>
+      Promise.resolve({
+        api: {
+          peers: () => [{ peerId: "12D3KooWA" }, { peerId: "12D3KooWB" }],
+          addresses: () => ["/ip4/127.0.0.1/tcp/1"],
+        },
+        stats: () => ({ sessions: 2 }),
+        stop: () => Promise.resolve(),
+      }),
+  };
+  const node = await startTestNode([p2p, fakePlugin("quiet")]);
+  try {
+    node.store.counters.add("p2p", { messagesIn: 2, bytesIn: 10, messagesOut: 1, bytesOut: 5 });
+    node.store.counters.add("quiet", { bytesOut: 1 });
+    const app = createApp(node);
+    const peers = await (await app.request(`${BASE}/v1/peers`, { headers: auth() })).json();
+    assert.deepEqual(peers, { peers: [{ peerId: "12D3KooWA" }, { peerId: "12D3KooWB" }] });
+    const id = await (await app.request(`${BASE}/v1/id`, { headers: auth() })).json();
+    assert.deepEqual(id.addresses, ["/ip4/127.0.0.1/tcp/1"]);
+    const stats = await (await app.request(`${BASE}/v1/stats`, { headers: auth() })).json();
+    assert.equal(stats.peers, 2);
+    assert.ok(stats.uptimeMs >= 0 && stats.startedAt === node.startedAt);
+    assert.deepEqual(stats.totals, { messagesIn: 2, messagesOut: 1, bytesIn: 10, bytesOut: 6 });
+    assert.deepEqual(stats.plugins, {
+      p2p: {
+        version: "1.0.0",
+        counters: { messagesIn: 2, messagesOut: 1, bytesIn: 10, bytesOut: 5 },
+        stats: { sessions: 2 },
+      },
+      quiet: {
+        version: "1.0.0",
+        counters: { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 1 },
+        stats: {},
+      },
+    });
+  } finally {
+    await node.stop();
+  }
+});
+
+Deno.test("GET /v1/peers is empty without a p2p plugin", async () => {
+  const node = await startTestNode();
+  try {
+    const res = await createApp(node).request(`${BASE}/v1/peers`, { headers: auth() });
+    assert.deepEqual(await res.json(), { peers: [] });
+  } finally {
+    await node.stop();
+  }
+});
+
+Deno.test("/v1/contacts adds by MeteorID or verified document, lists, gets and removes", async () => {
+  const node = await startTestNode();
+  const events: unknown[] = [];
+  node.events.onAny((e) => events.push([e.name, e.detail]));
+  try {
+    const app = createApp(node);
+    const keys = await testKeys();
+    const id = formatMeteorId(keys.meteorId);
+    const doc = formatDocument(await createDocument(keys));
+    const call = (method: string, path: string, body?: unknown) =>
+      app.request(`${BASE}${path}`, {
+        method,
+        headers: auth({ "content-type": "application/json" }),
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const added = await call("POST", "/v1/contacts", { name: "me", id: `  ${id}\n` });
+    assert.equal(added.status, 201);
+    assert.deepEqual(
+      { ...(await added.json()), addedAt: 0 },
+      { name: "me", meteorId: id, hasDocument: false, addedAt: 0 },
+    );
+    const dup = await call("POST", "/v1/contacts", { name: "again", id: doc });
+    assert.deepEqual([dup.status, await errorCode(dup)], [409, "E_EXISTS"]);
+    const listed = await (await call("GET", "/v1/contacts")).json();
+    assert.deepEqual(listed.contacts.map((c: { name: string }) => c.name), ["me"]);
+    assert.equal((await (await call("GET", "/v1/contacts/me")).json()).meteorId, id);
+    const removed = await call("DELETE", "/v1/contacts/me");
+    assert.equal(removed.status, 204);
+    const gone = await call("GET", "/v1/contacts/me");
+    assert.deepEqual([gone.status, await errorCode(gone)], [404, "E_NOT_FOUND"]);
+    const again = await call("DELETE", "/v1/contacts/me");
+    assert.deepEqual([again.status, await errorCode(again)], [404, "E_NOT_FOUND"]);
+    const withDoc = await call("POST", "/v1/contacts", { name: "me", id: doc });
+    assert.equal((await withDoc.json()).hasDocument, true);
+    const tampered = doc.slice(0, -8) + (doc.endsWith("AAAA====") ? "BBBB====" : "AAAAAAA=");
+    const bad = await call("POST", "/v1/contacts", { name: "x", id: tampered });
+    assert.ok([400, 422].includes(bad.status));
+    await bad.body?.cancel();
+    assert.deepEqual(events, [
+      ["contact:add", { name: "me", meteorId: id }],
+      ["contact:remove", { name: "me", meteorId: id }],
+      ["contact:add", { name: "me", meteorId: id }],
+    ]);
+  } finally {
+    await node.stop();
+  }
+});
+
+Deno.test("GET /v1/inbox lists received messages with contact names and filters", async () => {
+  const node = await startTestNode();
+  try {
+    const alice = new Uint8Array(32).fill(1);
+    const bob = new Uint8Array(32).fill(2);
+    node.store.contacts.add({ name: "alice", meteorId: alice });
+    node.store.inbox.add({
+      id: "a1",
+      from: alice,
+      kind: "text",
+      body: new TextEncoder().encode("hi"),
+      seq: 0,
+    });
+    node.store.inbox.add({
+      id: "b1",
+      from: bob,
+      kind: "bytes",
+      body: new Uint8Array([1, 2, 3]),
+      seq: 4,
+    });
+    const app = createApp(node);
+    const get = (query: string) => app.request(`${BASE}/v1/inbox${query}`, { headers: auth() });
+    const all = (await (await get("")).json()).messages;
+    assert.deepEqual(all.map((m: Record<string, unknown>) => ({ ...m, receivedAt: 0 })), [
+      {
+        id: "a1",
+        from: formatMeteorId(alice),
+        contact: "alice",
+        kind: "text",
+        text: "hi",
+        receivedAt: 0,
+        seq: 0,
+      },
+      {
+        id: "b1",
+        from: formatMeteorId(bob),
+        contact: null,
+        kind: "bytes",
+        base64: "AQID",
+        receivedAt: 0,
+        seq: 4,
+      },
+    ]);
+    assert.deepEqual(
+      (await (await get("?from=alice")).json()).messages.map((m: { id: string }) => m.id),
+      ["a1"],
+    );
+    const byId = await get(`?from=${formatMeteorId(bob)}&limit=1`);
+    assert.deepEqual((await byId.json()).messages.map((m: { id: string }) => m.id), ["b1"]);
+    const cases: [string, number, string][] = [
+      ["?from=nobody", 404, "E_NOT_FOUND"],
+      ["?from=meteor1zzz", 400, "E_BAD_ID"],
+      ["?limit=0", 400, "E_MALFORMED"],
+      ["?limit=-1", 400, "E_MALFORMED"],
+      ["?limit=abc", 400, "E_MALFORMED"],
+      ["?since=1e3", 400, "E_MALFORMED"],
+    ];
+    for (const [query, status, code] of cases) {
+      const res = await get(query);
+      assert.deepEqual([status, code], [res.status, await errorCode(res)], query);
+    }
+  } finally {
+    await node.stop();
+  }
+});
+
+Deno.test("GET /v1/openapi.json documents every route, core and plugin", async () => {
+  const node = await startTestNode([echoPlugin() as Plugin]);
+  try {
+    const app = createApp(node);
+    const res = await app.request(`${BASE}/v1/openapi.json`, { headers: auth() });
+    assert.equal(res.status, 200);
+    const doc = await res.json();
+    assert.equal(doc.openapi, "3.1.0");
+    const served = app.routes.filter((r) => r.method !== "ALL");
+    assert.ok(served.length >= 12);
+    for (const route of served) {
+      const path = toOpenApiPath(route.path);
+      assert.ok(
+        doc.paths[path]?.[route.method.toLowerCase()],
+        `${route.method} ${path} undocumented`,
+      );
+    }
+    for (
+      const [path, item] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)
+    ) {
+      for (const method of Object.keys(item).filter((k) => !k.startsWith("x-"))) {
+        assert.ok(
+          served.some((r) => toOpenApiPath(r.path) === path && r.method.toLowerCase() === method),
+          `${method} ${path} documented but not served`,
+        );
+      }
+    }
+    assert.equal(doc.paths["/v1/echo"]["x-meteor-plugin"], "echo");
+  } finally {
+    await node.stop();
+  }
+});
+
+Deno.test("createApp() mounts plugin routes behind the same gate, with JSON errors", async () => {
+  const sub = new Hono();
+  sub.get("/boom", () => {
+    throw new TypeError("secret internals");
+  });
+  sub.get("/item/:id", (c) => c.json({ id: c.req.param("id") }));
+  const node = await startTestNode([
+    routed("demo", {
+      app: sub,
+      openapi: { "/boom": { get: { responses: {} } }, "/item/{id}": { get: { responses: {} } } },
+    }),
+  ]);
+  try {
+    const app = createApp(node);
+    const item = await app.request(`${BASE}/v1/demo/item/7`, { headers: auth() });
+    assert.deepEqual(await item.json(), { id: "7" });
+    const noToken = await app.request(`${BASE}/v1/demo/item/7`);
+    assert.equal(noToken.status, 401);
+    await noToken.body?.cancel();
+    const boom = await app.request(`${BASE}/v1/demo/boom`, { headers: auth() });
+    assert.equal(boom.status, 500);
+    const text = await boom.text();
+    assert.equal(JSON.parse(text).error.code, "E_INTERNAL");
+    assert.ok(!text.includes("secret internals"));
+    assert.ok(node.lines.some((l) => l.includes("secret internals")));
+  } finally {
+    await node.stop();
+  }
+});
+
+Deno.test("createApp() refuses undocumented, badly mounted or colliding plugin routes", async () => {
+  const app = (build: (h: Hono) => void) => {
+    const h = new Hono();
+    build(h);
+    return h;
+  };
+  const cases: PluginRoutes[] = [
+    { app: app((h) => h.get("/x", (c) => c.text("x"))), openapi: {} },
+    { app: app((h) => h.post("/x", (c) => c.text("x"))), openapi: { "/x": { get: {} } } },
+    { app: app(() => {}), openapi: {}, mount: "/v2" },
+    { app: app(() => {}), openapi: {}, mount: "/v1/other" },
+    {
+      app: app((h) => h.get("/health", (c) => c.text("x"))),
+      openapi: { "/health": { get: {} } },
+      mount: "/v1",
+    },
+  ];
+  for (const routes of cases) {
+    const node = await startTestNode([routed("demo", routes)]);
+    try {
+      assert.throws(() => createApp(node), (err) => {
+        assert.ok(isMeteorError(err, "E_PLUGIN"));
+        assert.match(err.message, /"demo"/);
+        return true;
+      });
+    } finally {
+      await node.stop();
+    }
+  }
+});
