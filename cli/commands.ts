@@ -5,9 +5,16 @@
  * @module
  */
 import type { Command } from "./_command.ts";
+import { initCommand } from "./init.ts";
+import { idCommand } from "./id.ts";
+import { seedExportCommand, seedImportCommand } from "./seed.ts";
 import { command as selftest } from "./selftest.ts";
 
 /** The registered commands. */
 export const COMMANDS: Command[] = [
+  initCommand,
+  idCommand,
+  seedExportCommand,
+  seedImportCommand,
   selftest,
 ];

@@ -31,3 +31,4 @@ export * from "./derive.ts";
 export * from "./meteor_id.ts";
 export * from "./peer_id.ts";
 export * from "./document.ts";
+export * from "./age_keys.ts";

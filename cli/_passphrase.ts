@@ -1,0 +1,87 @@
+/**
+ * Keystore passphrases for the CLI: from `METEOR_PASSPHRASE`, or typed at a
+ * terminal prompt without echo. Commands that unlock a keystore (`meteor id`,
+ * `meteor seed export`, `meteor daemon`) use {@link unlockPassphrase}.
+ *
+ * @module
+ */
+import { MeteorError } from "../core/errors.ts";
+import { keystoreNeedsPassphrase } from "../core/keystore.ts";
+
+/** The environment variable a passphrase may come from (scripts, services). */
+export const PASSPHRASE_ENV = "METEOR_PASSPHRASE";
+
+const encoder = new TextEncoder();
+
+/**
+ * Reads one line from the terminal without echoing it; the prompt goes to
+ * stderr. Ctrl-C or Ctrl-D abort with E_BAD_PASSPHRASE.
+ */
+export async function promptHidden(prompt: string): Promise<string> {
+  if (!Deno.stdin.isTerminal()) {
+    throw new MeteorError(
+      "E_BAD_PASSPHRASE",
+      `Cannot read passphrase: no terminal (set ${PASSPHRASE_ENV})`,
+    );
+  }
+  await Deno.stderr.write(encoder.encode(prompt));
+  Deno.stdin.setRaw(true);
+  const bytes: number[] = [];
+  const buffer = new Uint8Array(64);
+  try {
+    read: for (;;) {
+      const n = await Deno.stdin.read(buffer);
+      if (n === null) break;
+      for (const byte of buffer.subarray(0, n)) {
+        if (byte === 0x0d || byte === 0x0a) return new TextDecoder().decode(new Uint8Array(bytes));
+        if (byte === 0x03 || byte === 0x04) break read; // Ctrl-C, Ctrl-D
+        if (byte === 0x7f || byte === 0x08) {
+          // Backspace removes one UTF-8 character: continuation bytes, then the lead byte.
+          while (((bytes.at(-1) ?? 0) & 0xc0) === 0x80) bytes.pop();
+          bytes.pop();
+        } else {
+          bytes.push(byte);
+        }
+      }
+    }
+    throw new MeteorError("E_BAD_PASSPHRASE", "Cannot read passphrase: cancelled");
+  } finally {
+    Deno.stdin.setRaw(false);
+    buffer.fill(0);
+    bytes.fill(0);
+    await Deno.stderr.write(encoder.encode("\n"));
+  }
+}
+
+/**
+ * The passphrase needed to unlock the keystore of `home`, or undefined when
+ * it is not encrypted: `METEOR_PASSPHRASE` if set, else a prompt.
+ */
+export async function unlockPassphrase(home: string): Promise<string | undefined> {
+  if (!(await keystoreNeedsPassphrase(home))) return undefined;
+  return Deno.env.get(PASSPHRASE_ENV) ?? await promptHidden("Keystore passphrase: ");
+}
+
+/**
+ * A new passphrase to protect a keystore: `METEOR_PASSPHRASE` if set, else
+ * typed twice at a prompt. Refuses an empty or mismatched one.
+ */
+export async function newPassphrase(): Promise<string> {
+  const fromEnv = Deno.env.get(PASSPHRASE_ENV);
+  if (fromEnv !== undefined) {
+    if (fromEnv === "") {
+      throw new MeteorError(
+        "E_BAD_PASSPHRASE",
+        `Cannot use passphrase: ${PASSPHRASE_ENV} is empty`,
+      );
+    }
+    return fromEnv;
+  }
+  const first = await promptHidden("New keystore passphrase: ");
+  if (first === "") throw new MeteorError("E_BAD_PASSPHRASE", "Cannot use passphrase: it is empty");
+  const second = await promptHidden("Repeat passphrase: ");
+  if (first !== second) {
+    throw new MeteorError("E_BAD_PASSPHRASE", "Cannot use passphrase: the two entries differ");
+  }
+  return first;
+}
