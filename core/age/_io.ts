@@ -58,9 +58,10 @@ export class ByteReader {
   }
 
   /**
-   * Reads one line including its LF. Returns null at the end of the stream,
-   * the bytes up to the end when the last line has no LF, and `max + 1`
-   * bytes without LF when the line is longer than `max` (the caller rejects it).
+   * Reads one line including its LF, but never more than `max + 1` bytes:
+   * a result longer than `max` means the line is too long (the caller rejects
+   * it). Returns null at the end of the stream, and the bytes up to the end
+   * when the last line has no LF.
    */
   async readLine(max: number): Promise<Uint8Array | null> {
     if (!(await this.#fill())) return null;

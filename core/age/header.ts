@@ -101,9 +101,8 @@ export async function readHeader(reader: ByteReader, maxSize = MAX_HEADER_SIZE):
   let size = 0;
   const nextLine = async (): Promise<string> => {
     const raw = await reader.readLine(maxSize - size);
-    if (raw === null || raw[raw.length - 1] !== 0x0a) {
-      invalid(raw !== null && raw.length > maxSize - size ? "too large" : "unexpected end");
-    }
+    if (raw !== null && raw.length > maxSize - size) invalid("too large");
+    if (raw === null || raw[raw.length - 1] !== 0x0a) invalid("unexpected end");
     transcript.push(raw);
     size += raw.length;
     // Every header line is printable ASCII (VCHAR or SP) ended by LF.

@@ -29,13 +29,11 @@ export function parseRecipient(text: string): Recipient {
   throw new MeteorError("E_BAD_RECIPIENT", "Cannot parse age recipient: not age1... or age1pq1...");
 }
 
-/** Parses an age identity string; throws MeteorError E_MALFORMED. */
-export function parseIdentity(text: string): Promise<Identity> {
-  if (text.startsWith("AGE-SECRET-KEY-PQ-1")) return Promise.resolve(HybridIdentity.parse(text));
-  if (text.startsWith("AGE-SECRET-KEY-1")) return X25519Identity.parse(text);
-  return Promise.reject(
-    new MeteorError("E_MALFORMED", "Cannot parse age identity: not AGE-SECRET-KEY-..."),
-  );
+/** Parses an age identity string; rejects with MeteorError E_MALFORMED. */
+export async function parseIdentity(text: string): Promise<Identity> {
+  if (text.startsWith("AGE-SECRET-KEY-PQ-1")) return HybridIdentity.parse(text);
+  if (text.startsWith("AGE-SECRET-KEY-1")) return await X25519Identity.parse(text);
+  throw new MeteorError("E_MALFORMED", "Cannot parse age identity: not AGE-SECRET-KEY-...");
 }
 
 /**
