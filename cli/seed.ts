@@ -14,12 +14,12 @@ import { newPassphrase, promptHidden, unlockPassphrase } from "./_passphrase.ts"
 import { renderQr } from "./_qr.ts";
 
 /** The warning printed to stderr on every export. */
-export const SEED_WARNING =
+export const SEED_WARNING: string =
   "WARNING: this seed is your whole Meteor identity. Anyone who sees it can read your " +
   "messages and act as you. Store it offline; never paste it into chats or websites.";
 
 /** The warning printed to stderr when exporting the age identity. */
-export const AGE_IDENTITY_WARNING =
+export const AGE_IDENTITY_WARNING: string =
   "WARNING: this age identity decrypts everything sent to this node. Keep it secret.";
 
 /** The most bytes read from stdin for an imported seed (hex plus whitespace). */

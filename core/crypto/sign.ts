@@ -33,7 +33,7 @@ export const MLDSA65_PUBLIC_KEY_LENGTH = 1952;
 /** Length of an ML-DSA-65 signature (FIPS 204 Table 2). */
 export const MLDSA65_SIGNATURE_LENGTH = 3309;
 /** Length of a hybrid signature: ML-DSA-65 signature then Ed25519 signature. */
-export const HYBRID_SIGNATURE_LENGTH = MLDSA65_SIGNATURE_LENGTH + ED25519_SIGNATURE_LENGTH;
+export const HYBRID_SIGNATURE_LENGTH: number = MLDSA65_SIGNATURE_LENGTH + ED25519_SIGNATURE_LENGTH;
 
 /** The fixed prefix of every hybrid signed message (followed by a zero byte). */
 const HYBRID_PREFIX = utf8("meteor/v1/hybrid-sig");

@@ -51,7 +51,7 @@ export const DEFAULT_DOCUMENT_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
 /** The prefix of a document's text form; standard base64 of the bytes follows. */
 export const DOCUMENT_TEXT_PREFIX = "meteor-doc:";
 /** The longest document text accepted (whitespace included), in characters. */
-export const MAX_DOCUMENT_TEXT_LENGTH = 2 * MAX_DOCUMENT_BYTES + 1024;
+export const MAX_DOCUMENT_TEXT_LENGTH: number = 2 * MAX_DOCUMENT_BYTES + 1024;
 
 /** A parsed or freshly created identity document. */
 export interface IdentityDocument {

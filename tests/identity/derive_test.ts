@@ -28,6 +28,20 @@ Deno.test("deriveKeys() gives the pinned MeteorID and PeerId for a known seed", 
   const keys = await deriveKeys(KNOWN_SEED);
   assert.equal(formatMeteorId(keys.meteorId), KNOWN_METEOR_ID);
   assert.equal(keys.peerId, KNOWN_PEER_ID);
+  // The values docs/identity.md §6 lists.
+  assert.deepEqual(
+    [keys.seeds.ed25519, keys.seeds.xwing, keys.seeds.mldsa65, keys.publicKeys.ed25519].map(toHex),
+    [
+      "7801b0fc48471323ff71d963e215580e095af3f00f9949651cb9d48ee8a9e993",
+      "f5b24ec0ed0afbf137f1e1db1e53b804dff1424c5d8a642e9a77615b09b43c54",
+      "bd7c584b5d0076869fe5ef59a7d6907b1fc22a172e1448faec7a3846e3453d12",
+      "a9b747ce4c5dedb3524c0355e5ffc88a2d47315b035b6878c7711795ae0e0127",
+    ],
+  );
+  assert.equal(
+    toHex(keys.meteorId),
+    "c62146e10c6394056fc69d7907483725be379dd3dd3bdcbdc8e2fdcbbb53636e",
+  );
 });
 
 Deno.test("deriveKeys() matches an independent derivation with @noble and libp2p", async () => {
