@@ -4,7 +4,8 @@
 // The accumulator uses ten 13-bit limbs (the poly1305-donna 16-bit layout): every
 // product of a limb of h (< 2^14) with a limb of r or 5r (< 2^16) is below 2^30, and
 // each row of the multiplication carries after five products, so no sum exceeds 2^32.
-// The one-time key (r || s) comes from chacha20.wgsl's counter-0 block.
+// The one-time key (r || s) comes from chacha20.wgsl's counter-0 block. Sealing writes
+// the tag after the ciphertext in dst; opening writes it to `tags` for the host to compare.
 
 const AAD_OFF = 11u;    // word offset of the aad in src
 const AAD_LEN = 12u;    // aad length in bytes
@@ -190,9 +191,30 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
 
   let tag = finish(vec4<u32>(polyKeys[k + 4u], polyKeys[k + 5u], polyKeys[k + 6u],
                              polyKeys[k + 7u]));
-  let q = job * 4u;
-  tags[q] = tag.x;
-  tags[q + 1u] = tag.y;
-  tags[q + 2u] = tag.z;
-  tags[q + 3u] = tag.w;
+  if (info.mode == MODE_SEAL) {
+    // Sealing: the tag goes right after the ciphertext (sealed = ciphertext || tag), at a
+    // byte offset that need not be word-aligned; the packer reserves 16 bytes after every
+    // padded text. Bytes of the text's last word below the tag are kept.
+    let w = textOff + textLen / 4u;
+    let s = (textLen % 4u) * 8u;
+    if (s == 0u) {
+      dst[w] = tag.x;
+      dst[w + 1u] = tag.y;
+      dst[w + 2u] = tag.z;
+      dst[w + 3u] = tag.w;
+    } else {
+      let t = 32u - s;
+      dst[w] = (dst[w] & ((1u << s) - 1u)) | (tag.x << s);
+      dst[w + 1u] = (tag.x >> t) | (tag.y << s);
+      dst[w + 2u] = (tag.y >> t) | (tag.z << s);
+      dst[w + 3u] = (tag.z >> t) | (tag.w << s);
+      dst[w + 4u] = tag.w >> t;
+    }
+  } else {
+    let q = job * 4u;
+    tags[q] = tag.x;
+    tags[q + 1u] = tag.y;
+    tags[q + 2u] = tag.z;
+    tags[q + 3u] = tag.w;
+  }
 }

@@ -6,8 +6,7 @@
  */
 import chachaSource from "../../shaders/chacha20.wgsl" with { type: "text" };
 import polySource from "../../shaders/poly1305.wgsl" with { type: "text" };
-import type { Mode, PackedChunk } from "./_pack.ts";
-import { TAG_BYTES } from "./_pack.ts";
+import { type Mode, MODE_OPEN, type PackedChunk, TAG_BYTES } from "./_pack.ts";
 import type { BufferPool } from "./_pool.ts";
 
 /** Invocations per workgroup in both shaders. */
@@ -44,25 +43,26 @@ function groups(device: GPUDevice, invocations: number): [number, number] {
 }
 
 /**
- * Runs ChaCha20 then Poly1305 over `chunk` and resolves to what `read`
- * returns for the kernel output (valid only during the call): the texts at
- * `chunk.textOffsets`, then one 16-byte tag per job. Every device buffer that held keys or plaintext is cleared before the
- * command ends. Rejects when the device reports an error or is lost.
+ * Runs ChaCha20 then Poly1305 over `chunk` and resolves to a copy of the
+ * kernel output: the texts at `chunk.textOffsets` (when sealing, each followed
+ * by its tag), then, when opening, one 16-byte tag per job. Every device buffer
+ * that held keys or plaintext is cleared before the command ends. Rejects
+ * when the device reports an error or is lost.
  */
-export async function runKernels<T>(
+export async function runKernels(
   device: GPUDevice,
   kernels: AeadKernels,
   pool: BufferPool,
   chunk: PackedChunk,
   mode: Mode,
-  read: (output: Uint8Array) => T,
-): Promise<T> {
+): Promise<Uint8Array> {
   const S = GPUBufferUsage.STORAGE;
   const DST = GPUBufferUsage.COPY_DST;
   const SRC = GPUBufferUsage.COPY_SRC;
   const count = chunk.textOffsets.length;
   const inputBytes = chunk.input.byteLength;
   const tagBytes = count * TAG_BYTES;
+  const outputBytes = inputBytes + (mode === MODE_OPEN ? tagBytes : 0);
 
   const jobs = pool.acquire(chunk.jobWords.byteLength, S | DST);
   const table = pool.acquire(chunk.blockJob.byteLength, S | DST);
@@ -71,7 +71,7 @@ export async function runKernels<T>(
   const keys = pool.acquire(count * 32, S | DST);
   const tags = pool.acquire(tagBytes, S | DST | SRC);
   const info = pool.acquire(16, GPUBufferUsage.UNIFORM | DST);
-  const staging = pool.acquire(inputBytes + tagBytes, GPUBufferUsage.MAP_READ | DST);
+  const staging = pool.acquire(outputBytes, GPUBufferUsage.MAP_READ | DST);
   const buffers = [jobs, table, src, dst, keys, tags, info, staging];
   let mapped = false;
   let scopes = 2;
@@ -117,7 +117,7 @@ export async function runKernels<T>(
     pass.dispatchWorkgroups(...groups(device, count));
     pass.end();
     encoder.copyBufferToBuffer(dst, 0, staging, 0, inputBytes);
-    encoder.copyBufferToBuffer(tags, 0, staging, inputBytes, tagBytes);
+    if (mode === MODE_OPEN) encoder.copyBufferToBuffer(tags, 0, staging, inputBytes, tagBytes);
     // Keys, one-time Poly1305 keys and plaintext must not outlive the command
     // in pooled buffers.
     for (const b of [jobs, src, dst, keys]) encoder.clearBuffer(b);
@@ -127,9 +127,9 @@ export async function runKernels<T>(
     const errors = await Promise.all([device.popErrorScope(), device.popErrorScope()]);
     const error = errors.find((e) => e !== null);
     if (error) throw new Error(`WebGPU error: ${error.message}`);
-    await staging.mapAsync(GPUMapMode.READ, 0, inputBytes + tagBytes);
+    await staging.mapAsync(GPUMapMode.READ, 0, outputBytes);
     mapped = true;
-    return read(new Uint8Array(staging.getMappedRange(0, inputBytes + tagBytes)));
+    return new Uint8Array(staging.getMappedRange(0, outputBytes)).slice();
   } finally {
     for (; scopes > 0; scopes--) device.popErrorScope().catch(() => {});
     if (mapped) staging.unmap();

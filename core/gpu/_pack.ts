@@ -9,7 +9,9 @@
  * - block table: one u32 per 64-byte ChaCha20 block, the job it belongs to
  *   (each job has a counter-0 block for its Poly1305 key, then its text blocks);
  * - input bytes: per job, aad then text, each zero-padded to 16 bytes
- *   (RFC 8439 §2.8 pad16), so Poly1305 reads whole blocks.
+ *   (RFC 8439 §2.8 pad16), so Poly1305 reads whole blocks; when sealing, 16
+ *   more bytes after each text, where the kernel writes the tag right after
+ *   the ciphertext (so a sealed result is one contiguous range of the output).
  *
  * Words are the host's byte order; every platform with WebGPU is little-endian,
  * which is the order RFC 8439 reads key, nonce and blocks in.
@@ -38,6 +40,8 @@ export interface ChunkLimits {
   maxInputBytes: number;
   /** Largest single storage binding, in bytes (job records, block table). */
   maxBindingBytes: number;
+  /** Most jobs in one chunk. */
+  maxJobs: number;
 }
 
 /** Jobs that go to the device together. */
@@ -59,9 +63,9 @@ export interface PackedChunk {
   /** aad and text of every job, padded; at least 16 bytes. */
   input: Uint8Array<ArrayBuffer>;
   /** Byte offset of each job's text in `input` (and in the kernel output). */
-  textOffsets: number[];
+  textOffsets: Uint32Array;
   /** Text length of each job (plaintext to seal, ciphertext without tag to open). */
-  textLengths: number[];
+  textLengths: Uint32Array;
   /** Total ChaCha20 blocks. */
   blocks: number;
 }
@@ -75,9 +79,10 @@ export function textLength(job: AeadJob, mode: Mode): number {
   return mode === MODE_SEAL ? job.data.length : job.data.length - TAG_BYTES;
 }
 
-/** The bytes a job takes in a chunk's input. */
+/** The bytes a job takes in a chunk's input: padded aad, padded text, room for the tag. */
 function jobInputBytes(job: AeadJob, mode: Mode): number {
-  return pad16(job.aad?.length ?? 0) + pad16(textLength(job, mode));
+  const tag = mode === MODE_SEAL ? TAG_BYTES : 0;
+  return pad16(job.aad?.length ?? 0) + pad16(textLength(job, mode)) + tag;
 }
 
 /** One counter-0 block for the Poly1305 key plus one per 64 bytes of text. */
@@ -95,7 +100,7 @@ export function planChunks(
   mode: Mode,
   limits: ChunkLimits,
 ): { chunks: ChunkPlan[]; oversize: number[] } {
-  const maxJobs = Math.floor(limits.maxBindingBytes / JOB_BYTES);
+  const maxJobs = Math.min(limits.maxJobs, Math.floor(limits.maxBindingBytes / JOB_BYTES));
   const maxBlocks = Math.floor(limits.maxBindingBytes / 4);
   const chunks: ChunkPlan[] = [];
   const oversize: number[] = [];
@@ -130,31 +135,40 @@ export function packChunk(jobs: readonly AeadJob[], plan: ChunkPlan, mode: Mode)
   const jobBytes = new Uint8Array(jobWords.buffer);
   const blockJob = new Uint32Array(Math.max(plan.blocks, 1));
   const input = new Uint8Array(Math.max(plan.inputBytes, 16));
-  const textOffsets: number[] = new Array(count);
-  const textLengths: number[] = new Array(count);
+  const textOffsets = new Uint32Array(count);
+  const textLengths = new Uint32Array(count);
+  const seal = mode === MODE_SEAL;
+  const reserve = seal ? TAG_BYTES : 0;
   let offset = 0;
   let block = 0;
   for (let k = 0; k < count; k++) {
     const job = jobs[plan.indices[k]];
-    const aad = job.aad ?? new Uint8Array(0);
-    const length = textLength(job, mode);
+    const { data, aad } = job;
+    const aadLength = aad === undefined ? 0 : aad.length;
+    const length = seal ? data.length : data.length - TAG_BYTES;
     const p = k * JOB_WORDS;
     jobBytes.set(job.key, p * 4);
     jobBytes.set(job.nonce, (p + 8) * 4);
-    jobWords[p + 11] = offset / 4;
-    jobWords[p + 12] = aad.length;
-    input.set(aad, offset);
-    offset += pad16(aad.length);
-    jobWords[p + 13] = offset / 4;
+    jobWords[p + 11] = offset >>> 2;
+    jobWords[p + 12] = aadLength;
+    if (aadLength > 0) {
+      input.set(aad!, offset);
+      offset += pad16(aadLength);
+    }
+    jobWords[p + 13] = offset >>> 2;
     jobWords[p + 14] = length;
     jobWords[p + 15] = block;
-    input.set(length === job.data.length ? job.data : job.data.subarray(0, length), offset);
+    if (length > 0) input.set(seal ? data : data.subarray(0, length), offset);
     textOffsets[k] = offset;
     textLengths[k] = length;
-    offset += pad16(length);
-    const blocks = 1 + Math.ceil(length / 64);
-    blockJob.fill(k, block, block + blocks);
-    block += blocks;
+    offset += pad16(length) + reserve;
+    const end = block + 1 + ((length + 63) >>> 6);
+    if (end - block <= 8) {
+      for (; block < end; block++) blockJob[block] = k;
+    } else {
+      blockJob.fill(k, block, end);
+      block = end;
+    }
   }
   return { jobWords, blockJob, input, textOffsets, textLengths, blocks: block };
 }

@@ -9,6 +9,11 @@
  * job's tag, the tag is compared here in constant time, and a job whose tag
  * fails yields null and no plaintext.
  *
+ * The results of one dispatch are views into one fresh buffer (a copy of the
+ * device output, never aliasing an input): one copy per dispatch instead of
+ * one allocation per job, which is most of the cost of small messages. The
+ * plaintext of a job whose tag failed is zeroed in that buffer.
+ *
  * Nothing is ever lost to the GPU: when there is no adapter, when the device
  * fails or is lost mid-batch, or when a job is larger than one binding, those
  * jobs are redone by the fallback (CPU) engine.
@@ -32,6 +37,8 @@ import { BufferPool } from "./_pool.ts";
 
 /** Default largest input of one dispatch, in bytes. */
 export const DEFAULT_CHUNK_BYTES = 32 * 1024 * 1024;
+/** Default most jobs in one dispatch: big batches split so packing overlaps the device. */
+export const DEFAULT_CHUNK_JOBS = 32768;
 /** How many times a lost device is reopened before the engine stays on the CPU. */
 const MAX_REOPENS = 3;
 
@@ -43,6 +50,8 @@ export interface GpuAeadOptions {
   adapter?: AdapterProvider;
   /** Largest input (aad and text, padded) of one dispatch; capped by the device's binding limit. */
   maxChunkBytes?: number;
+  /** Most jobs in one dispatch. */
+  maxChunkJobs?: number;
 }
 
 /** What the engine has done so far. */
@@ -104,6 +113,7 @@ export class GpuAead implements BatchAead {
   #fallback: BatchAead;
   #adapter: AdapterProvider;
   #maxChunkBytes: number;
+  #maxChunkJobs: number;
   #ready: Promise<Ready | null> | null = null;
   #current: Ready | null = null;
   #reason = "";
@@ -115,7 +125,9 @@ export class GpuAead implements BatchAead {
     this.#fallback = options.fallback;
     this.#adapter = options.adapter ?? navigatorAdapter;
     this.#maxChunkBytes = options.maxChunkBytes ?? DEFAULT_CHUNK_BYTES;
+    this.#maxChunkJobs = options.maxChunkJobs ?? DEFAULT_CHUNK_JOBS;
     if (!(this.#maxChunkBytes >= 16)) throw new RangeError("maxChunkBytes must be at least 16");
+    if (!(this.#maxChunkJobs >= 1)) throw new RangeError("maxChunkJobs must be at least 1");
   }
 
   /** Opens the device if needed and says whether batches will run on it. */
@@ -210,6 +222,7 @@ export class GpuAead implements BatchAead {
       const { chunks, oversize } = planChunks(jobs, todo, mode, {
         maxInputBytes: Math.min(this.#maxChunkBytes, bindingLimit),
         maxBindingBytes: bindingLimit,
+        maxJobs: this.#maxChunkJobs,
       });
       cpu.push(...oversize);
       let failed = false;
@@ -251,30 +264,33 @@ export class GpuAead implements BatchAead {
     results: (Uint8Array | null)[],
   ): Promise<void> {
     const packed = packChunk(jobs, plan, mode);
+    let out: Uint8Array;
     try {
-      const { handle, kernels, pool } = ready;
-      await runKernels(handle.device, kernels, pool, packed, mode, (out) => {
-        const tags = packed.input.byteLength;
-        for (let k = 0; k < plan.indices.length; k++) {
-          const offset = packed.textOffsets[k];
-          const length = packed.textLengths[k];
-          const tag = out.subarray(tags + k * TAG_BYTES, tags + (k + 1) * TAG_BYTES);
-          if (mode === MODE_SEAL) {
-            const sealed = new Uint8Array(length + TAG_BYTES);
-            sealed.set(out.subarray(offset, offset + length));
-            sealed.set(tag, length);
-            results[plan.indices[k]] = sealed;
-          } else {
-            const expected = jobs[plan.indices[k]].data.subarray(length);
-            results[plan.indices[k]] = constantTimeEqual(tag, expected)
-              ? out.slice(offset, offset + length)
-              : null;
-          }
-        }
-      });
-      this.#stats.gpuJobs += plan.indices.length;
+      out = await runKernels(ready.handle.device, ready.kernels, ready.pool, packed, mode);
     } finally {
       wipe(new Uint8Array(packed.jobWords.buffer), packed.input);
     }
+    const { indices } = plan;
+    const { textOffsets, textLengths } = packed;
+    if (mode === MODE_SEAL) {
+      for (let k = 0; k < indices.length; k++) {
+        const offset = textOffsets[k];
+        results[indices[k]] = out.subarray(offset, offset + textLengths[k] + TAG_BYTES);
+      }
+    } else {
+      const tags = packed.input.byteLength;
+      for (let k = 0; k < indices.length; k++) {
+        const offset = textOffsets[k];
+        const length = textLengths[k];
+        const tag = out.subarray(tags + k * TAG_BYTES, tags + (k + 1) * TAG_BYTES);
+        if (constantTimeEqual(tag, jobs[indices[k]].data.subarray(length))) {
+          results[indices[k]] = out.subarray(offset, offset + length);
+        } else {
+          // Unauthenticated plaintext must not stay reachable through the shared buffer.
+          out.fill(0, offset, offset + length);
+        }
+      }
+    }
+    this.#stats.gpuJobs += indices.length;
   }
 }

@@ -107,6 +107,13 @@ gpuTest("GpuAead.openBatch() returns null for each tampered job and only for it"
     if (what) assert.equal(opened[i], null, what);
     else assert.deepEqual(opened[i], jobs[i].data, `job ${i}`);
   }
+  // No result's underlying buffer holds the plaintext of a job that failed.
+  const contains = (haystack: Uint8Array, needle: Uint8Array) =>
+    haystack.some((_, at) => needle.every((b, k) => haystack[at + k] === b));
+  for (const result of opened.filter((r) => r !== null)) {
+    const whole = new Uint8Array(result!.buffer);
+    for (const [i] of tampered) assert.ok(!contains(whole, jobs[i].data.subarray(0, 32)));
+  }
 });
 
 gpuTest("GpuAead does not modify its inputs", async (gpu) => {

@@ -10,18 +10,18 @@ const job = (length: number, aadLength = 0): AeadJob => ({
 });
 
 const all = (jobs: AeadJob[]) => jobs.map((_, i) => i);
-const big = { maxInputBytes: 1 << 20, maxBindingBytes: 1 << 20 };
+const big = { maxInputBytes: 1 << 20, maxBindingBytes: 1 << 20, maxJobs: 1 << 20 };
 
-Deno.test("planChunks() pads aad and text to 16 bytes and counts a key block per job", () => {
+Deno.test("planChunks() pads aad and text to 16 bytes, adds room for the tag and counts a key block", () => {
   const cases: [number, number, number, number][] = [
-    // text, aad, padded input bytes, blocks
-    [0, 0, 0, 1],
-    [1, 0, 16, 2],
-    [16, 0, 16, 2],
-    [17, 1, 48, 2],
-    [63, 15, 80, 2],
-    [64, 16, 80, 2],
-    [65, 17, 112, 3],
+    // text, aad, padded input bytes (+16 for the tag), blocks
+    [0, 0, 16, 1],
+    [1, 0, 32, 2],
+    [16, 0, 32, 2],
+    [17, 1, 64, 2],
+    [63, 15, 96, 2],
+    [64, 16, 96, 2],
+    [65, 17, 128, 3],
   ];
   for (const [text, aad, bytes, blocks] of cases) {
     const { chunks, oversize } = planChunks([job(text, aad)], [0], MODE_SEAL, big);
@@ -36,21 +36,26 @@ Deno.test("planChunks() counts the text of an opened job without its tag", () =>
 });
 
 Deno.test("planChunks() splits at the input limit n-1, n, n+1 and sets oversize jobs apart", () => {
-  const jobs = [job(64), job(64), job(64), job(200)];
-  const limits = (maxInputBytes: number) => ({ maxInputBytes, maxBindingBytes: 1 << 20 });
+  // 64 + 16 bytes per sealed job of 64 bytes.
+  const jobs = [job(64), job(64), job(64), job(240)];
+  const limits = (maxInputBytes: number) => ({
+    maxInputBytes,
+    maxBindingBytes: 1 << 20,
+    maxJobs: 1 << 20,
+  });
   assert.deepEqual(
-    planChunks(jobs, [0, 1, 2], MODE_SEAL, limits(127)).chunks.map((c) => c.indices),
+    planChunks(jobs, [0, 1, 2], MODE_SEAL, limits(159)).chunks.map((c) => c.indices),
     [[0], [1], [2]],
   );
   assert.deepEqual(
-    planChunks(jobs, [0, 1, 2], MODE_SEAL, limits(128)).chunks.map((c) => c.indices),
+    planChunks(jobs, [0, 1, 2], MODE_SEAL, limits(160)).chunks.map((c) => c.indices),
     [[0, 1], [2]],
   );
   assert.deepEqual(
-    planChunks(jobs, [0, 1, 2], MODE_SEAL, limits(129)).chunks.map((c) => c.indices),
+    planChunks(jobs, [0, 1, 2], MODE_SEAL, limits(161)).chunks.map((c) => c.indices),
     [[0, 1], [2]],
   );
-  const { chunks, oversize } = planChunks(jobs, all(jobs), MODE_SEAL, limits(192));
+  const { chunks, oversize } = planChunks(jobs, all(jobs), MODE_SEAL, limits(240));
   assert.deepEqual(chunks.map((c) => c.indices), [[0, 1, 2]]);
   assert.deepEqual(oversize, [3]);
 });
@@ -58,17 +63,13 @@ Deno.test("planChunks() splits at the input limit n-1, n, n+1 and sets oversize 
 Deno.test("planChunks() keeps job records and the block table within one binding", () => {
   const jobs = Array.from({ length: 10 }, () => job(0));
   // 4 job records of 64 bytes fit a 256-byte binding.
-  const byJobs = planChunks(jobs, all(jobs), MODE_SEAL, {
-    maxInputBytes: 1 << 20,
-    maxBindingBytes: 256,
-  });
+  const byJobs = planChunks(jobs, all(jobs), MODE_SEAL, { ...big, maxBindingBytes: 256 });
   assert.deepEqual(byJobs.chunks.map((c) => c.indices.length), [4, 4, 2]);
+  const byCount = planChunks(jobs, all(jobs), MODE_SEAL, { ...big, maxJobs: 3 });
+  assert.deepEqual(byCount.chunks.map((c) => c.indices.length), [3, 3, 3, 1]);
   // 3 blocks per 128-byte job; 16 block entries fit 64 bytes: 5 jobs, and a 17-block job does not fit.
   const blocky = [...Array.from({ length: 6 }, () => job(128)), job(16 * 64)];
-  const byBlocks = planChunks(blocky, all(blocky), MODE_SEAL, {
-    maxInputBytes: 1 << 20,
-    maxBindingBytes: 64,
-  });
+  const byBlocks = planChunks(blocky, all(blocky), MODE_SEAL, { ...big, maxBindingBytes: 64 });
   assert.deepEqual(byBlocks.chunks.map((c) => c.indices), [[0], [1], [2], [3], [4], [5]]);
   assert.deepEqual(byBlocks.oversize, [6]);
 });
@@ -80,24 +81,25 @@ Deno.test("packChunk() lays out job records, the block table and padded input", 
   assert.equal(packed.jobWords.length, 3 * JOB_WORDS);
   assert.deepEqual([...packed.blockJob], [0, 0, 1, 2, 2, 2]);
   assert.equal(packed.blocks, 6);
-  assert.deepEqual(packed.textOffsets, [16, 48, 48]);
-  assert.deepEqual(packed.textLengths, [20, 0, 70]);
+  assert.deepEqual([...packed.textOffsets], [16, 64, 80]);
+  assert.deepEqual([...packed.textLengths], [20, 0, 70]);
   // Record of job 0: key, nonce, aad offset/length, text offset/length, first block.
   const words = (k: number) => [...packed.jobWords.subarray(k * JOB_WORDS, (k + 1) * JOB_WORDS)];
   assert.deepEqual(words(0).slice(8), [0x22222222, 0x22222222, 0x22222222, 0, 3, 4, 20, 0]);
   assert.deepEqual(words(0).slice(0, 8), new Array(8).fill(0x11111111));
-  assert.deepEqual(words(2).slice(11), [12, 0, 12, 70, 3]);
+  assert.deepEqual(words(2).slice(11), [20, 0, 20, 70, 3]);
   const input = packed.input;
-  assert.equal(input.length, 16 + 32 + 80);
+  assert.equal(input.length, (16 + 32 + 16) + (0 + 16) + (80 + 16));
   assert.deepEqual([...input.subarray(0, 16)], [0x44, 0x44, 0x44, ...new Array(13).fill(0)]);
-  assert.deepEqual([...input.subarray(36, 48)], new Array(12).fill(0));
-  assert.deepEqual([...input.subarray(48 + 70)], new Array(10).fill(0));
+  assert.deepEqual([...input.subarray(16, 36)], new Array(20).fill(0x33));
+  assert.deepEqual([...input.subarray(36, 80)], new Array(44).fill(0));
+  assert.deepEqual([...input.subarray(80 + 70)], new Array(26).fill(0));
 });
 
 Deno.test("packChunk() of opened jobs packs the ciphertext without its tag", () => {
   const jobs = [job(16 + 5)];
   const { chunks } = planChunks(jobs, [0], MODE_OPEN, big);
   const packed = packChunk(jobs, chunks[0], MODE_OPEN);
-  assert.deepEqual(packed.textLengths, [5]);
+  assert.deepEqual([...packed.textLengths], [5]);
   assert.deepEqual([...packed.input], [...new Array(5).fill(0x33), ...new Array(11).fill(0)]);
 });
