@@ -45,6 +45,12 @@ export async function main(args: string[]): Promise<number> {
   }
   const found = findCommand(args);
   if (!found) {
+    const group = COMMANDS.filter((c) => c.name.startsWith(`${args[0]} `));
+    if (group.length > 0) {
+      console.error(`meteor ${args[0]}: choose a subcommand:`);
+      for (const c of group) console.error(`  meteor ${c.name}  ${c.summary}`);
+      return EXIT_USAGE;
+    }
     console.error(`meteor: unknown command "${args[0]}" (see meteor --help)`);
     return EXIT_USAGE;
   }

@@ -11,3 +11,4 @@ export * from "./aead.ts";
 export * from "./mlkem.ts";
 export * from "./xwing.ts";
 export * from "./hpke.ts";
+export * from "./sign.ts";
