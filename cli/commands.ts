@@ -9,6 +9,8 @@ import { initCommand } from "./init.ts";
 import { idCommand } from "./id.ts";
 import { seedExportCommand, seedImportCommand } from "./seed.ts";
 import { command as selftest } from "./selftest.ts";
+import { encryptCommand } from "./encrypt.ts";
+import { decryptCommand } from "./decrypt.ts";
 
 /** The registered commands. */
 export const COMMANDS: Command[] = [
@@ -17,4 +19,6 @@ export const COMMANDS: Command[] = [
   seedExportCommand,
   seedImportCommand,
   selftest,
+  encryptCommand,
+  decryptCommand,
 ];

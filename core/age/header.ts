@@ -7,7 +7,7 @@
  * @module
  */
 import { concat, constantTimeEqual, fromUtf8, utf8, wipe } from "../bytes.ts";
-import { MeteorError } from "../errors.ts";
+import { isMeteorError, MeteorError } from "../errors.ts";
 import { hkdfSha256, hmacSha256 } from "../crypto/hash.ts";
 import { decodeBase64NoPad, encodeBase64NoPad } from "./_base64.ts";
 import type { ByteReader } from "./_io.ts";
@@ -112,7 +112,11 @@ export async function readHeader(reader: ByteReader, maxSize = MAX_HEADER_SIZE):
     return fromUtf8(raw.subarray(0, raw.length - 1));
   };
 
-  if ((await nextLine()) !== VERSION_LINE) invalid("not an age v1 file");
+  const version = await nextLine().catch((err) => {
+    if (isMeteorError(err, "E_HEADER_INVALID")) invalid("not an age file");
+    throw err;
+  });
+  if (version !== VERSION_LINE) invalid("not an age v1 file");
   const stanzas: Stanza[] = [];
   for (;;) {
     const line = await nextLine();

@@ -1,0 +1,183 @@
+/**
+ * File plumbing for `meteor encrypt` and `meteor decrypt`: the input (a file
+ * or stdin), the output (stdout, or a temporary file next to OUT renamed into
+ * place only on success, so a failure never leaves partial output), and a
+ * progress bar on stderr for large inputs on a terminal.
+ *
+ * @module
+ */
+import { dirname } from "node:path";
+import { MeteorError } from "../core/errors.ts";
+
+/** Inputs at least this large get a progress bar (when stderr is a terminal). */
+export const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
+/** Mode of output files: owner only, since a plaintext may be secret. */
+const OUTPUT_MODE = 0o600;
+
+function ioError(action: string, err: unknown): MeteorError {
+  if (err instanceof Deno.errors.NotFound) {
+    return new MeteorError("E_NOT_FOUND", `Cannot ${action}: no such file or folder`);
+  }
+  if (err instanceof Deno.errors.BrokenPipe) {
+    return new MeteorError("E_IO", `Cannot ${action}: the reader closed the pipe`);
+  }
+  if (err instanceof Deno.errors.PermissionDenied) {
+    return new MeteorError("E_IO", `Cannot ${action}: permission denied`);
+  }
+  return new MeteorError("E_IO", `Cannot ${action}: ${(err as Error).message}`, { cause: err });
+}
+
+/** An opened input: its byte stream and its size when known. */
+export interface Input {
+  stream: ReadableStream<Uint8Array>;
+  size: number | null;
+}
+
+/** Opens `path`, or stdin when it is undefined or "-". */
+export async function openInput(path: string | undefined): Promise<Input> {
+  if (path === undefined || path === "-") return { stream: Deno.stdin.readable, size: null };
+  try {
+    const file = await Deno.open(path, { read: true });
+    const info = await file.stat();
+    if (!info.isFile) {
+      file.close();
+      throw new MeteorError("E_USAGE", `Cannot read ${path}: not a file`);
+    }
+    return { stream: file.readable, size: info.size };
+  } catch (err) {
+    if (err instanceof MeteorError) throw err;
+    throw ioError(`read ${path}`, err);
+  }
+}
+
+/** Whether `path` is a file (or something) that exists. */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw ioError(`inspect ${path}`, err);
+  }
+}
+
+/**
+ * Writes `stream` to stdout (left open) when `path` is undefined or "-", else
+ * to a temporary file beside `path` that is moved into place only once the
+ * whole stream was written: on any error it is removed and `path` is
+ * untouched. Refuses to replace an existing `path` unless `force`. Resolves
+ * to the number of bytes written.
+ */
+export async function writeOutput(
+  stream: ReadableStream<Uint8Array>,
+  path: string | undefined,
+  force: boolean,
+): Promise<number> {
+  if (path === undefined || path === "-") {
+    try {
+      return await pump(stream, (b) => writeAll(Deno.stdout, b));
+    } catch (err) {
+      if (err instanceof MeteorError) throw err;
+      await stream.cancel(err).catch(() => {});
+      throw ioError("write to stdout", err);
+    }
+  }
+  if (!force && await exists(path)) {
+    await stream.cancel();
+    throw new MeteorError("E_EXISTS", `Cannot write ${path}: it exists (use --force to replace)`);
+  }
+  let temp: string;
+  let file: Deno.FsFile;
+  try {
+    temp = await Deno.makeTempFile({ dir: dirname(path), prefix: ".meteor-", suffix: ".part" });
+    file = await Deno.open(temp, { write: true, truncate: true });
+    await Deno.chmod(temp, OUTPUT_MODE).catch(() => {}); // No modes on Windows.
+  } catch (err) {
+    await stream.cancel();
+    throw ioError(`write ${path}`, err);
+  }
+  try {
+    const written = await pump(stream, (b) => writeAll(file, b));
+    await file.sync();
+    file.close();
+    if (force) await Deno.rename(temp, path);
+    else await Deno.link(temp, path);
+    return written;
+  } catch (err) {
+    try {
+      file.close();
+    } catch {
+      // Already closed.
+    }
+    if (err instanceof MeteorError) throw err;
+    if (err instanceof Deno.errors.AlreadyExists) {
+      throw new MeteorError("E_EXISTS", `Cannot write ${path}: it exists (use --force to replace)`);
+    }
+    throw ioError(`write ${path}`, err);
+  } finally {
+    await Deno.remove(temp).catch(() => {});
+  }
+}
+
+async function writeAll(w: { write(p: Uint8Array): Promise<number> }, bytes: Uint8Array) {
+  for (let at = 0; at < bytes.length;) at += await w.write(bytes.subarray(at));
+}
+
+async function pump(
+  stream: ReadableStream<Uint8Array>,
+  write: (bytes: Uint8Array) => Promise<void>,
+): Promise<number> {
+  let written = 0;
+  for await (const part of stream) {
+    await write(part);
+    written += part.length;
+  }
+  return written;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+/** A progress bar: pipe bytes through `stream`, call `end()` when done or failed. */
+export interface Progress {
+  /** Passes bytes through, counting them. */
+  stream: TransformStream<Uint8Array, Uint8Array>;
+  /** Draws the last state and ends the line (once). */
+  end(): void;
+}
+
+/**
+ * A progress bar on stderr, shown only when stderr is a terminal and the
+ * input is large (or of unknown size); otherwise bytes only pass through.
+ */
+export function progress(label: string, total: number | null): Progress {
+  let show = Deno.stderr.isTerminal() && (total === null || total >= PROGRESS_MIN_BYTES);
+  const encoder = new TextEncoder();
+  let done = 0;
+  let last = 0;
+  const draw = (final: boolean) => {
+    const now = Date.now();
+    if (!show || (!final && now - last < 100)) return;
+    last = now;
+    let line = `${label} ${mib(done)}`;
+    if (total !== null && total > 0) {
+      const fraction = Math.min(1, done / total);
+      const filled = Math.round(fraction * 30);
+      const bar = "#".repeat(filled) + ".".repeat(30 - filled);
+      line = `${label} [${bar}] ${Math.floor(fraction * 100)}% ${mib(done)} of ${mib(total)}`;
+    }
+    Deno.stderr.writeSync(encoder.encode(`\r\x1b[K${line}${final ? "\n" : ""}`));
+    if (final) show = false;
+  };
+  return {
+    stream: new TransformStream({
+      transform(chunk, controller) {
+        done += chunk.length;
+        draw(false);
+        controller.enqueue(chunk);
+      },
+    }),
+    end: () => draw(true),
+  };
+}

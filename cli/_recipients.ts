@@ -1,0 +1,149 @@
+/**
+ * What `meteor encrypt -r` accepts, resolved to age recipients:
+ *
+ * - `self`: this node's own X-Wing key (`age1pq1...` of the keystore);
+ * - an age recipient string: `age1pq1...` (hybrid) or `age1...` (X25519);
+ * - an identity document, inline (`meteor-doc:...`) or a file holding one
+ *   (text or binary form): verified (signatures, ID) before its X-Wing key is used;
+ * - a MeteorID (`meteor1...`) or the name of a contact whose identity
+ *   document is stored (core/store): the document's keys must hash to the
+ *   contact's MeteorID, so a contact's key cannot be swapped.
+ *
+ * @module
+ */
+import { HybridRecipient, parseRecipient, type Recipient } from "../core/age/mod.ts";
+import { isMeteorError, MeteorError } from "../core/errors.ts";
+import { homePaths } from "../core/home.ts";
+import {
+  DOCUMENT_TEXT_PREFIX,
+  formatMeteorId,
+  type IdentityDocument,
+  MAX_DOCUMENT_TEXT_LENGTH,
+  parseMeteorId,
+  readDocument,
+  wipeNodeKeys,
+} from "../core/identity/mod.ts";
+import { loadNodeKeys } from "../core/keystore.ts";
+import { readBoundedFile } from "../core/secret_file.ts";
+import { type Contact, type Contacts, openStore } from "../core/store/mod.ts";
+import { exists } from "./_age_io.ts";
+import { unlockPassphrase } from "./_passphrase.ts";
+
+/** A resolved recipient and how it was found (for `--json`). */
+export interface ResolvedRecipient {
+  /** What the user wrote. */
+  input: string;
+  /** How it resolved. */
+  kind: "self" | "age" | "document" | "contact";
+  /** The age recipient string. */
+  recipient: string;
+  /** The MeteorID, when the recipient is a Meteor identity. */
+  meteorId?: string;
+}
+
+function bad(input: string, state: string): MeteorError {
+  return new MeteorError("E_BAD_RECIPIENT", `Cannot resolve recipient "${input}": ${state}`);
+}
+
+/**
+ * The hybrid recipient of a verified identity document. An expired document
+ * still proves its keys (they hash to its MeteorID and it is signed), so
+ * expiry alone is accepted here: encryption needs only the key.
+ */
+async function fromDocument(input: Uint8Array | string, expectedId?: Uint8Array) {
+  let doc: IdentityDocument;
+  try {
+    doc = await readDocument(input, { expectedId });
+  } catch (err) {
+    if (!isMeteorError(err, "E_EXPIRED")) throw err;
+    doc = await readDocument(input, { expectedId, now: 0 });
+  }
+  return { recipient: new HybridRecipient(doc.publicKeys.xwing), meteorId: doc.meteorId };
+}
+
+/** The contact named `name`; undefined when there is none or it cannot be a contact name. */
+function contactNamed(contacts: Contacts | undefined, name: string): Contact | undefined {
+  try {
+    return contacts?.get(name);
+  } catch (err) {
+    if (isMeteorError(err, "E_MALFORMED")) return undefined;
+    throw err;
+  }
+}
+
+/** Resolves every `-r` value of `home`, in order; throws E_BAD_RECIPIENT naming the first bad one. */
+export async function resolveRecipients(
+  inputs: readonly string[],
+  home: string,
+): Promise<{ recipients: Recipient[]; resolved: ResolvedRecipient[] }> {
+  const recipients: Recipient[] = [];
+  const resolved: ResolvedRecipient[] = [];
+  let store: ReturnType<typeof openStore> | undefined;
+  const contacts = async () => {
+    if (store === undefined) {
+      const path = homePaths(home).state;
+      if (!(await exists(path))) return undefined;
+      store = openStore(path);
+    }
+    return store.contacts;
+  };
+  const add = (
+    input: string,
+    kind: ResolvedRecipient["kind"],
+    recipient: Recipient,
+    meteorId?: Uint8Array,
+  ) => {
+    recipients.push(recipient);
+    resolved.push({
+      input,
+      kind,
+      recipient: String(recipient),
+      ...(meteorId ? { meteorId: formatMeteorId(meteorId) } : {}),
+    });
+  };
+  const fromContact = async (input: string, contact: Contact | undefined) => {
+    if (contact === undefined) throw bad(input, "not a contact");
+    if (contact.document === null) {
+      throw bad(input, `no identity document stored for contact "${contact.name}" yet`);
+    }
+    const { recipient } = await fromDocument(contact.document, contact.meteorId);
+    add(input, "contact", recipient, contact.meteorId);
+  };
+
+  try {
+    for (const input of inputs) {
+      if (input === "self") {
+        const keys = await loadNodeKeys(home, await unlockPassphrase(home));
+        try {
+          add(input, "self", new HybridRecipient(keys.publicKeys.xwing), keys.meteorId);
+        } finally {
+          wipeNodeKeys(keys);
+        }
+      } else if (input.startsWith("age1")) {
+        add(input, "age", parseRecipient(input));
+      } else if (input.startsWith(DOCUMENT_TEXT_PREFIX)) {
+        const { recipient, meteorId } = await fromDocument(input);
+        add(input, "document", recipient, meteorId);
+      } else if (input.startsWith("meteor1")) {
+        await fromContact(input, (await contacts())?.byId(parseMeteorId(input)));
+      } else {
+        const byName = contactNamed(await contacts(), input);
+        if (byName !== undefined) {
+          await fromContact(input, byName);
+        } else if (await exists(input)) {
+          const bytes = await readBoundedFile(input, MAX_DOCUMENT_TEXT_LENGTH);
+          const text = new TextDecoder().decode(bytes).trim();
+          const { recipient, meteorId } = await fromDocument(
+            text.startsWith(DOCUMENT_TEXT_PREFIX) ? text : bytes,
+          );
+          add(input, "document", recipient, meteorId);
+        } else {
+          throw bad(input, "not a recipient, contact or identity document file");
+        }
+      }
+    }
+  } finally {
+    store?.close();
+  }
+  return { recipients, resolved };
+}

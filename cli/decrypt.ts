@@ -1,0 +1,112 @@
+/**
+ * `meteor decrypt`: decrypts an age file (binary or armored) with this
+ * node's key or with age identity files.
+ *
+ * @module
+ */
+import {
+  decryptStream,
+  HybridIdentity,
+  type Identity,
+  parseIdentityFile,
+} from "../core/age/mod.ts";
+import { MeteorError } from "../core/errors.ts";
+import { wipeNodeKeys } from "../core/identity/mod.ts";
+import { loadNodeKeys } from "../core/keystore.ts";
+import { readBoundedFile } from "../core/secret_file.ts";
+import { type Command, homeFrom, parseCommandArgs, printJson } from "./_command.ts";
+import { openInput, progress, writeOutput } from "./_age_io.ts";
+import { unlockPassphrase } from "./_passphrase.ts";
+
+/** The largest identity file read. */
+const MAX_IDENTITY_FILE_BYTES = 1 << 20;
+
+async function identities(files: string[], home: string): Promise<Identity[]> {
+  if (files.length === 0) {
+    const keys = await loadNodeKeys(home, await unlockPassphrase(home));
+    try {
+      return [new HybridIdentity(keys.seeds.xwing)];
+    } finally {
+      wipeNodeKeys(keys);
+    }
+  }
+  const out: Identity[] = [];
+  for (const path of files) {
+    const bytes = await readBoundedFile(path, MAX_IDENTITY_FILE_BYTES);
+    try {
+      out.push(...await parseIdentityFile(new TextDecoder().decode(bytes)));
+    } catch (err) {
+      if (err instanceof MeteorError) {
+        throw new MeteorError(err.code, `${err.message} (${path})`);
+      }
+      throw err;
+    } finally {
+      bytes.fill(0);
+    }
+  }
+  return out;
+}
+
+/** `meteor decrypt`. */
+export const decryptCommand: Command = {
+  name: "decrypt",
+  summary: "Decrypt an age file with this node's key or identity files",
+  help: `Usage: meteor decrypt [-i IDENTITY_FILE ...] [-o OUT] [IN]
+
+Decrypts IN (an age file, binary or ASCII-armored; stdin when absent or "-")
+and writes the plaintext to OUT (stdout when absent). By default the key is
+this node's own (unlocked with $METEOR_PASSPHRASE or a prompt when the
+keystore is encrypted); -i uses age identity files instead (lines
+AGE-SECRET-KEY-PQ-1... or AGE-SECRET-KEY-1..., # comments).
+
+With -o, the plaintext goes to a temporary file next to OUT that replaces OUT
+only when the whole file decrypted and verified: a damaged or truncated file
+leaves no partial plaintext in OUT. On stdout, only verified 64 KiB chunks are
+written, but a damaged file may stop midway: check the exit status.
+
+Errors (exit status 1, one line on stderr with the code):
+  E_NO_MATCHING_IDENTITY  the file is not encrypted to any key given
+  E_HEADER_INVALID        not an age file, or a malformed header
+  E_HEADER_MAC            the header was altered
+  E_DECRYPT_FAILED        the payload is damaged, truncated or altered
+  E_ARMOR_INVALID         the ASCII armor is malformed
+
+Options:
+  -i, --identity FILE  use the identities in FILE (repeatable)
+  -o, --output OUT     write to OUT (refuses to replace it unless --force)
+      --force          replace OUT if it exists
+      --home DIR       the node home (for the default key)
+      --json           print {output, bytes} (needs -o)
+
+Examples:
+  meteor decrypt -o notes.txt notes.txt.age
+  meteor decrypt -i ~/.age/key.txt < report.pdf.age > report.pdf`,
+  async run(args) {
+    const { values, positionals } = parseCommandArgs(args, {
+      identity: { type: "string", short: "i", multiple: true, default: [] },
+      output: { type: "string", short: "o" },
+      force: { type: "boolean", default: false },
+    });
+    if (positionals.length > 1) {
+      throw new MeteorError("E_USAGE", `Cannot parse arguments: unexpected "${positionals[1]}"`);
+    }
+    if (values.json && (values.output === undefined || values.output === "-")) {
+      throw new MeteorError(
+        "E_USAGE",
+        "Cannot print --json: the plaintext goes to stdout (use -o)",
+      );
+    }
+    const keys = await identities(values.identity, homeFrom(values));
+    const input = await openInput(positionals[0]);
+    const bar = progress("decrypting", input.size);
+    let bytes: number;
+    try {
+      const plaintext = await decryptStream(input.stream.pipeThrough(bar.stream), keys);
+      bytes = await writeOutput(plaintext, values.output, values.force);
+    } finally {
+      bar.end();
+    }
+    if (values.json) printJson({ output: values.output, bytes });
+    return 0;
+  },
+};

@@ -1,0 +1,92 @@
+/**
+ * `meteor encrypt`: encrypts a file or stdin to one or more recipients in
+ * the age v1 format (docs/file-format.md), readable by age >= 1.3.
+ *
+ * @module
+ */
+import { encryptStream } from "../core/age/mod.ts";
+import { MeteorError } from "../core/errors.ts";
+import { type Command, homeFrom, parseCommandArgs, printJson } from "./_command.ts";
+import { openInput, progress, writeOutput } from "./_age_io.ts";
+import { resolveRecipients } from "./_recipients.ts";
+
+/** `meteor encrypt`. */
+export const encryptCommand: Command = {
+  name: "encrypt",
+  summary: "Encrypt a file to recipients (age format, post-quantum)",
+  help: `Usage: meteor encrypt -r RECIPIENT [-r RECIPIENT ...] [-a] [-o OUT] [IN]
+
+Encrypts IN (a file; stdin when absent or "-") to every RECIPIENT and writes
+an age v1 file to OUT (stdout when absent). Anyone holding one of the
+recipients' identities can decrypt it: with meteor decrypt, or with
+age >= 1.3 (hybrid post-quantum recipients) or any age (X25519 recipients).
+The input is streamed: memory stays small whatever its size.
+
+A RECIPIENT is one of:
+  self               this node's own key (to encrypt for yourself)
+  age1pq1...         an age hybrid post-quantum recipient (X-Wing)
+  age1...            an age X25519 recipient (not post-quantum)
+  meteor1...         the MeteorID of a contact whose identity document is stored
+  NAME               the name of such a contact
+  meteor-doc:...     an identity document (checked before use)
+  FILE               a file holding an identity document (meteor id prints one)
+
+Options:
+  -r, --recipient R  encrypt to R (repeat for several recipients)
+  -a, --armor        write ASCII armor (text: "-----BEGIN AGE ENCRYPTED FILE-----")
+  -o, --output OUT   write to OUT, only once complete (refuses to replace it
+                     unless --force)
+      --force        replace OUT if it exists
+      --home DIR     the node home (for self and contacts)
+      --json         print {output, bytes, armor, recipients} (needs -o)
+
+A progress bar is drawn on stderr for large inputs when it is a terminal.
+
+Examples:
+  meteor encrypt -r self -o notes.txt.age notes.txt
+  meteor encrypt -r alice -r bob -a < report.pdf > report.pdf.age
+  meteor encrypt -r age1pq1... -o backup.tar.age backup.tar`,
+  async run(args) {
+    const { values, positionals } = parseCommandArgs(args, {
+      recipient: { type: "string", short: "r", multiple: true, default: [] },
+      armor: { type: "boolean", short: "a", default: false },
+      output: { type: "string", short: "o" },
+      force: { type: "boolean", default: false },
+    });
+    if (positionals.length > 1) {
+      throw new MeteorError("E_USAGE", `Cannot parse arguments: unexpected "${positionals[1]}"`);
+    }
+    if (values.recipient.length === 0) {
+      throw new MeteorError("E_USAGE", "Cannot encrypt: give at least one -r RECIPIENT");
+    }
+    const toStdout = values.output === undefined || values.output === "-";
+    if (values.json && toStdout) {
+      throw new MeteorError(
+        "E_USAGE",
+        "Cannot print --json: the encrypted file goes to stdout (use -o)",
+      );
+    }
+    if (toStdout && !values.armor && Deno.stdout.isTerminal()) {
+      throw new MeteorError(
+        "E_USAGE",
+        "Cannot write binary to a terminal: use -a for text or -o OUT",
+      );
+    }
+    const { recipients, resolved } = await resolveRecipients(values.recipient, homeFrom(values));
+    const input = await openInput(positionals[0]);
+    const bar = progress("encrypting", input.size);
+    let bytes: number;
+    try {
+      const file = await encryptStream(input.stream.pipeThrough(bar.stream), recipients, {
+        armor: values.armor,
+      });
+      bytes = await writeOutput(file, values.output, values.force);
+    } finally {
+      bar.end();
+    }
+    if (values.json) {
+      printJson({ output: values.output, bytes, armor: values.armor, recipients: resolved });
+    }
+    return 0;
+  },
+};

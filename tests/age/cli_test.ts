@@ -1,0 +1,323 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import * as typage from "age-encryption";
+import { main } from "../../cli.ts";
+import { setUpHome } from "../../cli/init.ts";
+import { homePaths } from "../../core/home.ts";
+import {
+  createDocument,
+  deriveKeys,
+  encodeDocument,
+  formatDocument,
+  formatMeteorId,
+  wipeNodeKeys,
+} from "../../core/identity/mod.ts";
+import { openStore } from "../../core/store/mod.ts";
+import { randomBytes } from "../crypto/_random.ts";
+
+const CLI = fileURLToPath(new URL("../../cli.ts", import.meta.url));
+
+/** Runs main() in-process, capturing what it prints. */
+async function meteor(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const { log, error } = console;
+  console.log = (...a: unknown[]) => out.push(a.join(" "));
+  console.error = (...a: unknown[]) => err.push(a.join(" "));
+  try {
+    const code = await main(args);
+    return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
+/** Runs the CLI as a subprocess (for stdin/stdout). */
+async function subprocess(args: string[], stdin: Uint8Array) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, ...args],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(stdin);
+  await writer.close();
+  const { code, stdout, stderr } = await child.output();
+  return { code, stdout, stderr: new TextDecoder().decode(stderr) };
+}
+
+async function node(dir: string, name: string) {
+  const seed = randomBytes(32);
+  const home = `${dir}/${name}`;
+  await setUpHome(home, seed);
+  const keys = await deriveKeys(seed);
+  const document = await createDocument(keys);
+  const meteorId = formatMeteorId(keys.meteorId);
+  wipeNodeKeys(keys);
+  return { home, document, meteorId };
+}
+
+Deno.test("meteor encrypt/decrypt round-trip to self, to a recipient, a document and a contact", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const alice = await node(dir, "alice");
+    const bob = await node(dir, "bob");
+    const plaintext = randomBytes(200_000);
+    await Deno.writeFile(`${dir}/in`, plaintext);
+
+    // To self.
+    assert.equal(
+      (await meteor(
+        "encrypt",
+        "--home",
+        alice.home,
+        "-r",
+        "self",
+        "-o",
+        `${dir}/self.age`,
+        `${dir}/in`,
+      )).code,
+      0,
+    );
+    assert.equal(
+      (await meteor("decrypt", "--home", alice.home, "-o", `${dir}/self.out`, `${dir}/self.age`))
+        .code,
+      0,
+    );
+    assert.deepEqual(await Deno.readFile(`${dir}/self.out`), plaintext);
+
+    // To an identity document file, with JSON output naming the MeteorID.
+    await Deno.writeTextFile(`${dir}/bob.doc`, formatDocument(bob.document));
+    const enc = await meteor(
+      "encrypt",
+      "--home",
+      alice.home,
+      "--json",
+      "-r",
+      `${dir}/bob.doc`,
+      "-o",
+      `${dir}/doc.age`,
+      `${dir}/in`,
+    );
+    assert.equal(enc.code, 0);
+    const summary = JSON.parse(enc.stdout);
+    assert.equal(summary.recipients[0].kind, "document");
+    assert.equal(summary.recipients[0].meteorId, bob.meteorId);
+    assert.ok(summary.recipients[0].recipient.startsWith("age1pq1"));
+    const dec = await meteor(
+      "decrypt",
+      "--home",
+      bob.home,
+      "--json",
+      "-o",
+      `${dir}/doc.out`,
+      `${dir}/doc.age`,
+    );
+    assert.deepEqual(JSON.parse(dec.stdout), { output: `${dir}/doc.out`, bytes: plaintext.length });
+    assert.deepEqual(await Deno.readFile(`${dir}/doc.out`), plaintext);
+    const wrong = await meteor("decrypt", "--home", alice.home, "-o", `${dir}/x`, `${dir}/doc.age`);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /E_NO_MATCHING_IDENTITY/);
+
+    // To a contact, by name and by MeteorID; a contact without a document is refused.
+    const store = openStore(homePaths(alice.home).state);
+    try {
+      const document = encodeDocument(bob.document);
+      store.contacts.add({ name: "bob", meteorId: bob.document.meteorId, document });
+      store.contacts.add({ name: "carol", meteorId: randomBytes(32) });
+    } finally {
+      store.close();
+    }
+    for (const [r, out] of [["bob", "name"], [bob.meteorId, "id"]]) {
+      assert.equal(
+        (await meteor(
+          "encrypt",
+          "--home",
+          alice.home,
+          "-r",
+          r,
+          "-o",
+          `${dir}/${out}.age`,
+          `${dir}/in`,
+        )).code,
+        0,
+      );
+      assert.equal(
+        (await meteor(
+          "decrypt",
+          "--home",
+          bob.home,
+          "-o",
+          `${dir}/${out}.out`,
+          `${dir}/${out}.age`,
+        )).code,
+        0,
+      );
+      assert.deepEqual(await Deno.readFile(`${dir}/${out}.out`), plaintext);
+    }
+    const carol = await meteor(
+      "encrypt",
+      "--home",
+      alice.home,
+      "-r",
+      "carol",
+      "-o",
+      `${dir}/c.age`,
+      `${dir}/in`,
+    );
+    assert.equal(carol.code, 1);
+    assert.match(carol.stderr, /no identity document.*E_BAD_RECIPIENT/);
+    const stranger = await meteor("encrypt", "--home", alice.home, "-r", "dave", `${dir}/in`);
+    assert.match(stranger.stderr, /E_BAD_RECIPIENT/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("meteor decrypt -i reads age identity files and multi-recipient files", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const x = await typage.generateX25519Identity();
+    const pq = await typage.generateHybridIdentity();
+    await Deno.writeTextFile(`${dir}/keys.txt`, `# test keys\n${x}\n\n${pq}\n`);
+    await Deno.writeTextFile(`${dir}/pq.txt`, `${pq}\n`);
+    const plaintext = randomBytes(70_000);
+    await Deno.writeFile(`${dir}/in`, plaintext);
+    const r1 = await typage.identityToRecipient(x);
+    const r2 = await typage.identityToRecipient(pq);
+    const enc = await meteor(
+      "encrypt",
+      "--home",
+      `${dir}/none`,
+      "-a",
+      "-r",
+      r1,
+      "-r",
+      r2,
+      "-o",
+      `${dir}/f.age`,
+      `${dir}/in`,
+    );
+    assert.equal(enc.code, 0, enc.stderr);
+    for (const keys of ["keys.txt", "pq.txt"]) {
+      const out = `${dir}/${keys}.out`;
+      assert.equal(
+        (await meteor("decrypt", "-i", `${dir}/${keys}`, "-o", out, `${dir}/f.age`)).code,
+        0,
+      );
+      assert.deepEqual(await Deno.readFile(out), plaintext);
+    }
+    // typage reads the armored multi-recipient file too.
+    const d = new typage.Decrypter();
+    d.addIdentity(pq);
+    assert.deepEqual(
+      await d.decrypt(typage.armor.decode(await Deno.readTextFile(`${dir}/f.age`))),
+      plaintext,
+    );
+    await Deno.writeTextFile(`${dir}/bad.txt`, "AGE-SECRET-KEY-1NOPE\n");
+    const bad = await meteor("decrypt", "-i", `${dir}/bad.txt`, `${dir}/f.age`);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /line 1.*E_MALFORMED/);
+    assert.ok(!bad.stderr.includes("NOPE"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("meteor decrypt leaves no partial plaintext when the file is damaged", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const alice = await node(dir, "alice");
+    await Deno.writeFile(`${dir}/in`, randomBytes(5 * 65536 + 3));
+    await meteor("encrypt", "--home", alice.home, "-r", "self", "-o", `${dir}/f.age`, `${dir}/in`);
+    const file = await Deno.readFile(`${dir}/f.age`);
+    const damaged: [string, Uint8Array][] = [
+      ["truncated", file.subarray(0, file.length - 100)],
+      ["flipped", file.map((b, i) => (i === file.length - 70_000 ? b ^ 1 : b))],
+      ["trailing", new Uint8Array([...file, 0])],
+    ];
+    for (const [what, bytes] of damaged) {
+      await Deno.writeFile(`${dir}/${what}.age`, bytes);
+      const result = await meteor(
+        "decrypt",
+        "--home",
+        alice.home,
+        "-o",
+        `${dir}/${what}.out`,
+        `${dir}/${what}.age`,
+      );
+      assert.equal(result.code, 1, what);
+      assert.match(
+        result.stderr,
+        /^meteor decrypt: Cannot decrypt payload: .* \[E_DECRYPT_FAILED\]$/,
+        what,
+      );
+      await assert.rejects(Deno.stat(`${dir}/${what}.out`), Deno.errors.NotFound);
+    }
+    const names = [];
+    for await (const e of Deno.readDir(dir)) names.push(e.name);
+    assert.deepEqual(names.filter((n) => n.startsWith(".meteor-")), [], "temporary files left");
+    // An existing OUT is not replaced without --force, and is with it.
+    await Deno.writeTextFile(`${dir}/out`, "keep");
+    const refused = await meteor(
+      "decrypt",
+      "--home",
+      alice.home,
+      "-o",
+      `${dir}/out`,
+      `${dir}/f.age`,
+    );
+    assert.match(refused.stderr, /E_EXISTS/);
+    assert.equal(await Deno.readTextFile(`${dir}/out`), "keep");
+    assert.equal(
+      (await meteor("decrypt", "--home", alice.home, "--force", "-o", `${dir}/out`, `${dir}/f.age`))
+        .code,
+      0,
+    );
+    assert.deepEqual(await Deno.readFile(`${dir}/out`), await Deno.readFile(`${dir}/in`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("meteor encrypt and decrypt report usage errors with exit status 2", async () => {
+  const cases = [
+    ["encrypt", "in"],
+    ["encrypt", "-r", "self", "a", "b"],
+    ["encrypt", "-r", "self", "--json", "in"],
+    ["decrypt", "--json", "in"],
+    ["decrypt", "--bogus"],
+  ];
+  for (const args of cases) {
+    const { code, stdout, stderr } = await meteor(...args);
+    assert.equal(code, 2, args.join(" "));
+    // With --json the error is a JSON object on stdout.
+    assert.match(args.includes("--json") ? JSON.parse(stdout).error.code : stderr, /E_USAGE/);
+  }
+  const help = await meteor("encrypt", "--help");
+  assert.match(help.stdout, /Usage: meteor encrypt -r RECIPIENT/);
+});
+
+Deno.test("meteor encrypt and decrypt stream stdin to stdout (subprocess)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const alice = await node(dir, "alice");
+    const plaintext = randomBytes(300_000);
+    const enc = await subprocess(["encrypt", "--home", alice.home, "-a", "-r", "self"], plaintext);
+    assert.equal(enc.code, 0, enc.stderr);
+    assert.ok(
+      new TextDecoder().decode(enc.stdout).startsWith("-----BEGIN AGE ENCRYPTED FILE-----\n"),
+    );
+    const dec = await subprocess(["decrypt", "--home", alice.home], enc.stdout);
+    assert.equal(dec.code, 0, dec.stderr);
+    assert.deepEqual(dec.stdout, plaintext);
+    const garbage = await subprocess(["decrypt", "--home", alice.home], randomBytes(1000));
+    assert.equal(garbage.code, 1);
+    assert.equal(garbage.stderr.trim().split("\n").length, 1);
+    assert.match(garbage.stderr, /E_HEADER_INVALID/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
