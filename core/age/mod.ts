@@ -19,8 +19,25 @@
  */
 export * from "./stanza.ts";
 export * from "./bech32.ts";
-export * from "./header.ts";
-export * from "./stream.ts";
+export {
+  encodeHeader,
+  encodeHeaderWithoutMac,
+  type Header,
+  headerMac,
+  MAX_HEADER_SIZE,
+  verifyHeaderMac,
+  VERSION_LINE,
+} from "./header.ts";
+export {
+  CHUNK_SIZE,
+  chunkNonce,
+  DEFAULT_WINDOW,
+  PAYLOAD_NONCE_LENGTH,
+  payloadKey,
+  SEALED_CHUNK_SIZE,
+  type StreamOptions,
+} from "./stream.ts";
+export type { AeadJob, BatchAead } from "../crypto/batch_types.ts";
 export * from "./armor.ts";
 export * from "./x25519.ts";
 export * from "./scrypt.ts";

@@ -24,7 +24,7 @@ import { FILE_KEY_LENGTH } from "./stanza.ts";
 /** Plaintext bytes per chunk (age spec: 64 KiB). */
 export const CHUNK_SIZE = 64 * 1024;
 /** Ciphertext bytes per full chunk. */
-export const SEALED_CHUNK_SIZE = CHUNK_SIZE + AEAD_TAG_LENGTH;
+export const SEALED_CHUNK_SIZE: number = CHUNK_SIZE + AEAD_TAG_LENGTH;
 /** The payload nonce that starts the payload, in bytes. */
 export const PAYLOAD_NONCE_LENGTH = 16;
 /** Chunks per batch call unless the caller chooses. */

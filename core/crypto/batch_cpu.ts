@@ -9,6 +9,8 @@ import { isMeteorError } from "../errors.ts";
 import { open, seal } from "./aead.ts";
 import type { AeadJob, BatchAead } from "./batch_types.ts";
 
+export type { AeadJob, BatchAead } from "./batch_types.ts";
+
 /**
  * A batch engine running every job on the CPU.
  *

@@ -10,12 +10,12 @@ import {
   type Identity,
   parseIdentity,
   payloadKey,
-  readHeader,
   ScryptIdentity,
-  sealChunks,
   X25519Identity,
 } from "../../core/age/mod.ts";
 import { ByteReader, readAll, streamOf } from "../../core/age/_io.ts";
+import { readHeader } from "../../core/age/header.ts";
+import { sealChunks } from "../../core/age/stream.ts";
 import { concat, fromHex, utf8 } from "../../core/bytes.ts";
 import { type Expect, loadAgeVectors } from "./_vectors.ts";
 
