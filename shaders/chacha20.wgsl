@@ -7,13 +7,13 @@
 // text's end, up to its 16-byte padding, are written as zeros, since Poly1305 reads them
 // as the RFC 8439 §2.8 pad16 of the ciphertext.
 
-// One job record: 16 words (see core/gpu/_pack.ts JOB_WORDS).
+// One job record: 17 words (see core/gpu/_pack.ts JOB_WORDS).
 const KEY = 0u;         // 8 words, the 32-byte key as little-endian words
 const NONCE = 8u;       // 3 words
 const TEXT_OFF = 13u;   // word offset of the text in src and dst
 const TEXT_LEN = 14u;   // text length in bytes
-const BLOCK_START = 15u;// index of this job's counter-0 block in the dispatch
-const JOB_WORDS = 16u;
+const BLOCK_START = 15u; // index of this job's counter-0 block in the dispatch
+const JOB_WORDS = 17u;
 
 struct Info {
   jobs: u32,

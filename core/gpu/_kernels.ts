@@ -6,7 +6,14 @@
  */
 import chachaSource from "../../shaders/chacha20.wgsl" with { type: "text" };
 import polySource from "../../shaders/poly1305.wgsl" with { type: "text" };
-import { type Mode, MODE_OPEN, type PackedChunk, TAG_BYTES } from "./_pack.ts";
+import {
+  type Mode,
+  MODE_OPEN,
+  type PackedChunk,
+  PARTIAL_BYTES,
+  SEGMENT_BLOCKS,
+  TAG_BYTES,
+} from "./_pack.ts";
 import type { BufferPool } from "./_pool.ts";
 
 /** Invocations per workgroup in both shaders. */
@@ -16,23 +23,32 @@ const WORKGROUP = 64;
 export interface AeadKernels {
   /** ChaCha20: Poly1305 keys and XOR of the texts. */
   chacha: GPUComputePipeline;
-  /** Poly1305: one tag per job. */
-  poly: GPUComputePipeline;
+  /** Poly1305 over each segment of each job. */
+  segment: GPUComputePipeline;
+  /** Poly1305: segments combined into one tag per job. */
+  finish: GPUComputePipeline;
 }
 
 /** Compiles both kernels on `device`; rejects when a shader does not compile. */
 export async function compileKernels(device: GPUDevice): Promise<AeadKernels> {
-  const [chacha, poly] = await Promise.all([
+  const chachaModule = device.createShaderModule({ code: chachaSource });
+  const polyModule = device.createShaderModule({ code: polySource });
+  const constants = { SEGMENT_BLOCKS };
+  const [chacha, segment, finish] = await Promise.all([
     device.createComputePipelineAsync({
       layout: "auto",
-      compute: { module: device.createShaderModule({ code: chachaSource }), entryPoint: "main" },
+      compute: { module: chachaModule, entryPoint: "main" },
     }),
     device.createComputePipelineAsync({
       layout: "auto",
-      compute: { module: device.createShaderModule({ code: polySource }), entryPoint: "main" },
+      compute: { module: polyModule, entryPoint: "segment", constants },
+    }),
+    device.createComputePipelineAsync({
+      layout: "auto",
+      compute: { module: polyModule, entryPoint: "finish", constants },
     }),
   ]);
-  return { chacha, poly };
+  return { chacha, segment, finish };
 }
 
 /** Workgroup counts for `invocations`, in two dimensions when one is not enough. */
@@ -70,9 +86,11 @@ export async function runKernels(
   const dst = pool.acquire(inputBytes, S | DST | SRC);
   const keys = pool.acquire(count * 32, S | DST);
   const tags = pool.acquire(tagBytes, S | DST | SRC);
+  const segmentTable = pool.acquire(chunk.segmentJob.byteLength, S | DST);
+  const partial = pool.acquire(chunk.segments * PARTIAL_BYTES, S | DST);
   const info = pool.acquire(16, GPUBufferUsage.UNIFORM | DST);
   const staging = pool.acquire(outputBytes, GPUBufferUsage.MAP_READ | DST);
-  const buffers = [jobs, table, src, dst, keys, tags, info, staging];
+  const buffers = [jobs, table, src, dst, keys, tags, segmentTable, partial, info, staging];
   let mapped = false;
   let scopes = 2;
   device.pushErrorScope("out-of-memory");
@@ -82,7 +100,8 @@ export async function runKernels(
     queue.writeBuffer(jobs, 0, chunk.jobWords);
     queue.writeBuffer(table, 0, chunk.blockJob);
     queue.writeBuffer(src, 0, chunk.input);
-    queue.writeBuffer(info, 0, new Uint32Array([count, chunk.blocks, mode, 0]));
+    queue.writeBuffer(segmentTable, 0, chunk.segmentJob);
+    queue.writeBuffer(info, 0, new Uint32Array([count, chunk.blocks, mode, chunk.segments]));
 
     const bind = (buffer: GPUBuffer, size: number) => ({ buffer, size });
     const chachaGroup = device.createBindGroup({
@@ -96,15 +115,27 @@ export async function runKernels(
         { binding: 5, resource: bind(info, 16) },
       ],
     });
-    const polyGroup = device.createBindGroup({
-      layout: kernels.poly.getBindGroupLayout(0),
+    const segmentGroup = device.createBindGroup({
+      layout: kernels.segment.getBindGroupLayout(0),
       entries: [
         { binding: 0, resource: bind(jobs, chunk.jobWords.byteLength) },
         { binding: 1, resource: bind(src, inputBytes) },
         { binding: 2, resource: bind(dst, inputBytes) },
         { binding: 3, resource: bind(keys, count * 32) },
+        { binding: 5, resource: bind(info, 16) },
+        { binding: 6, resource: bind(segmentTable, chunk.segmentJob.byteLength) },
+        { binding: 7, resource: bind(partial, chunk.segments * PARTIAL_BYTES) },
+      ],
+    });
+    const finishGroup = device.createBindGroup({
+      layout: kernels.finish.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: bind(jobs, chunk.jobWords.byteLength) },
+        { binding: 2, resource: bind(dst, inputBytes) },
+        { binding: 3, resource: bind(keys, count * 32) },
         { binding: 4, resource: bind(tags, tagBytes) },
         { binding: 5, resource: bind(info, 16) },
+        { binding: 7, resource: bind(partial, chunk.segments * PARTIAL_BYTES) },
       ],
     });
     const encoder = device.createCommandEncoder();
@@ -112,15 +143,18 @@ export async function runKernels(
     pass.setPipeline(kernels.chacha);
     pass.setBindGroup(0, chachaGroup);
     pass.dispatchWorkgroups(...groups(device, chunk.blocks));
-    pass.setPipeline(kernels.poly);
-    pass.setBindGroup(0, polyGroup);
+    pass.setPipeline(kernels.segment);
+    pass.setBindGroup(0, segmentGroup);
+    pass.dispatchWorkgroups(...groups(device, chunk.segments));
+    pass.setPipeline(kernels.finish);
+    pass.setBindGroup(0, finishGroup);
     pass.dispatchWorkgroups(...groups(device, count));
     pass.end();
     encoder.copyBufferToBuffer(dst, 0, staging, 0, inputBytes);
     if (mode === MODE_OPEN) encoder.copyBufferToBuffer(tags, 0, staging, inputBytes, tagBytes);
     // Keys, one-time Poly1305 keys and plaintext must not outlive the command
     // in pooled buffers.
-    for (const b of [jobs, src, dst, keys]) encoder.clearBuffer(b);
+    for (const b of [jobs, src, dst, keys, partial]) encoder.clearBuffer(b);
     queue.submit([encoder.finish()]);
 
     scopes = 0;

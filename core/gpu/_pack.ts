@@ -5,9 +5,12 @@
  *
  * Layout of one chunk:
  * - job records: {@link JOB_WORDS} u32 per job: key (8 words), nonce (3), aad
- *   word offset, aad length, text word offset, text length, first block index;
+ *   word offset, aad length, text word offset, text length, first block index,
+ *   first segment index;
  * - block table: one u32 per 64-byte ChaCha20 block, the job it belongs to
  *   (each job has a counter-0 block for its Poly1305 key, then its text blocks);
+ * - segment table: one u32 per run of {@link SEGMENT_BLOCKS} Poly1305 blocks
+ *   (aad, ciphertext and the lengths block), the job it belongs to;
  * - input bytes: per job, aad then text, each zero-padded to 16 bytes
  *   (RFC 8439 §2.8 pad16), so Poly1305 reads whole blocks; when sealing, 16
  *   more bytes after each text, where the kernel writes the tag right after
@@ -21,7 +24,11 @@
 import type { AeadJob } from "../crypto/batch_types.ts";
 
 /** u32 words per job record; must match the shaders. */
-export const JOB_WORDS = 16;
+export const JOB_WORDS = 17;
+/** Poly1305 blocks per segment (one shader invocation each); the shader's override constant. */
+export const SEGMENT_BLOCKS = 32;
+/** Bytes of one segment's partial Poly1305 sum in the device buffer (ten u32 limbs). */
+export const PARTIAL_BYTES = 40;
 /** Bytes of one job record. */
 export const JOB_BYTES = JOB_WORDS * 4;
 /** Poly1305 tag length (RFC 8439 §2.5). */
@@ -52,6 +59,8 @@ export interface ChunkPlan {
   inputBytes: number;
   /** ChaCha20 blocks, counter-0 blocks included. */
   blocks: number;
+  /** Poly1305 segments. */
+  segments: number;
 }
 
 /** A chunk packed into typed arrays ready for upload. */
@@ -68,6 +77,10 @@ export interface PackedChunk {
   textLengths: Uint32Array;
   /** Total ChaCha20 blocks. */
   blocks: number;
+  /** The job of each Poly1305 segment. */
+  segmentJob: Uint32Array<ArrayBuffer>;
+  /** Total Poly1305 segments. */
+  segments: number;
 }
 
 function pad16(n: number): number {
@@ -90,6 +103,11 @@ function jobBlocks(job: AeadJob, mode: Mode): number {
   return 1 + Math.ceil(textLength(job, mode) / 64);
 }
 
+/** Poly1305 segments of a job: padded aad, padded text and the lengths block. */
+function segmentsOf(aadLength: number, textLength: number): number {
+  return Math.ceil((pad16(aadLength) / 16 + pad16(textLength) / 16 + 1) / SEGMENT_BLOCKS);
+}
+
 /**
  * Splits `indices` of `jobs` into chunks within `limits`. Jobs too large for
  * any chunk are returned in `oversize` (the caller processes them another way).
@@ -102,27 +120,32 @@ export function planChunks(
 ): { chunks: ChunkPlan[]; oversize: number[] } {
   const maxJobs = Math.min(limits.maxJobs, Math.floor(limits.maxBindingBytes / JOB_BYTES));
   const maxBlocks = Math.floor(limits.maxBindingBytes / 4);
+  const maxSegments = Math.floor(limits.maxBindingBytes / PARTIAL_BYTES);
   const chunks: ChunkPlan[] = [];
   const oversize: number[] = [];
-  let current: ChunkPlan = { indices: [], inputBytes: 0, blocks: 0 };
+  const empty = (): ChunkPlan => ({ indices: [], inputBytes: 0, blocks: 0, segments: 0 });
+  let current = empty();
   for (const i of indices) {
     const bytes = jobInputBytes(jobs[i], mode);
     const blocks = jobBlocks(jobs[i], mode);
-    if (bytes > limits.maxInputBytes || blocks > maxBlocks) {
+    const segments = segmentsOf(jobs[i].aad?.length ?? 0, textLength(jobs[i], mode));
+    if (bytes > limits.maxInputBytes || blocks > maxBlocks || segments > maxSegments) {
       oversize.push(i);
       continue;
     }
     if (
       current.indices.length === maxJobs ||
       current.inputBytes + bytes > limits.maxInputBytes ||
-      current.blocks + blocks > maxBlocks
+      current.blocks + blocks > maxBlocks ||
+      current.segments + segments > maxSegments
     ) {
       chunks.push(current);
-      current = { indices: [], inputBytes: 0, blocks: 0 };
+      current = empty();
     }
     current.indices.push(i);
     current.inputBytes += bytes;
     current.blocks += blocks;
+    current.segments += segments;
   }
   if (current.indices.length > 0) chunks.push(current);
   return { chunks, oversize };
@@ -134,6 +157,7 @@ export function packChunk(jobs: readonly AeadJob[], plan: ChunkPlan, mode: Mode)
   const jobWords = new Uint32Array(count * JOB_WORDS);
   const jobBytes = new Uint8Array(jobWords.buffer);
   const blockJob = new Uint32Array(Math.max(plan.blocks, 1));
+  const segmentJob = new Uint32Array(Math.max(plan.segments, 1));
   const input = new Uint8Array(Math.max(plan.inputBytes, 16));
   const textOffsets = new Uint32Array(count);
   const textLengths = new Uint32Array(count);
@@ -141,6 +165,7 @@ export function packChunk(jobs: readonly AeadJob[], plan: ChunkPlan, mode: Mode)
   const reserve = seal ? TAG_BYTES : 0;
   let offset = 0;
   let block = 0;
+  let segment = 0;
   for (let k = 0; k < count; k++) {
     const job = jobs[plan.indices[k]];
     const { data, aad } = job;
@@ -158,6 +183,7 @@ export function packChunk(jobs: readonly AeadJob[], plan: ChunkPlan, mode: Mode)
     jobWords[p + 13] = offset >>> 2;
     jobWords[p + 14] = length;
     jobWords[p + 15] = block;
+    jobWords[p + 16] = segment;
     if (length > 0) input.set(seal ? data : data.subarray(0, length), offset);
     textOffsets[k] = offset;
     textLengths[k] = length;
@@ -169,6 +195,21 @@ export function packChunk(jobs: readonly AeadJob[], plan: ChunkPlan, mode: Mode)
       blockJob.fill(k, block, end);
       block = end;
     }
+    const segments = segmentsOf(aadLength, length);
+    if (segments === 1) segmentJob[segment++] = k;
+    else {
+      segmentJob.fill(k, segment, segment + segments);
+      segment += segments;
+    }
   }
-  return { jobWords, blockJob, input, textOffsets, textLengths, blocks: block };
+  return {
+    jobWords,
+    blockJob,
+    input,
+    textOffsets,
+    textLengths,
+    blocks: block,
+    segmentJob,
+    segments: segment,
+  };
 }

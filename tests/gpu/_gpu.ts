@@ -36,8 +36,32 @@ export function randomInt(below: number): number {
   return Math.floor(Math.random() * below);
 }
 
-/** Sizes at the ChaCha20 block, Poly1305 block and 64 KiB chunk boundaries. */
-export const BOUNDARY_SIZES = [0, 1, 15, 16, 17, 63, 64, 65, 127, 128, 129, 65535, 65536, 65537];
+/**
+ * Sizes at the boundaries of ChaCha20 blocks (64 B), Poly1305 blocks (16 B), Poly1305
+ * segments of the GPU kernel (32 blocks: 496 B of text make 32 blocks with the lengths
+ * block, 497 B make 33) and 64 KiB chunks.
+ */
+export const BOUNDARY_SIZES = [
+  0,
+  1,
+  15,
+  16,
+  17,
+  63,
+  64,
+  65,
+  127,
+  128,
+  129,
+  496,
+  497,
+  1008,
+  1009,
+  1024,
+  65535,
+  65536,
+  65537,
+];
 
 /** `count` random jobs: lengths from `lengths()`, random aad (empty a third of the time). */
 export function randomJobs(count: number, lengths: () => number): AeadJob[] {

@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import type { AeadJob } from "../../core/crypto/batch_types.ts";
-import { JOB_WORDS, MODE_OPEN, MODE_SEAL, packChunk, planChunks } from "../../core/gpu/_pack.ts";
+import {
+  JOB_BYTES,
+  JOB_WORDS,
+  MODE_OPEN,
+  MODE_SEAL,
+  packChunk,
+  PARTIAL_BYTES,
+  planChunks,
+  SEGMENT_BLOCKS,
+} from "../../core/gpu/_pack.ts";
 
 const job = (length: number, aadLength = 0): AeadJob => ({
   key: new Uint8Array(32).fill(0x11),
@@ -26,13 +35,13 @@ Deno.test("planChunks() pads aad and text to 16 bytes, adds room for the tag and
   for (const [text, aad, bytes, blocks] of cases) {
     const { chunks, oversize } = planChunks([job(text, aad)], [0], MODE_SEAL, big);
     assert.deepEqual(oversize, []);
-    assert.deepEqual(chunks, [{ indices: [0], inputBytes: bytes, blocks }], `${text}/${aad}`);
+    assert.deepEqual(chunks, [{ indices: [0], inputBytes: bytes, blocks, segments: 1 }], `${text}`);
   }
 });
 
 Deno.test("planChunks() counts the text of an opened job without its tag", () => {
   const { chunks } = planChunks([job(16 + 64)], [0], MODE_OPEN, big);
-  assert.deepEqual(chunks, [{ indices: [0], inputBytes: 64, blocks: 2 }]);
+  assert.deepEqual(chunks, [{ indices: [0], inputBytes: 64, blocks: 2, segments: 1 }]);
 });
 
 Deno.test("planChunks() splits at the input limit n-1, n, n+1 and sets oversize jobs apart", () => {
@@ -60,18 +69,37 @@ Deno.test("planChunks() splits at the input limit n-1, n, n+1 and sets oversize 
   assert.deepEqual(oversize, [3]);
 });
 
-Deno.test("planChunks() keeps job records and the block table within one binding", () => {
+Deno.test("planChunks() counts Poly1305 segments of SEGMENT_BLOCKS blocks", () => {
+  // Blocks: padded aad, padded text, one lengths block.
+  const cases: [number, number, number][] = [
+    [(SEGMENT_BLOCKS - 1) * 16, 0, 1],
+    [(SEGMENT_BLOCKS - 1) * 16 + 1, 0, 2],
+    [(SEGMENT_BLOCKS - 2) * 16, 16, 1],
+    [(SEGMENT_BLOCKS - 2) * 16, 17, 2],
+    [65536, 0, Math.ceil((4096 + 1) / SEGMENT_BLOCKS)],
+  ];
+  for (const [text, aad, segments] of cases) {
+    const { chunks } = planChunks([job(text, aad)], [0], MODE_SEAL, big);
+    assert.equal(chunks[0].segments, segments, `${text}/${aad}`);
+  }
+});
+
+Deno.test("planChunks() keeps job records and partial sums within one binding", () => {
   const jobs = Array.from({ length: 10 }, () => job(0));
-  // 4 job records of 64 bytes fit a 256-byte binding.
-  const byJobs = planChunks(jobs, all(jobs), MODE_SEAL, { ...big, maxBindingBytes: 256 });
-  assert.deepEqual(byJobs.chunks.map((c) => c.indices.length), [4, 4, 2]);
+  // 5 job records fit a binding of 5 records.
+  const byJobs = planChunks(jobs, all(jobs), MODE_SEAL, { ...big, maxBindingBytes: 5 * JOB_BYTES });
+  assert.deepEqual(byJobs.chunks.map((c) => c.indices.length), [5, 5]);
   const byCount = planChunks(jobs, all(jobs), MODE_SEAL, { ...big, maxJobs: 3 });
   assert.deepEqual(byCount.chunks.map((c) => c.indices.length), [3, 3, 3, 1]);
-  // 3 blocks per 128-byte job; 16 block entries fit 64 bytes: 5 jobs, and a 17-block job does not fit.
-  const blocky = [...Array.from({ length: 6 }, () => job(128)), job(16 * 64)];
-  const byBlocks = planChunks(blocky, all(blocky), MODE_SEAL, { ...big, maxBindingBytes: 64 });
-  assert.deepEqual(byBlocks.chunks.map((c) => c.indices), [[0], [1], [2], [3], [4], [5]]);
-  assert.deepEqual(byBlocks.oversize, [6]);
+  // 10 partial sums fit 400 bytes: three jobs of 3 segments each per chunk, and a job
+  // of 11 segments never fits.
+  const segmented = [...Array.from({ length: 5 }, () => job(1024)), job(5200)];
+  const bySegments = planChunks(segmented, all(segmented), MODE_SEAL, {
+    ...big,
+    maxBindingBytes: 10 * PARTIAL_BYTES,
+  });
+  assert.deepEqual(bySegments.chunks.map((c) => c.indices), [[0, 1, 2], [3, 4]]);
+  assert.deepEqual(bySegments.oversize, [5]);
 });
 
 Deno.test("packChunk() lays out job records, the block table and padded input", () => {
@@ -83,11 +111,14 @@ Deno.test("packChunk() lays out job records, the block table and padded input", 
   assert.equal(packed.blocks, 6);
   assert.deepEqual([...packed.textOffsets], [16, 64, 80]);
   assert.deepEqual([...packed.textLengths], [20, 0, 70]);
-  // Record of job 0: key, nonce, aad offset/length, text offset/length, first block.
+  // Record of job 0: key, nonce, aad offset/length, text offset/length, first block, first
+  // segment.
   const words = (k: number) => [...packed.jobWords.subarray(k * JOB_WORDS, (k + 1) * JOB_WORDS)];
-  assert.deepEqual(words(0).slice(8), [0x22222222, 0x22222222, 0x22222222, 0, 3, 4, 20, 0]);
+  assert.deepEqual(words(0).slice(8), [0x22222222, 0x22222222, 0x22222222, 0, 3, 4, 20, 0, 0]);
   assert.deepEqual(words(0).slice(0, 8), new Array(8).fill(0x11111111));
-  assert.deepEqual(words(2).slice(11), [20, 0, 20, 70, 3]);
+  assert.deepEqual(words(2).slice(11), [20, 0, 20, 70, 3, 2]);
+  assert.deepEqual([...packed.segmentJob], [0, 1, 2]);
+  assert.equal(packed.segments, 3);
   const input = packed.input;
   assert.equal(input.length, (16 + 32 + 16) + (0 + 16) + (80 + 16));
   assert.deepEqual([...input.subarray(0, 16)], [0x44, 0x44, 0x44, ...new Array(13).fill(0)]);
