@@ -7,10 +7,17 @@
  * @module
  */
 import { dirname } from "node:path";
-import { MeteorError } from "../core/errors.ts";
+import type { StreamOptions } from "../core/age/mod.ts";
+import { MAX_CONFIG_BYTES, parseConfig } from "../core/config.ts";
+import { createBatchAead } from "../core/crypto/batch.ts";
+import { isMeteorError, MeteorError } from "../core/errors.ts";
+import { homePaths } from "../core/home.ts";
+import { readBoundedFile } from "../core/secret_file.ts";
 
 /** Inputs at least this large get a progress bar (when stderr is a terminal). */
 export const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
+/** Chunks per batch on the WebGPU engine: at least its minimum batch (core/crypto/batch.ts). */
+const GPU_WINDOW = 64;
 /** Mode of output files: owner only, since a plaintext may be secret. */
 const OUTPUT_MODE = 0o600;
 
@@ -180,4 +187,32 @@ export function progress(label: string, total: number | null): Progress {
     }),
     end: () => draw(true),
   };
+}
+
+/** The payload engine for a command, and how to release it. */
+export interface PayloadEngine {
+  /** Options for encryptStream/decryptStream. */
+  options: StreamOptions;
+  /** Releases the engine (the GPU device). */
+  close(): void;
+}
+
+/**
+ * The batch engine for the payload: the WebGPU engine when the home's config
+ * sets `cipher.path` to "gpu", else the CPU. "auto" means the CPU here: a
+ * short-lived command would spend more on calibrating than it saves.
+ */
+export async function payloadEngine(home: string): Promise<PayloadEngine> {
+  let path = "cpu";
+  try {
+    const text = new TextDecoder().decode(
+      await readBoundedFile(homePaths(home).config, MAX_CONFIG_BYTES),
+    );
+    path = parseConfig(text).cipher.path;
+  } catch (err) {
+    if (!isMeteorError(err, "E_NOT_FOUND")) throw err;
+  }
+  if (path !== "gpu") return { options: {}, close() {} };
+  const engine = createBatchAead({ path: "gpu" });
+  return { options: { engine, window: GPU_WINDOW }, close: () => engine.close() };
 }

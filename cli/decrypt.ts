@@ -15,7 +15,7 @@ import { wipeNodeKeys } from "../core/identity/mod.ts";
 import { loadNodeKeys } from "../core/keystore.ts";
 import { readBoundedFile } from "../core/secret_file.ts";
 import { type Command, homeFrom, parseCommandArgs, printJson } from "./_command.ts";
-import { openInput, progress, writeOutput } from "./_age_io.ts";
+import { openInput, payloadEngine, progress, writeOutput } from "./_age_io.ts";
 import { unlockPassphrase } from "./_passphrase.ts";
 
 /** The largest identity file read. */
@@ -64,6 +64,9 @@ only when the whole file decrypted and verified: a damaged or truncated file
 leaves no partial plaintext in OUT. On stdout, only verified 64 KiB chunks are
 written, but a damaged file may stop midway: check the exit status.
 
+The payload is opened on the CPU, or on WebGPU when the home's config.json
+sets "cipher": {"path": "gpu"}.
+
 Errors (exit status 1, one line on stderr with the code):
   E_NO_MATCHING_IDENTITY  the file is not encrypted to any key given
   E_HEADER_INVALID        not an age file, or a malformed header
@@ -97,14 +100,20 @@ Examples:
       );
     }
     const keys = await identities(values.identity, homeFrom(values));
+    const engine = await payloadEngine(homeFrom(values));
     const input = await openInput(positionals[0]);
     const bar = progress("decrypting", input.size);
     let bytes: number;
     try {
-      const plaintext = await decryptStream(input.stream.pipeThrough(bar.stream), keys);
+      const plaintext = await decryptStream(
+        input.stream.pipeThrough(bar.stream),
+        keys,
+        engine.options,
+      );
       bytes = await writeOutput(plaintext, values.output, values.force);
     } finally {
       bar.end();
+      engine.close();
     }
     if (values.json) printJson({ output: values.output, bytes });
     return 0;

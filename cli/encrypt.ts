@@ -7,7 +7,7 @@
 import { encryptStream } from "../core/age/mod.ts";
 import { MeteorError } from "../core/errors.ts";
 import { type Command, homeFrom, parseCommandArgs, printJson } from "./_command.ts";
-import { openInput, progress, writeOutput } from "./_age_io.ts";
+import { openInput, payloadEngine, progress, writeOutput } from "./_age_io.ts";
 import { resolveRecipients } from "./_recipients.ts";
 
 /** `meteor encrypt`. */
@@ -41,6 +41,8 @@ Options:
       --json         print {output, bytes, armor, recipients} (needs -o)
 
 A progress bar is drawn on stderr for large inputs when it is a terminal.
+The payload is sealed on the CPU, or on WebGPU when the home's config.json
+sets "cipher": {"path": "gpu"} (the bytes are the same either way).
 
 Examples:
   meteor encrypt -r self -o notes.txt.age notes.txt
@@ -73,16 +75,19 @@ Examples:
       );
     }
     const { recipients, resolved } = await resolveRecipients(values.recipient, homeFrom(values));
+    const engine = await payloadEngine(homeFrom(values));
     const input = await openInput(positionals[0]);
     const bar = progress("encrypting", input.size);
     let bytes: number;
     try {
       const file = await encryptStream(input.stream.pipeThrough(bar.stream), recipients, {
+        ...engine.options,
         armor: values.armor,
       });
       bytes = await writeOutput(file, values.output, values.force);
     } finally {
       bar.end();
+      engine.close();
     }
     if (values.json) {
       printJson({ output: values.output, bytes, armor: values.armor, recipients: resolved });

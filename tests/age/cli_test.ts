@@ -321,3 +321,42 @@ Deno.test("meteor encrypt and decrypt stream stdin to stdout (subprocess)", asyn
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("meteor encrypt/decrypt work, and agree with the CPU, when config forces the WebGPU engine", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const alice = await node(dir, "alice");
+    const plaintext = randomBytes(70 * 65536 + 9);
+    await Deno.writeFile(`${dir}/in`, plaintext);
+    const configPath = homePaths(alice.home).config;
+    const config = JSON.parse(await Deno.readTextFile(configPath));
+    await Deno.writeTextFile(configPath, JSON.stringify({ ...config, cipher: { path: "gpu" } }));
+    assert.equal(
+      (await meteor(
+        "encrypt",
+        "--home",
+        alice.home,
+        "-r",
+        "self",
+        "-o",
+        `${dir}/f.age`,
+        `${dir}/in`,
+      )).code,
+      0,
+    );
+    assert.equal(
+      (await meteor("decrypt", "--home", alice.home, "-o", `${dir}/gpu.out`, `${dir}/f.age`)).code,
+      0,
+    );
+    assert.deepEqual(await Deno.readFile(`${dir}/gpu.out`), plaintext);
+    // The CPU path reads the same file.
+    await Deno.writeTextFile(configPath, JSON.stringify({ ...config, cipher: { path: "cpu" } }));
+    assert.equal(
+      (await meteor("decrypt", "--home", alice.home, "-o", `${dir}/cpu.out`, `${dir}/f.age`)).code,
+      0,
+    );
+    assert.deepEqual(await Deno.readFile(`${dir}/cpu.out`), plaintext);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
