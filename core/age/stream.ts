@@ -15,7 +15,7 @@
 import { checkLength, utf8, wipe } from "../bytes.ts";
 import { MeteorError } from "../errors.ts";
 import { AEAD_TAG_LENGTH } from "../crypto/aead.ts";
-import { cpuBatchAead } from "../crypto/batch_cpu.ts";
+import { batchAead } from "../crypto/batch.ts";
 import type { AeadJob, BatchAead } from "../crypto/batch_types.ts";
 import { hkdfSha256 } from "../crypto/hash.ts";
 import { ByteReader } from "./_io.ts";
@@ -32,7 +32,7 @@ export const DEFAULT_WINDOW = 16;
 
 /** How the payload is processed. */
 export interface StreamOptions {
-  /** The batch engine (default: the CPU engine). */
+  /** The batch engine (default: `batchAead()`, CPU or GPU as calibration chose). */
   engine?: BatchAead;
   /** Chunks per batch call, at least 1 (default {@link DEFAULT_WINDOW}). */
   window?: number;
@@ -65,7 +65,7 @@ function options(opts: StreamOptions): { engine: BatchAead; window: number } {
   if (!Number.isSafeInteger(window) || window < 1) {
     throw new RangeError(`window must be a positive integer, got ${window}`);
   }
-  return { engine: opts.engine ?? cpuBatchAead, window };
+  return { engine: opts.engine ?? batchAead(), window };
 }
 
 /**

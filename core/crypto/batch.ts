@@ -9,8 +9,9 @@
  * - "auto": on first use, both engines are timed on a representative batch
  *   and the faster is kept for the rest of the process. Small messages and
  *   large chunks are calibrated separately (they favour different engines),
- *   and a batch of fewer than {@link MIN_GPU_JOBS} jobs stays on the CPU,
- *   since one dispatch costs more than so few jobs.
+ *   and a batch of fewer than {@link MIN_GPU_JOBS} jobs and fewer than
+ *   {@link MIN_GPU_BYTES} bytes stays on the CPU, since one dispatch costs
+ *   more than so little work.
  *
  * Both engines produce the same bytes, so the choice is only about speed.
  *
@@ -25,8 +26,10 @@ export type { AeadJob, BatchAead } from "./batch_types.ts";
 /** The configured cipher path (config `cipher.path`). */
 export type CipherPath = "auto" | "cpu" | "gpu";
 
-/** A batch with fewer jobs than this runs on the CPU in "auto". */
+/** A batch with fewer jobs than this (and fewer than {@link MIN_GPU_BYTES} bytes) runs on the CPU in "auto". */
 export const MIN_GPU_JOBS = 64;
+/** A batch with fewer bytes than this (and fewer than {@link MIN_GPU_JOBS} jobs) runs on the CPU in "auto". */
+export const MIN_GPU_BYTES = 256 * 1024;
 
 /** Average job size (bytes) up to which a batch counts as "messages" rather than "chunks". */
 export const MESSAGE_CLASS_MAX_BYTES = 4096;
@@ -91,9 +94,11 @@ export interface SelectingBatchAead extends BatchAead {
   close(): void;
 }
 
-function workloadOf(jobs: readonly AeadJob[]): WorkloadClass {
+/** The class of a batch, or null when it is too small to be worth a dispatch. */
+function workloadOf(jobs: readonly AeadJob[]): WorkloadClass | null {
   let bytes = 0;
   for (const job of jobs) bytes += job.data.length;
+  if (jobs.length < MIN_GPU_JOBS && bytes < MIN_GPU_BYTES) return null;
   return bytes / jobs.length <= MESSAGE_CLASS_MAX_BYTES ? "messages" : "chunks";
 }
 
@@ -169,8 +174,9 @@ export function createBatchAead(options: BatchAeadOptions = {}): SelectingBatchA
   const engineFor = async (jobs: readonly AeadJob[]): Promise<BatchAead> => {
     if (gpu === null) return cpu;
     if (path === "gpu") return gpu;
-    if (jobs.length < MIN_GPU_JOBS) return cpu;
-    return (await calibrate(workloadOf(jobs))).chosen === "gpu" ? gpu : cpu;
+    const workload = workloadOf(jobs);
+    if (workload === null) return cpu;
+    return (await calibrate(workload)).chosen === "gpu" ? gpu : cpu;
   };
 
   return {

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { batchAead, createBatchAead, MIN_GPU_JOBS } from "../../core/crypto/batch.ts";
+import {
+  batchAead,
+  createBatchAead,
+  MIN_GPU_BYTES,
+  MIN_GPU_JOBS,
+} from "../../core/crypto/batch.ts";
 import type { BatchAead } from "../../core/crypto/batch_types.ts";
 import { mixedLength, NO_GPU, nobleEngine, randomJobs } from "./_gpu.ts";
 
@@ -90,7 +95,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "createBatchAead() in auto keeps a batch below MIN_GPU_JOBS on the CPU",
+  name: "createBatchAead() in auto keeps a batch below MIN_GPU_JOBS and MIN_GPU_BYTES on the CPU",
   ignore: NO_GPU,
   async fn() {
     const cpu = timedCpu(200);
@@ -99,10 +104,17 @@ Deno.test({
       await engine.report();
       const before = (await engine.report()).gpuStats!.gpuJobs;
       const cpuBefore = cpu.jobs;
+      const gpuJobs = async () => (await engine.report()).gpuStats!.gpuJobs - before;
       await engine.sealBatch(randomJobs(MIN_GPU_JOBS - 1, () => 64));
       assert.equal(cpu.jobs - cpuBefore, MIN_GPU_JOBS - 1);
+      assert.equal(await gpuJobs(), 0);
       await engine.sealBatch(randomJobs(MIN_GPU_JOBS, () => 64));
-      assert.equal((await engine.report()).gpuStats!.gpuJobs - before, MIN_GPU_JOBS);
+      assert.equal(await gpuJobs(), MIN_GPU_JOBS);
+      // Few jobs, but enough bytes: 4 jobs of MIN_GPU_BYTES / 4 (the chunks class).
+      const heavy = randomJobs(4, () => MIN_GPU_BYTES / 4);
+      const calibrated = (await engine.report()).calibrations.find((c) => c.workload === "chunks")!;
+      await engine.sealBatch(heavy);
+      assert.equal(await gpuJobs(), MIN_GPU_JOBS + (calibrated.chosen === "gpu" ? 4 : 0));
     } finally {
       engine.close();
     }
