@@ -37,12 +37,16 @@ export class ByteReader {
     return true;
   }
 
-  /** Reads `n` bytes, or fewer only when the stream ends first. */
+  /**
+   * Reads `n` bytes, or fewer only when the stream ends first. The result may
+   * be a view of a piece of the stream: read it, never write to it.
+   */
   async read(n: number): Promise<Uint8Array> {
     if (!(await this.#fill())) return EMPTY;
     if (this.#piece.length >= n) {
-      // The piece belongs to the stream's producer: hand out a copy.
-      const out = this.#piece.slice(0, n);
+      // A view, not a copy: chunks enqueued in a stream belong to its reader,
+      // and every caller here only reads them.
+      const out = this.#piece.subarray(0, n);
       this.#piece = this.#piece.subarray(n);
       return out;
     }

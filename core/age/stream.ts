@@ -96,7 +96,6 @@ export function sealChunks(
           jobs.push({ key: ownKey, nonce: chunkNonce(counter++, last), data });
         }
         for (const sealed of await engine.sealBatch(jobs)) controller.enqueue(sealed);
-        for (const job of jobs) wipe(job.data);
         if (last) {
           wipe(ownKey);
           controller.close();
