@@ -156,16 +156,18 @@ export interface Progress {
 
 /**
  * A progress bar on stderr, shown only when stderr is a terminal and the
- * input is large (or of unknown size); otherwise bytes only pass through.
+ * input is large (of unknown size: once large); otherwise bytes only pass through.
  */
 export function progress(label: string, total: number | null): Progress {
-  let show = Deno.stderr.isTerminal() && (total === null || total >= PROGRESS_MIN_BYTES);
+  // An input of unknown size (stdin) gets a bar once it has proved large.
+  let show = Deno.stderr.isTerminal() && (total ?? Infinity) >= PROGRESS_MIN_BYTES;
   const encoder = new TextEncoder();
   let done = 0;
   let last = 0;
   const draw = (final: boolean) => {
     const now = Date.now();
-    if (!show || (!final && now - last < 100)) return;
+    if (!show || (total === null && done < PROGRESS_MIN_BYTES)) return;
+    if (!final && now - last < 100) return;
     last = now;
     let line = `${label} ${mib(done)}`;
     if (total !== null && total > 0) {
