@@ -10,6 +10,7 @@ import { dirname } from "node:path";
 import type { StreamOptions } from "../core/age/mod.ts";
 import { MAX_CONFIG_BYTES, parseConfig } from "../core/config.ts";
 import { createBatchAead } from "../core/crypto/batch.ts";
+import { cpuBatchAead } from "../core/crypto/batch_cpu.ts";
 import { isMeteorError, MeteorError } from "../core/errors.ts";
 import { homePaths } from "../core/home.ts";
 import { readBoundedFile } from "../core/secret_file.ts";
@@ -214,7 +215,7 @@ export async function payloadEngine(home: string): Promise<PayloadEngine> {
   } catch (err) {
     if (!isMeteorError(err, "E_NOT_FOUND")) throw err;
   }
-  if (path !== "gpu") return { options: {}, close() {} };
+  if (path !== "gpu") return { options: { engine: cpuBatchAead }, close() {} };
   const engine = createBatchAead({ path: "gpu" });
   return { options: { engine, window: GPU_WINDOW }, close: () => engine.close() };
 }
