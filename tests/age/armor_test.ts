@@ -50,6 +50,9 @@ Deno.test("armorEncoder() and armorDecoder() agree with armor() for any piece si
       assert.equal(fromUtf8(armored), armor(data));
       const decoded = await readAll(pieces(armored, piece).pipeThrough(armorDecoder()));
       assert.deepEqual(decoded, data, `size ${size} piece ${piece}`);
+      const crlf = utf8(armor(data).replaceAll("\n", "\r\n"));
+      const fromCrlf = await readAll(pieces(crlf, piece).pipeThrough(armorDecoder()));
+      assert.deepEqual(fromCrlf, data, `CRLF size ${size} piece ${piece}`);
     }
   }
 });

@@ -150,6 +150,12 @@ Deno.test("HybridRecipient rejects a public key failing the FIPS 203 modulus che
   assert.throws(() => new HybridRecipient(key), code("E_BAD_KEY"));
 });
 
+Deno.test("X25519Recipient.wrap() refuses a low-order public key with E_BAD_KEY", async () => {
+  const recipient = new X25519Recipient(new Uint8Array(32));
+  await assert.rejects(recipient.wrap(randomBytes(16)), code("E_BAD_KEY"));
+  assert.throws(() => new X25519Recipient(new Uint8Array(31)), RangeError);
+});
+
 Deno.test("parseIdentityFile() reads identities, skipping comments and blank lines", async () => {
   const text = `# created: today\n\n${SPEC_X25519_IDENTITY}\r\n  ${SPEC_HYBRID_IDENTITY}  \n`;
   const identities = await parseIdentityFile(text);
