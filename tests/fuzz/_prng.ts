@@ -57,7 +57,7 @@ export class Prng {
   }
 
   /** `length` pseudo-random bytes. */
-  bytes(length: number): Uint8Array {
+  bytes(length: number): Uint8Array<ArrayBuffer> {
     const out = new Uint8Array(length);
     for (let i = 0; i < length; i += 4) {
       const v = this.u32();
