@@ -69,26 +69,51 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** Whether `path` names an existing device, pipe or socket (not a regular file or folder). */
+async function isSpecialFile(path: string): Promise<boolean> {
+  try {
+    const info = await Deno.stat(path);
+    return !info.isFile && !info.isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes all of `stream` to an open writer, mapping failures to E_IO. */
+async function pumpInto(
+  stream: ReadableStream<Uint8Array>,
+  writer: { write(p: Uint8Array): Promise<number> },
+  what: string,
+): Promise<number> {
+  try {
+    return await pump(stream, (b) => writeAll(writer, b));
+  } catch (err) {
+    if (err instanceof MeteorError) throw err;
+    await stream.cancel(err).catch(() => {});
+    throw ioError(`write to ${what}`, err);
+  }
+}
+
 /**
- * Writes `stream` to stdout (left open) when `path` is undefined or "-", else
- * to a temporary file beside `path` that is moved into place only once the
- * whole stream was written: on any error it is removed and `path` is
- * untouched. Refuses to replace an existing `path` unless `force`. Resolves
- * to the number of bytes written.
+ * Writes `stream` to stdout (left open) when `path` is undefined or "-", and
+ * straight into `path` when it is a device or pipe (such as /dev/null), as to
+ * stdout. Otherwise writes to a temporary file beside `path` that is moved
+ * into place only once the whole stream was written: on any error it is
+ * removed and `path` is untouched. Refuses to replace an existing `path`
+ * unless `force`. Resolves to the number of bytes written.
  */
 export async function writeOutput(
   stream: ReadableStream<Uint8Array>,
   path: string | undefined,
   force: boolean,
 ): Promise<number> {
-  if (path === undefined || path === "-") {
-    try {
-      return await pump(stream, (b) => writeAll(Deno.stdout, b));
-    } catch (err) {
-      if (err instanceof MeteorError) throw err;
-      await stream.cancel(err).catch(() => {});
-      throw ioError("write to stdout", err);
-    }
+  if (path === undefined || path === "-") return await pumpInto(stream, Deno.stdout, "stdout");
+  if (await isSpecialFile(path)) {
+    using device = await Deno.open(path, { write: true }).catch(async (err) => {
+      await stream.cancel();
+      throw ioError(`write ${path}`, err);
+    });
+    return await pumpInto(stream, device, path);
   }
   if (!force && await exists(path)) {
     await stream.cancel();
