@@ -20,6 +20,7 @@ import { createBatchAead } from "../core/crypto/batch.ts";
 import { cpuBatchAead } from "../core/crypto/batch_cpu.ts";
 import type { AeadJob, BatchAead } from "../core/crypto/batch_types.ts";
 import { GpuAead } from "../core/gpu/mod.ts";
+import { describeBatchReport } from "../core/gpu/selftest.ts";
 import { formatNumber, median, table, timeRuns } from "./_stats.ts";
 
 const KiB = 1024;
@@ -134,15 +135,7 @@ if (values.json) {
       `${formatNumber(r.ratio)}x`,
     ]),
   ));
-  console.log(
-    `\nauto chose: ${
-      report.calibrations.map((c) =>
-        `${c.workload} -> ${c.chosen} (cpu ${formatNumber(c.cpuJobsPerSecond)}/s, gpu ${
-          c.gpuJobsPerSecond === null ? "n/a" : formatNumber(c.gpuJobsPerSecond)
-        }/s)`
-      ).join("; ")
-    }`,
-  );
+  console.log(`\nauto: ${describeBatchReport(report)}`);
   console.log(
     `64 B goal: ${formatNumber(GOAL_64B)} msg/s; best here ${formatNumber(best64)} msg/s ` +
       `(${formatNumber(best64 / GOAL_64B)}x of the goal). GPU jobs redone on the CPU: ` +

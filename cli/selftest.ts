@@ -8,6 +8,7 @@ import type { Command } from "./_command.ts";
 import { parseCommandArgs, printJson } from "./_command.ts";
 import { MeteorError } from "../core/errors.ts";
 import { DEFAULT_CHECKS, selftest, type SelftestCheck } from "../core/selftest.ts";
+import { gpuSelftestChecks } from "../core/gpu/selftest.ts";
 
 const HELP = `Usage: meteor selftest [--json]
 
@@ -15,8 +16,11 @@ Runs known-answer tests of every cryptographic primitive Meteor uses, on this
 machine: SHA-2/SHA-3/SHAKE, HMAC and HKDF (FIPS and RFC vectors),
 ChaCha20-Poly1305 (RFC 8439), X25519 (RFC 7748) and Ed25519 (RFC 8032),
 ML-KEM-768 and ML-DSA-65 (native WebCrypto against @noble/post-quantum),
-X-Wing (the draft's vectors) and age's HPKE (a CCTV age vector). Each check is
-listed with its result and time. Nothing is written and no network is used.
+X-Wing (the draft's vectors) and age's HPKE (a CCTV age vector); the WebGPU
+batch cipher against RFC 8439 and the CPU ("skipped: no WebGPU adapter" where
+there is none), and the batch path "auto" calibration picks, with its timings.
+Each check is listed with its result and time. Nothing is written and no
+network is used.
 
 Options:
   --json      print one JSON object:
@@ -66,4 +70,4 @@ export function selftestCommand(checks: readonly SelftestCheck[] = DEFAULT_CHECK
 }
 
 /** `meteor selftest` over the default checks. */
-export const command: Command = selftestCommand();
+export const command: Command = selftestCommand([...DEFAULT_CHECKS, ...gpuSelftestChecks()]);

@@ -6,12 +6,12 @@
  * - "cpu": always the CPU;
  * - "gpu": always WebGPU (which still redoes on the CPU whatever the device
  *   cannot do: no adapter, device lost);
- * - "auto": on first use, both engines are timed on a representative batch
- *   and the faster is kept for the rest of the process. Small messages and
- *   large chunks are calibrated separately (they favour different engines),
- *   and a batch of fewer than {@link MIN_GPU_JOBS} jobs and fewer than
- *   {@link MIN_GPU_BYTES} bytes stays on the CPU, since one dispatch costs
- *   more than so little work.
+ * - "auto": on first use, both engines are timed on representative batches of
+ *   two sizes, which gives each a cost model, time = fixed + jobs x per-job
+ *   (a GPU pays a fixed latency per batch, then less per job), and each batch
+ *   goes to the engine the models predict faster for its size. Small
+ *   messages and large chunks are calibrated separately (they favour
+ *   different engines). The models are kept for the rest of the process.
  *
  * Both engines produce the same bytes, so the choice is only about speed.
  *
@@ -26,40 +26,43 @@ export type { AeadJob, BatchAead } from "./batch_types.ts";
 /** The configured cipher path (config `cipher.path`). */
 export type CipherPath = "auto" | "cpu" | "gpu";
 
-/** A batch with fewer jobs than this (and fewer than {@link MIN_GPU_BYTES} bytes) runs on the CPU in "auto". */
-export const MIN_GPU_JOBS = 64;
-/** A batch with fewer bytes than this (and fewer than {@link MIN_GPU_JOBS} jobs) runs on the CPU in "auto". */
-export const MIN_GPU_BYTES = 256 * 1024;
-
 /** Average job size (bytes) up to which a batch counts as "messages" rather than "chunks". */
 export const MESSAGE_CLASS_MAX_BYTES = 4096;
 
 /** The workload classes calibrated separately. */
 export type WorkloadClass = "messages" | "chunks";
 
-/** The representative batch timed for each class. */
-const REPRESENTATIVE: Record<WorkloadClass, { jobs: number; bytes: number }> = {
-  messages: { jobs: 4096, bytes: 64 },
-  chunks: { jobs: 16, bytes: 64 * 1024 },
+/** The representative batches of each class: jobs of `bytes`, timed at two batch sizes. */
+const REPRESENTATIVE: Record<WorkloadClass, { bytes: number; sizes: [number, number] }> = {
+  messages: { bytes: 64, sizes: [512, 8192] },
+  chunks: { bytes: 64 * 1024, sizes: [4, 64] },
 };
 
-/** Timed runs per engine (after one warm-up run); the median is kept. */
+/** Timed runs per engine and batch size (after one warm-up run); the median is kept. */
 const CALIBRATION_RUNS = 3;
+
+/** Predicted milliseconds for a batch: `fixedMs + jobs * perJobMs`. */
+export interface CostModel {
+  /** Cost of any batch, however small (dispatch and readback latency), in ms. */
+  fixedMs: number;
+  /** Cost of each job, in ms. */
+  perJobMs: number;
+}
 
 /** The outcome of calibrating one workload class. */
 export interface Calibration {
   /** The class. */
   workload: WorkloadClass;
-  /** Jobs in the representative batch. */
-  jobs: number;
-  /** Bytes of each job. */
+  /** Bytes of each job timed. */
   jobBytes: number;
-  /** Median CPU seal rate, jobs per second. */
-  cpuJobsPerSecond: number;
-  /** Median GPU seal rate, jobs per second; null when no GPU was usable. */
-  gpuJobsPerSecond: number | null;
-  /** The engine kept for this class. */
-  chosen: "cpu" | "gpu";
+  /** The two batch sizes timed. */
+  sizes: [number, number];
+  /** The CPU engine's cost model. */
+  cpu: CostModel;
+  /** The GPU engine's cost model; null when no GPU was usable. */
+  gpu: CostModel | null;
+  /** The smallest batch the GPU is predicted faster for; null when never. */
+  gpuFromJobs: number | null;
 }
 
 /** What `meteor selftest` reports about the batch cipher. */
@@ -88,17 +91,47 @@ export interface BatchAeadOptions {
 
 /** A {@link BatchAead} that picks its engine, with a report of how it chose. */
 export interface SelectingBatchAead extends BatchAead {
-  /** Calibrates every class now (in "auto") and reports the choices. */
+  /** Calibrates every class now (in "auto") and reports the models. */
   report(): Promise<BatchReport>;
   /** Releases the GPU device, if one was opened. */
   close(): void;
 }
 
-/** The class of a batch, or null when it is too small to be worth a dispatch. */
-function workloadOf(jobs: readonly AeadJob[]): WorkloadClass | null {
+/**
+ * The cost model through two timings: `ms[i]` milliseconds for `sizes[i]` jobs.
+ *
+ * @example
+ * ```ts
+ * import { fitCostModel } from "./batch.ts";
+ * fitCostModel([10, 110], [2, 12]); // { fixedMs: 1, perJobMs: 0.1 }
+ * ```
+ */
+export function fitCostModel(sizes: [number, number], ms: [number, number]): CostModel {
+  const perJobMs = Math.max(0, (ms[1] - ms[0]) / (sizes[1] - sizes[0]));
+  return { fixedMs: Math.max(0, ms[0] - sizes[0] * perJobMs), perJobMs };
+}
+
+/**
+ * The smallest batch (in jobs, at least 1) for which `gpu` is predicted
+ * faster than `cpu`, or null when it never is.
+ *
+ * @example
+ * ```ts
+ * import { gpuBreakEven } from "./batch.ts";
+ * gpuBreakEven({ fixedMs: 0, perJobMs: 0.005 }, { fixedMs: 11, perJobMs: 0.0005 }); // 2445
+ * ```
+ */
+export function gpuBreakEven(cpu: CostModel, gpu: CostModel): number | null {
+  if (gpu.perJobMs >= cpu.perJobMs) {
+    return gpu.fixedMs < cpu.fixedMs && gpu.perJobMs === cpu.perJobMs ? 1 : null;
+  }
+  const jobs = (gpu.fixedMs - cpu.fixedMs) / (cpu.perJobMs - gpu.perJobMs);
+  return Math.max(1, Math.floor(jobs) + 1);
+}
+
+function workloadOf(jobs: readonly AeadJob[]): WorkloadClass {
   let bytes = 0;
   for (const job of jobs) bytes += job.data.length;
-  if (jobs.length < MIN_GPU_JOBS && bytes < MIN_GPU_BYTES) return null;
   return bytes / jobs.length <= MESSAGE_CLASS_MAX_BYTES ? "messages" : "chunks";
 }
 
@@ -107,16 +140,27 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** Jobs per second of `engine` sealing `jobs`: one warm-up, then the median of the runs. */
-async function sealRate(engine: BatchAead, jobs: AeadJob[]): Promise<number> {
+/** Median milliseconds of `engine` sealing `jobs` (after one warm-up run). */
+async function sealMs(engine: BatchAead, jobs: AeadJob[]): Promise<number> {
   await engine.sealBatch(jobs);
-  const rates: number[] = [];
+  const times: number[] = [];
   for (let run = 0; run < CALIBRATION_RUNS; run++) {
     const start = performance.now();
     await engine.sealBatch(jobs);
-    rates.push(jobs.length / Math.max((performance.now() - start) / 1000, 1e-6));
+    times.push(performance.now() - start);
   }
-  return median(rates);
+  return median(times);
+}
+
+/** Times `engine` at both sizes of a class and fits its cost model. */
+async function costModel(
+  engine: BatchAead,
+  sizes: [number, number],
+  jobs: AeadJob[],
+): Promise<CostModel> {
+  const small = await sealMs(engine, jobs.slice(0, sizes[0]));
+  const large = await sealMs(engine, jobs);
+  return fitCostModel(sizes, [small, large]);
 }
 
 /**
@@ -142,41 +186,43 @@ export function createBatchAead(options: BatchAeadOptions = {}): SelectingBatchA
     maxChunkBytes: options.maxChunkBytes,
   });
   const calibrations = new Map<WorkloadClass, Promise<Calibration>>();
+  // Calibrations run one at a time: timings taken side by side would measure each other.
+  let queue: Promise<unknown> = Promise.resolve();
 
   const calibrate = (workload: WorkloadClass): Promise<Calibration> => {
     let pending = calibrations.get(workload);
     if (pending === undefined) {
-      pending = (async () => {
-        const { jobs: count, bytes } = REPRESENTATIVE[workload];
+      pending = queue.then(async () => {
+        const { bytes, sizes } = REPRESENTATIVE[workload];
         // Synthetic, non-secret inputs: only the timing matters.
-        const jobs = Array.from({ length: count }, (_, i) => ({
+        const jobs = Array.from({ length: sizes[1] }, (_, i) => ({
           key: new Uint8Array(32).fill(i & 0xff),
           nonce: new Uint8Array(12),
           data: new Uint8Array(bytes),
         }));
-        const cpuRate = await sealRate(cpu, jobs);
+        const cpuModel = await costModel(cpu, sizes, jobs);
         const probe = await gpu!.probe();
-        const gpuRate = probe.available ? await sealRate(gpu!, jobs) : null;
+        const gpuModel = probe.available ? await costModel(gpu!, sizes, jobs) : null;
         return {
           workload,
-          jobs: count,
           jobBytes: bytes,
-          cpuJobsPerSecond: cpuRate,
-          gpuJobsPerSecond: gpuRate,
-          chosen: gpuRate !== null && gpuRate > cpuRate ? "gpu" : "cpu",
-        };
-      })();
+          sizes,
+          cpu: cpuModel,
+          gpu: gpuModel,
+          gpuFromJobs: gpuModel === null ? null : gpuBreakEven(cpuModel, gpuModel),
+        } satisfies Calibration;
+      });
+      queue = pending;
       calibrations.set(workload, pending);
     }
     return pending;
   };
 
   const engineFor = async (jobs: readonly AeadJob[]): Promise<BatchAead> => {
-    if (gpu === null) return cpu;
+    if (gpu === null || jobs.length === 0) return cpu;
     if (path === "gpu") return gpu;
-    const workload = workloadOf(jobs);
-    if (workload === null) return cpu;
-    return (await calibrate(workload)).chosen === "gpu" ? gpu : cpu;
+    const { gpuFromJobs } = await calibrate(workloadOf(jobs));
+    return gpuFromJobs !== null && jobs.length >= gpuFromJobs ? gpu : cpu;
   };
 
   return {
@@ -190,9 +236,12 @@ export function createBatchAead(options: BatchAeadOptions = {}): SelectingBatchA
     async report() {
       if (gpu === null) return { requested: path, calibrations: [] };
       const probe = await gpu.probe();
-      const done = path === "auto"
-        ? await Promise.all((Object.keys(REPRESENTATIVE) as WorkloadClass[]).map(calibrate))
-        : [];
+      const done: Calibration[] = [];
+      if (path === "auto") {
+        for (const workload of Object.keys(REPRESENTATIVE) as WorkloadClass[]) {
+          done.push(await calibrate(workload));
+        }
+      }
       return { requested: path, gpu: probe, calibrations: done, gpuStats: gpu.stats() };
     },
     close() {

@@ -41,6 +41,8 @@ export const DEFAULT_CHUNK_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_CHUNK_JOBS = 32768;
 /** How many times a lost device is reopened before the engine stays on the CPU. */
 const MAX_REOPENS = 3;
+/** Dispatches in flight at once: the next chunks are packed while the device runs. */
+const IN_FLIGHT = 4;
 
 /** Options of {@link GpuAead}. */
 export interface GpuAeadOptions {
@@ -82,14 +84,18 @@ interface Ready {
   pool: BufferPool;
 }
 
-function checkJob(job: AeadJob, index: number): void {
-  checkLength(`jobs[${index}].key`, job.key, 32);
-  checkLength(`jobs[${index}].nonce`, job.nonce, 12);
-  if (!(job.data instanceof Uint8Array)) {
-    throw new TypeError(`jobs[${index}].data must be a Uint8Array`);
-  }
-  if (job.aad !== undefined && !(job.aad instanceof Uint8Array)) {
-    throw new TypeError(`jobs[${index}].aad must be a Uint8Array`);
+// Checks every job's shape; the message (with the job's index) is built only on failure.
+function checkJobs(jobs: readonly AeadJob[]): void {
+  for (let i = 0; i < jobs.length; i++) {
+    const { key, nonce, data, aad } = jobs[i];
+    if (!(key instanceof Uint8Array) || key.length !== 32) checkLength(`jobs[${i}].key`, key, 32);
+    if (!(nonce instanceof Uint8Array) || nonce.length !== 12) {
+      checkLength(`jobs[${i}].nonce`, nonce, 12);
+    }
+    if (!(data instanceof Uint8Array)) throw new TypeError(`jobs[${i}].data must be a Uint8Array`);
+    if (aad !== undefined && !(aad instanceof Uint8Array)) {
+      throw new TypeError(`jobs[${i}].aad must be a Uint8Array`);
+    }
   }
 }
 
@@ -206,7 +212,7 @@ export class GpuAead implements BatchAead {
   }
 
   async #run(jobs: readonly AeadJob[], mode: Mode): Promise<(Uint8Array | null)[]> {
-    jobs.forEach(checkJob);
+    checkJobs(jobs);
     const results: (Uint8Array | null)[] = new Array(jobs.length).fill(null);
     const todo: number[] = [];
     for (let i = 0; i < jobs.length; i++) {
@@ -239,8 +245,7 @@ export class GpuAead implements BatchAead {
             cpu.push(...plan.indices);
           }),
         );
-        // Two chunks in flight: the next is packed while the device runs one.
-        if (inflight.length >= 2) await inflight.shift();
+        if (inflight.length >= IN_FLIGHT) await inflight.shift();
       }
       await Promise.all(inflight);
     }

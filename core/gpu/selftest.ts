@@ -1,19 +1,25 @@
 /**
- * The GPU known-answer self-test for `meteor selftest`: the RFC 8439 AEAD
- * vectors sealed and opened on the WebGPU engine, a tampered tag rejected,
- * and the GPU against the CPU on random jobs of random lengths. The engine
- * under test has no CPU fallback, so a GPU fault fails the check instead of
- * hiding behind the CPU.
+ * The GPU checks of `meteor selftest`:
+ * - the known-answer test: the RFC 8439 AEAD vectors sealed and opened on the
+ *   WebGPU engine, a tampered tag rejected, and the GPU against the CPU on
+ *   random jobs of random lengths. The engine under test has no CPU fallback,
+ *   so a GPU fault fails the check instead of hiding behind the CPU;
+ * - the batch cipher path: which engine config `cipher.path` gives, with the
+ *   calibration numbers behind an "auto" choice.
  *
  * @module
  */
 import { constantTimeEqual, fromHex, toHex } from "../bytes.ts";
 import { MeteorError } from "../errors.ts";
+import { batchAead, type BatchReport, type CipherPath, type CostModel } from "../crypto/batch.ts";
 import { cpuBatchAead } from "../crypto/batch_cpu.ts";
 import type { AeadJob, BatchAead } from "../crypto/batch_types.ts";
 import { GpuAead } from "./aead.ts";
 import type { AdapterProvider } from "./device.ts";
+import type { SelftestCheck } from "../selftest.ts";
 import { RFC8439_AEAD_VECTORS } from "./_rfc8439.ts";
+
+export type { SelftestCheck } from "../selftest.ts";
 
 /** The outcome of {@link gpuSelftest}. */
 export interface GpuSelftestResult {
@@ -120,4 +126,55 @@ export async function gpuSelftest(options: GpuSelftestOptions = {}): Promise<Gpu
   } finally {
     gpu.close();
   }
+}
+
+function model(m: CostModel): string {
+  return `${m.fixedMs.toFixed(1)} ms + ${(m.perJobMs * 1000).toFixed(2)} us/job`;
+}
+
+/** One line describing a batch engine report: the path, the adapter, and each calibration. */
+export function describeBatchReport(report: BatchReport): string {
+  const adapter = report.gpu === undefined
+    ? "GPU not used"
+    : report.gpu.available
+    ? `adapter ${report.gpu.adapter}`
+    : `no GPU (${report.gpu.reason})`;
+  const choices = report.calibrations.map((c) =>
+    `${c.workload} of ${c.jobBytes} B: cpu ${model(c.cpu)}, gpu ${
+      c.gpu === null ? "n/a" : model(c.gpu)
+    } -> ${c.gpuFromJobs === null ? "cpu always" : `gpu from ${c.gpuFromJobs} jobs`}`
+  );
+  return [`cipher.path ${report.requested}`, adapter, ...choices].join("; ");
+}
+
+/**
+ * The GPU checks for `meteor selftest`: the WebGPU cipher against RFC 8439 and
+ * the CPU ("skipped: no WebGPU adapter" where there is none), and the batch
+ * path `path` selects, with its calibration.
+ *
+ * @example
+ * ```ts
+ * import { gpuSelftestChecks } from "./selftest.ts";
+ * import { DEFAULT_CHECKS, selftest } from "../selftest.ts";
+ * const report = await selftest([...DEFAULT_CHECKS, ...gpuSelftestChecks("auto")]);
+ * console.log(report.ok);
+ * ```
+ */
+export function gpuSelftestChecks(path: CipherPath = "auto"): SelftestCheck[] {
+  return [
+    {
+      name: "ChaCha20-Poly1305 batch on WebGPU (RFC 8439 §2.8.2, A.5) vs CPU",
+      async run() {
+        const result = await gpuSelftest();
+        if (result.status === "failed") throw new Error(result.detail);
+        return result.detail;
+      },
+    },
+    {
+      name: "Batch cipher path (config cipher.path, calibrated)",
+      async run() {
+        return describeBatchReport(await batchAead(path).report());
+      },
+    },
+  ];
 }

@@ -1,23 +1,25 @@
 import assert from "node:assert/strict";
 import {
   batchAead,
+  type CostModel,
   createBatchAead,
-  MIN_GPU_BYTES,
-  MIN_GPU_JOBS,
+  fitCostModel,
+  gpuBreakEven,
 } from "../../core/crypto/batch.ts";
 import type { BatchAead } from "../../core/crypto/batch_types.ts";
 import { mixedLength, NO_GPU, nobleEngine, randomJobs } from "./_gpu.ts";
 
 const noAdapter = () => Promise.resolve(null);
 
-/** A CPU engine whose speed the test controls, counting the jobs it does. */
-function timedCpu(delayPerBatchMs: number): BatchAead & { jobs: number } {
+/** A CPU engine that waits `fixedMs` per batch and `perMiBMs` per MiB, counting its jobs. */
+function slowCpu(fixedMs: number, perMiBMs: number): BatchAead & { jobs: number } {
   const engine = {
-    name: "cpu",
+    name: "slow",
     jobs: 0,
     async sealBatch(jobs: Parameters<BatchAead["sealBatch"]>[0]) {
       engine.jobs += jobs.length;
-      await new Promise((resolve) => setTimeout(resolve, delayPerBatchMs));
+      const bytes = jobs.reduce((sum, j) => sum + j.data.length, 0);
+      await new Promise((resolve) => setTimeout(resolve, fixedMs + (bytes / 2 ** 20) * perMiBMs));
       return nobleEngine.sealBatch(jobs);
     },
     openBatch(jobs: Parameters<BatchAead["openBatch"]>[0]) {
@@ -28,6 +30,13 @@ function timedCpu(delayPerBatchMs: number): BatchAead & { jobs: number } {
   return engine;
 }
 
+/** A CPU engine that costs (almost) nothing and returns the right lengths. */
+const instantCpu: BatchAead = {
+  name: "instant",
+  sealBatch: (jobs) => Promise.resolve(jobs.map((j) => new Uint8Array(j.data.length + 16))),
+  openBatch: (jobs) => Promise.resolve(jobs.map(() => null)),
+};
+
 async function assertRoundTrip(engine: BatchAead, count: number) {
   const jobs = randomJobs(count, mixedLength);
   const expected = await nobleEngine.sealBatch(jobs);
@@ -36,8 +45,39 @@ async function assertRoundTrip(engine: BatchAead, count: number) {
   assert.deepEqual(opened, jobs.map((j) => j.data));
 }
 
+Deno.test("fitCostModel() fits fixed and per-job costs through two timings", () => {
+  const cases: [[number, number], [number, number], CostModel][] = [
+    [[10, 110], [2, 12], { fixedMs: 1, perJobMs: 0.1 }],
+    [[4, 64], [11, 11], { fixedMs: 11, perJobMs: 0 }],
+    // Noise: a larger batch measured faster is no negative cost.
+    [[4, 64], [12, 11], { fixedMs: 12, perJobMs: 0 }],
+    // Noise: an intercept below zero is no negative latency.
+    [[10, 20], [1, 4], { fixedMs: 0, perJobMs: 0.3 }],
+  ];
+  for (const [sizes, ms, expected] of cases) {
+    const model = fitCostModel(sizes, ms);
+    assert.ok(Math.abs(model.fixedMs - expected.fixedMs) < 1e-9, JSON.stringify(model));
+    assert.ok(Math.abs(model.perJobMs - expected.perJobMs) < 1e-9, JSON.stringify(model));
+  }
+});
+
+Deno.test("gpuBreakEven() gives the smallest batch the GPU wins, or null", () => {
+  const m = (fixedMs: number, perJobMs: number) => ({ fixedMs, perJobMs });
+  const cases: [string, CostModel, CostModel, number | null][] = [
+    ["latency paid back after 10 jobs", m(0, 2), m(10, 1), 11],
+    ["exactly 10 jobs ties, so 11", m(1, 2), m(11, 1), 11],
+    ["no latency and cheaper", m(5, 2), m(1, 1), 1],
+    ["dearer per job", m(0, 1), m(0, 2), null],
+    ["same per job, less latency", m(2, 1), m(1, 1), 1],
+    ["same per job, more latency", m(1, 1), m(2, 1), null],
+  ];
+  for (const [name, cpu, gpu, expected] of cases) {
+    assert.equal(gpuBreakEven(cpu, gpu), expected, name);
+  }
+});
+
 Deno.test("createBatchAead() with path cpu uses the CPU engine and reports no GPU", async () => {
-  const cpu = timedCpu(0);
+  const cpu = slowCpu(0, 0);
   const engine = createBatchAead({ path: "cpu", cpu });
   await assertRoundTrip(engine, 100);
   assert.equal(engine.name, "cpu");
@@ -47,19 +87,23 @@ Deno.test("createBatchAead() with path cpu uses the CPU engine and reports no GP
 
 for (const path of ["auto", "gpu"] as const) {
   Deno.test(`createBatchAead() with path ${path} and no adapter runs on the CPU`, async () => {
-    const cpu = timedCpu(0);
-    const engine = createBatchAead({ path, cpu, adapter: noAdapter });
+    const engine = createBatchAead({ path, cpu: nobleEngine, adapter: noAdapter });
     try {
       await assertRoundTrip(engine, 100);
       const report = await engine.report();
       assert.equal(report.requested, path);
       assert.equal(report.gpu?.available, false);
       assert.match(report.gpu!.reason!, /no WebGPU adapter/);
+      assert.equal(report.gpuStats!.gpuJobs, 0);
       for (const c of report.calibrations) {
-        assert.equal(c.gpuJobsPerSecond, null);
-        assert.equal(c.chosen, "cpu");
+        assert.equal(c.gpu, null);
+        assert.equal(c.gpuFromJobs, null);
+        assert.ok(c.cpu.perJobMs > 0);
       }
-      assert.equal(report.calibrations.length, path === "auto" ? 2 : 0);
+      assert.deepEqual(
+        report.calibrations.map((c) => c.workload),
+        path === "auto" ? ["messages", "chunks"] : [],
+      );
     } finally {
       engine.close();
     }
@@ -67,62 +111,41 @@ for (const path of ["auto", "gpu"] as const) {
 }
 
 Deno.test({
-  name: "createBatchAead() in auto calibrates each workload once and picks the faster engine",
+  name: "createBatchAead() in auto sends a batch to the GPU only when its models say it is faster",
   ignore: NO_GPU,
   async fn() {
-    // A CPU engine slow enough that the GPU must win, then one instant enough that it must.
-    for (const [delay, winner] of [[200, "gpu"], [0, "cpu"]] as const) {
-      const fast: BatchAead = {
-        name: "stub",
-        sealBatch: (jobs) => Promise.resolve(jobs.map((j) => new Uint8Array(j.data.length + 16))),
-        openBatch: (jobs) => Promise.resolve(jobs.map(() => null)),
-      };
-      const cpu = delay === 0 ? fast : timedCpu(delay);
-      const engine = createBatchAead({ path: "auto", cpu });
-      try {
-        const report = await engine.report();
-        assert.deepEqual(report.calibrations.map((c) => c.workload), ["messages", "chunks"]);
-        for (const c of report.calibrations) {
-          assert.ok(c.cpuJobsPerSecond > 0 && c.gpuJobsPerSecond! > 0);
-          assert.equal(c.chosen, winner, JSON.stringify(c));
-        }
-        assert.deepEqual((await engine.report()).calibrations, report.calibrations);
-      } finally {
-        engine.close();
-      }
-    }
-  },
-});
-
-Deno.test({
-  name: "createBatchAead() in auto keeps a batch below MIN_GPU_JOBS and MIN_GPU_BYTES on the CPU",
-  ignore: NO_GPU,
-  async fn() {
-    const cpu = timedCpu(200);
-    const engine = createBatchAead({ path: "auto", cpu });
+    // A CPU with a 200 ms latency and 20 ms per MiB (ten times llvmpipe): the GPU wins
+    // from the first job.
+    const slow = createBatchAead({ path: "auto", cpu: slowCpu(200, 20) });
+    // A CPU that costs nothing: the GPU never wins.
+    const instant = createBatchAead({ path: "auto", cpu: instantCpu });
     try {
-      await engine.report();
-      const before = (await engine.report()).gpuStats!.gpuJobs;
-      const cpuBefore = cpu.jobs;
-      const gpuJobs = async () => (await engine.report()).gpuStats!.gpuJobs - before;
-      await engine.sealBatch(randomJobs(MIN_GPU_JOBS - 1, () => 64));
-      assert.equal(cpu.jobs - cpuBefore, MIN_GPU_JOBS - 1);
-      assert.equal(await gpuJobs(), 0);
-      await engine.sealBatch(randomJobs(MIN_GPU_JOBS, () => 64));
-      assert.equal(await gpuJobs(), MIN_GPU_JOBS);
-      // Few jobs, but enough bytes: 4 jobs of MIN_GPU_BYTES / 4 (the chunks class).
-      const heavy = randomJobs(4, () => MIN_GPU_BYTES / 4);
-      const calibrated = (await engine.report()).calibrations.find((c) => c.workload === "chunks")!;
-      await engine.sealBatch(heavy);
-      assert.equal(await gpuJobs(), MIN_GPU_JOBS + (calibrated.chosen === "gpu" ? 4 : 0));
+      const slowReport = await slow.report();
+      for (const c of slowReport.calibrations) {
+        assert.ok(c.cpu.fixedMs > c.gpu!.fixedMs, JSON.stringify(c));
+        assert.equal(c.gpuFromJobs, 1, JSON.stringify(c));
+      }
+      const instantReport = await instant.report();
+      for (const c of instantReport.calibrations) assert.equal(c.gpuFromJobs, null);
+      // Calibration happens once.
+      assert.deepEqual((await slow.report()).calibrations, slowReport.calibrations);
+
+      const jobs = randomJobs(100, () => 64);
+      const before = slowReport.gpuStats!.gpuJobs;
+      assert.deepEqual(await slow.sealBatch(jobs), await nobleEngine.sealBatch(jobs));
+      assert.equal((await slow.report()).gpuStats!.gpuJobs - before, 100);
+      const instantBefore = instantReport.gpuStats!.gpuJobs;
+      await instant.sealBatch(jobs);
+      assert.equal((await instant.report()).gpuStats!.gpuJobs, instantBefore);
     } finally {
-      engine.close();
+      slow.close();
+      instant.close();
     }
   },
 });
 
 Deno.test({
-  name: "createBatchAead() with path gpu matches the reference",
+  name: "createBatchAead() with path gpu matches the reference on the GPU",
   ignore: NO_GPU,
   async fn() {
     const engine = createBatchAead({ path: "gpu" });
@@ -142,5 +165,6 @@ Deno.test("batchAead() returns one shared engine per path", () => {
   assert.equal(batchAead("cpu"), batchAead("cpu"));
   assert.notEqual(batchAead("cpu"), batchAead("gpu"));
   assert.equal(batchAead("cpu").name, "cpu");
+  assert.equal(batchAead("auto").name, "auto");
   batchAead("gpu").close();
 });

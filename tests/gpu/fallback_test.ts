@@ -65,12 +65,12 @@ Deno.test({
   name: "GpuAead redoes on the CPU the chunks of a device lost mid-batch",
   ignore: NO_GPU,
   async fn() {
-    // Small chunks, so one batch takes several dispatches; the device dies at the third
-    // (the first has completed by then: at most two are in flight).
+    // Small chunks, so one batch takes about ten dispatches; the device dies at the fifth
+    // (the first has completed by then: at most four are in flight).
     const gpu = new GpuAead({
       fallback: cpuBatchAead,
-      adapter: losingAdapter(3),
-      maxChunkBytes: 16 * 1024,
+      adapter: losingAdapter(5),
+      maxChunkBytes: 8 * 1024,
     });
     try {
       const jobs = randomJobs(400, () => Math.floor(Math.random() * 400));

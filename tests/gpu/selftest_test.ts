@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { gpuSelftest } from "../../core/gpu/selftest.ts";
+import { describeBatchReport, gpuSelftest, gpuSelftestChecks } from "../../core/gpu/selftest.ts";
 import { NO_GPU, nobleEngine } from "./_gpu.ts";
 
 Deno.test("gpuSelftest() reports skipped when there is no WebGPU adapter", async () => {
@@ -35,4 +35,44 @@ Deno.test({
       detail: "GPU and CPU seal differ on random jobs",
     });
   },
+});
+
+Deno.test("gpuSelftestChecks() gives the GPU check and the batch path check", async () => {
+  const checks = gpuSelftestChecks("cpu");
+  assert.deepEqual(checks.map((c) => c.name), [
+    "ChaCha20-Poly1305 batch on WebGPU (RFC 8439 §2.8.2, A.5) vs CPU",
+    "Batch cipher path (config cipher.path, calibrated)",
+  ]);
+  const gpuDetail = await checks[0].run();
+  if (NO_GPU) assert.equal(gpuDetail, "skipped: no WebGPU adapter");
+  else assert.match(gpuDetail as string, /^2 RFC 8439 vectors/);
+  assert.equal(await checks[1].run(), "cipher.path cpu; GPU not used");
+});
+
+Deno.test("describeBatchReport() states the path, the adapter and each cost model", () => {
+  const line = describeBatchReport({
+    requested: "auto",
+    gpu: { available: true, adapter: "llvmpipe", softwareAdapter: true },
+    calibrations: [{
+      workload: "messages",
+      jobBytes: 64,
+      sizes: [512, 8192],
+      cpu: { fixedMs: 0, perJobMs: 0.0035 },
+      gpu: { fixedMs: 11.5, perJobMs: 0.0004 },
+      gpuFromJobs: 3710,
+    }, {
+      workload: "chunks",
+      jobBytes: 65536,
+      sizes: [4, 64],
+      cpu: { fixedMs: 0, perJobMs: 0.05 },
+      gpu: null,
+      gpuFromJobs: null,
+    }],
+  });
+  assert.equal(
+    line,
+    "cipher.path auto; adapter llvmpipe; messages of 64 B: cpu 0.0 ms + 3.50 us/job, " +
+      "gpu 11.5 ms + 0.40 us/job -> gpu from 3710 jobs; chunks of 65536 B: " +
+      "cpu 0.0 ms + 50.00 us/job, gpu n/a -> cpu always",
+  );
 });
