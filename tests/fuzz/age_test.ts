@@ -24,6 +24,10 @@ import {
   X25519Identity,
 } from "../../core/age/mod.ts";
 import { concat, utf8 } from "../../core/bytes.ts";
+import { cpuBatchAead } from "../../core/crypto/batch_cpu.ts";
+import type { BatchAead } from "../../core/crypto/batch_types.ts";
+import { navigatorAdapter } from "../../core/gpu/device.ts";
+import { GpuAead } from "../../core/gpu/aead.ts";
 import type { ErrorCode } from "../../core/errors.ts";
 import {
   assertCode,
@@ -430,12 +434,13 @@ Deno.test("decryptStream() gives the same plaintext however the input is split",
   }
 });
 
-Deno.test("decryptStream() releases only verified chunks of a tampered payload", async () => {
-  const prng = new Prng("age payload tampering");
-  const { id, plaintext, file } = await fourChunks();
+/** A named mutation of the four-chunk file and the index of its first bad chunk. */
+type Mutation = [name: string, input: Uint8Array, firstBad: number];
+
+/** Flips at every chunk edge and inside, truncations, reordering, duplication, trailing data. */
+function payloadMutations(file: Uint8Array, prng: Prng): Mutation[] {
   const start = payloadStart(file);
-  const mutations: [string, Uint8Array, number][] = [];
-  // Flips: at every chunk edge and inside each chunk. `k` = the first bad chunk.
+  const mutations: Mutation[] = [];
   for (let k = 0; k < 4; k++) {
     const first = start + k * SEALED_CHUNK_SIZE;
     const lastByte = Math.min(first + SEALED_CHUNK_SIZE, file.length) - 1;
@@ -443,7 +448,7 @@ Deno.test("decryptStream() releases only verified chunks of a tampered payload",
       mutations.push([`flip byte ${i} (chunk ${k})`, flipped(file, i, prng.nonZeroByte()), k]);
     }
   }
-  // Truncations around every chunk edge: nothing past the cut is released.
+  // Truncations around every chunk edge: nothing past the last whole chunk is released.
   for (let k = 1; k <= 3; k++) {
     const edge = start + k * SEALED_CHUNK_SIZE;
     for (const d of [-17, -16, -1, 0, 1, 16, 17]) {
@@ -456,7 +461,6 @@ Deno.test("decryptStream() releases only verified chunks of a tampered payload",
       ]);
     }
   }
-  // Reordering, duplication, dropping and trailing data.
   const header = file.subarray(0, start);
   const c = [0, 1, 2, 3].map((k) =>
     file.subarray(start + k * SEALED_CHUNK_SIZE, start + (k + 1) * SEALED_CHUNK_SIZE)
@@ -466,16 +470,23 @@ Deno.test("decryptStream() releases only verified chunks of a tampered payload",
     ["chunk 0 repeated", concat(header, c[0], c[0], c[1], c[2], c[3]), 1],
     ["chunk 2 dropped", concat(header, c[0], c[1], c[3]), 2],
     ["final chunk dropped", concat(header, c[0], c[1], c[2]), 3],
-    ["final chunk repeated", concat(header, c[0], c[1], c[2], c[3], c[3]), 4],
-    ["one trailing byte", concat(file, new Uint8Array(1)), 4],
+    ["final chunk repeated", concat(header, c[0], c[1], c[2], c[3], c[3]), 3],
+    ["one trailing byte", concat(file, new Uint8Array(1)), 3],
     ["a whole chunk of garbage appended", concat(file, prng.bytes(SEALED_CHUNK_SIZE)), 4],
   );
-  for (const window of [1, 16]) {
-    for (const [name, input, firstBad] of mutations) {
-      const what = `${name}, window ${window} ${seedNote(prng.seed)}`;
+  return mutations;
+}
+
+/** Decrypts every mutation with `engine`; each must fail having released only verified chunks. */
+async function checkTampering(label: string, engine: BatchAead, windows: number[]) {
+  const prng = new Prng(`age payload tampering ${label}`);
+  const { id, plaintext, file } = await fourChunks();
+  for (const window of windows) {
+    for (const [name, input, firstBad] of payloadMutations(file, prng)) {
+      const what = `${label}: ${name}, window ${window} ${seedNote(prng.seed)}`;
       const split = () => prng.range(1, 100_000);
       const stream = await withTimeout(
-        decryptStream(piecewise(input, split), [id], { window }),
+        decryptStream(piecewise(input, split), [id], { window, engine }),
         what,
       );
       const { released, error } = await withTimeout(drain(stream), what);
@@ -487,6 +498,49 @@ Deno.test("decryptStream() releases only verified chunks of a tampered payload",
       assert.deepEqual(released, plaintext.subarray(0, released.length), `${what}: not a prefix`);
     }
   }
+}
+
+Deno.test("decryptStream() releases only verified chunks of a tampered payload", async () => {
+  await checkTampering("cpu", cpuBatchAead, [1, 16]);
+});
+
+const hasAdapter = (await navigatorAdapter()) !== null;
+
+Deno.test({
+  name: "decryptStream() on the GPU engine releases only verified chunks of a tampered payload",
+  ignore: !hasAdapter,
+  async fn() {
+    // The fallback fails the test if used: every chunk is opened on the GPU.
+    const refuse: BatchAead = {
+      name: "refuse",
+      sealBatch: () => Promise.reject(new Error("fallback used")),
+      openBatch: () => Promise.reject(new Error("fallback used")),
+    };
+    const gpu = new GpuAead({ fallback: refuse });
+    try {
+      await checkTampering("gpu", gpu, [16]);
+    } finally {
+      gpu.close();
+    }
+  },
+});
+
+Deno.test("decrypt() and encrypt() never write to the caller's buffers", async () => {
+  const prng = new Prng("age caller buffers");
+  const { id, plaintext, file } = await fourChunks();
+  const before = { plaintext: plaintext.slice(), file: file.slice() };
+  for (const engine of [cpuBatchAead, undefined]) {
+    assert.deepEqual(await decrypt(file, [id], { engine }), plaintext);
+    const again = await encrypt(plaintext, [id.recipient()], { engine });
+    assert.deepEqual(await decrypt(again, [id], { engine }), plaintext);
+    for (const [name, input] of payloadMutations(file, prng).slice(0, 8)) {
+      const copy = input.slice();
+      await expectCode(() => decrypt(input, [id], { engine }), FILE_CODES, name);
+      assert.deepEqual(input, copy, `${name}: the input was changed`);
+    }
+  }
+  assert.deepEqual(plaintext, before.plaintext, "the plaintext was changed");
+  assert.deepEqual(file, before.file, "the file was changed");
 });
 
 Deno.test("age key parsers refuse random and mutated strings and never echo them", async () => {
