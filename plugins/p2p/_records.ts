@@ -1,0 +1,67 @@
+/**
+ * Direct-message records carried as session application data
+ * (docs/protocol.md §7): a message (id, send time, UTF-8 text) or the
+ * acknowledgement of a stored message.
+ *
+ * @module
+ */
+import { concat, fromUtf8, utf8 } from "../../core/bytes.ts";
+import { MeteorError } from "../../core/errors.ts";
+
+/** The longest message text, in UTF-8 bytes (§7). */
+export const MAX_TEXT_BYTES = 16 * 1024;
+
+const TYPE_MESSAGE = 0x01;
+const TYPE_ACK = 0x02;
+const MESSAGE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** A decoded record. */
+export type DirectRecord =
+  | { type: "message"; id: string; sentAt: number; text: string }
+  | { type: "ack"; id: string };
+
+function malformed(state: string): MeteorError {
+  return new MeteorError("E_MALFORMED", `Cannot decode record: ${state}`);
+}
+
+function encodeId(id: string): Uint8Array {
+  if (!MESSAGE_ID.test(id)) throw new RangeError("message id must be 1 to 64 of A-Z a-z 0-9 _ -");
+  return concat(new Uint8Array([id.length]), utf8(id));
+}
+
+/** Encodes a record: `type || u8(len(id)) || id || rest` (§7). */
+export function encodeRecord(record: DirectRecord): Uint8Array {
+  if (record.type === "ack") return concat(new Uint8Array([TYPE_ACK]), encodeId(record.id));
+  const text = utf8(record.text);
+  if (text.length > MAX_TEXT_BYTES) {
+    throw new MeteorError("E_TOO_LARGE", `Cannot send message: text over ${MAX_TEXT_BYTES} bytes`);
+  }
+  const time = new Uint8Array(8);
+  new DataView(time.buffer).setBigUint64(0, BigInt(record.sentAt));
+  return concat(new Uint8Array([TYPE_MESSAGE]), encodeId(record.id), time, text);
+}
+
+/**
+ * Decodes a record.
+ *
+ * @throws {MeteorError} E_MALFORMED for anything but a well-formed record
+ */
+export function decodeRecord(bytes: Uint8Array): DirectRecord {
+  if (bytes.length < 3) throw malformed("too short");
+  const idLength = bytes[1];
+  const idEnd = 2 + idLength;
+  if (bytes.length < idEnd) throw malformed("truncated id");
+  const id = String.fromCharCode(...bytes.subarray(2, idEnd));
+  if (!MESSAGE_ID.test(id)) throw malformed("bad id");
+  if (bytes[0] === TYPE_ACK && bytes.length === idEnd) return { type: "ack", id };
+  if (bytes[0] !== TYPE_MESSAGE || bytes.length < idEnd + 8) throw malformed("bad type or length");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const sentAt = Number(view.getBigUint64(idEnd));
+  const body = bytes.subarray(idEnd + 8);
+  if (body.length > MAX_TEXT_BYTES) throw malformed("text too long");
+  try {
+    return { type: "message", id, sentAt, text: fromUtf8(body) };
+  } catch {
+    throw malformed("text is not UTF-8");
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The p2p plugin's config section. The node passes the top-level `p2p`
+ * section of config.json (listen, bootstrap) with `pluginConfig.p2p` keys on
+ * top (core/node.ts pluginSections); unknown keys are E_BAD_CONFIG.
+ *
+ * @module
+ */
+import { MeteorError } from "../../core/errors.ts";
+import { REKEY_AFTER_MESSAGES, REKEY_AFTER_MS } from "./session/mod.ts";
+
+/** The p2p plugin's validated config. */
+export interface P2PConfig {
+  /** Multiaddrs to listen on. */
+  listen: string[];
+  /** Multiaddrs dialled at start and on every retry. */
+  bootstrap: string[];
+  /** How often undelivered messages are retried, in ms. */
+  retryMs: number;
+  /** docs/protocol.md §6 message threshold. */
+  rekeyAfterMessages: number;
+  /** docs/protocol.md §6 time threshold, in ms. */
+  rekeyAfterMs: number;
+}
+
+/** The defaults: loopback on free ports, no bootstrap peers, retry every 5 s. */
+export const DEFAULT_P2P_CONFIG: Readonly<P2PConfig> = {
+  listen: ["/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/tcp/0/ws"],
+  bootstrap: [],
+  retryMs: 5000,
+  rekeyAfterMessages: REKEY_AFTER_MESSAGES,
+  rekeyAfterMs: REKEY_AFTER_MS,
+};
+
+function bad(key: string, expected: string): MeteorError {
+  return new MeteorError("E_BAD_CONFIG", `Cannot configure p2p: "${key}" must be ${expected}`);
+}
+
+function strings(key: string, value: unknown): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
+    throw bad(key, "an array of strings");
+  }
+  return [...value];
+}
+
+function positive(key: string, value: unknown): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 1) throw bad(key, "a positive integer");
+  return value as number;
+}
+
+/**
+ * Validates the section; absent keys take {@link DEFAULT_P2P_CONFIG}.
+ *
+ * @example
+ * ```ts
+ * import { parseP2PConfig } from "./config.ts";
+ * parseP2PConfig({ listen: ["/ip4/127.0.0.1/tcp/4001"] }).retryMs; // 5000
+ * ```
+ */
+export function parseP2PConfig(raw: unknown): P2PConfig {
+  const config = { ...DEFAULT_P2P_CONFIG };
+  if (raw === undefined) return config;
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw bad("p2p", "an object");
+  for (const [key, value] of Object.entries(raw)) {
+    switch (key) {
+      case "listen":
+      case "bootstrap":
+        config[key] = strings(key, value);
+        break;
+      case "retryMs":
+      case "rekeyAfterMessages":
+      case "rekeyAfterMs":
+        config[key] = positive(key, value);
+        break;
+      default:
+        throw new MeteorError("E_BAD_CONFIG", `Cannot configure p2p: unknown key "${key}"`);
+    }
+  }
+  return config;
+}

@@ -1,0 +1,545 @@
+/**
+ * The p2p node: a js-libp2p 3 host (TCP, WebSockets, Noise, Yamux, identify,
+ * ping) with the seed-derived Ed25519 key, Meteor sessions to peers, the
+ * identity lookup, and durable direct messaging through the store's outbox
+ * and inbox (docs/protocol.md §7, §8).
+ *
+ * @module
+ */
+import { noise } from "@chainsafe/libp2p-noise";
+import { yamux } from "@chainsafe/libp2p-yamux";
+import { identify } from "@libp2p/identify";
+import type { Connection, PeerId, Stream } from "@libp2p/interface";
+import { peerIdFromString } from "@libp2p/peer-id";
+import { ping } from "@libp2p/ping";
+import { tcp } from "@libp2p/tcp";
+import { webSockets } from "@libp2p/websockets";
+import { multiaddr } from "@multiformats/multiaddr";
+import { createLibp2p, type Libp2p } from "libp2p";
+import { constantTimeEqual, fromHex, toHex, utf8 } from "../../core/bytes.ts";
+import { isMeteorError, MeteorError } from "../../core/errors.ts";
+import type { EventBus } from "../../core/events.ts";
+import {
+  formatMeteorId,
+  libp2pPrivateKey,
+  METEOR_ID_HRP,
+  type NodeKeys,
+  parseMeteorId,
+} from "../../core/identity/mod.ts";
+import type { Logger } from "../../core/logger.ts";
+import type { NodeStore } from "../../core/store/mod.ts";
+import { FramedStream } from "./_framing.ts";
+import { decodeRecord, encodeRecord, MAX_TEXT_BYTES } from "./_records.ts";
+import {
+  acceptChannel,
+  type Channel,
+  HANDSHAKE_TIMEOUT_MS,
+  ID_PROTOCOL,
+  initiateChannel,
+  pumpChannel,
+  SESSION_PROTOCOL,
+} from "./channel.ts";
+import type { P2PConfig } from "./config.ts";
+import {
+  documentVerifier,
+  type LocalIdentity,
+  localIdentity,
+  type PeerIdentity,
+} from "./session/mod.ts";
+
+/** The plugin name under which counters are stored. */
+const PLUGIN = "p2p";
+/** Identity documents carry at most this many addresses (docs/identity.md). */
+const MAX_DOC_ADDRESSES = 16;
+/** Pending outbox entries sent per flush. */
+const FLUSH_BATCH = 100;
+
+/** A connected peer, as GET /v1/peers shows it. */
+export interface PeerInfo {
+  /** The libp2p PeerId. */
+  peerId: string;
+  /** Its MeteorID in text form, once known. */
+  meteorId: string | null;
+  /** The contact name, when it is a contact. */
+  contact: string | null;
+  /** The remote addresses of its connections. */
+  addresses: string[];
+  /** Open Meteor sessions with it. */
+  sessions: number;
+}
+
+/** What {@link P2PNode.send} returns. */
+export interface SendResult {
+  /** The message id (outbox and the peer's inbox). */
+  id: string;
+  /** The recipient's MeteorID in text form. */
+  to: string;
+  /** "queued": stored in the outbox; delivery is acknowledged later. */
+  status: "queued";
+}
+
+/** What the node needs from its host. */
+export interface P2PDeps {
+  /** The node's keys. */
+  keys: NodeKeys;
+  /** Node state. */
+  store: NodeStore;
+  /** The event bus. */
+  events: EventBus;
+  /** The plugin's logger. */
+  logger: Logger;
+  /** The validated config. */
+  config: P2PConfig;
+}
+
+interface PeerChannels {
+  channels: Set<Channel>;
+  /** Outbox ids already sent on each channel, so a flush does not resend them. */
+  sent: WeakMap<Channel, Set<string>>;
+}
+
+/**
+ * A running p2p node.
+ *
+ * @example
+ * ```ts ignore
+ * const node = await P2PNode.start({ keys, store, events, logger, config });
+ * await node.send("alice", "hello");
+ * await node.stop();
+ * ```
+ */
+export class P2PNode {
+  /** The libp2p host. */
+  readonly libp2p: Libp2p;
+  readonly #deps: P2PDeps;
+  readonly #local: LocalIdentity;
+  readonly #verify = documentVerifier();
+  /** Open channels by hex MeteorID. */
+  readonly #peers = new Map<string, PeerChannels>();
+  /** Channels being opened, by hex MeteorID. */
+  readonly #opening = new Map<string, Promise<Channel>>();
+  /** Hex MeteorIDs learned for PeerIds (identity lookup, sessions). */
+  readonly #meteorIds = new Map<string, string>();
+  readonly #flushing = new Map<string, Promise<void>>();
+  readonly #counts: Record<string, number> = {
+    handshakes: 0,
+    handshakeFailures: 0,
+    messagesIn: 0,
+    messagesOut: 0,
+    framesIn: 0,
+    framesOut: 0,
+    rekeys: 0,
+    peerErrors: 0,
+  };
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #stopping = false;
+
+  private constructor(deps: P2PDeps, libp2p: Libp2p, local: LocalIdentity) {
+    this.#deps = deps;
+    this.libp2p = libp2p;
+    this.#local = local;
+  }
+
+  /** Starts libp2p on the configured addresses and begins delivering the outbox. */
+  static async start(deps: P2PDeps): Promise<P2PNode> {
+    const libp2p = await createLibp2p({
+      privateKey: await libp2pPrivateKey(deps.keys.seeds.ed25519),
+      addresses: { listen: deps.config.listen },
+      transports: [tcp(), webSockets()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      services: { identify: identify(), ping: ping() },
+    });
+    try {
+      const addresses = libp2p.getMultiaddrs().map(String)
+        .filter((a) => a.length <= 256).slice(0, MAX_DOC_ADDRESSES);
+      const node = new P2PNode(deps, libp2p, await localIdentity(deps.keys, addresses));
+      await node.#listen();
+      return node;
+    } catch (err) {
+      await libp2p.stop();
+      throw err;
+    }
+  }
+
+  /** The multiaddrs the node listens on. */
+  addresses(): string[] {
+    return this.libp2p.getMultiaddrs().map(String);
+  }
+
+  /** This node's encoded identity document, as the /meteor/id protocol serves it. */
+  get document(): Uint8Array {
+    return this.#local.document;
+  }
+
+  /** The connected peers. */
+  peers(): PeerInfo[] {
+    const byPeer = new Map<string, PeerInfo>();
+    for (const connection of this.libp2p.getConnections()) {
+      const peerId = connection.remotePeer.toString();
+      let info = byPeer.get(peerId);
+      if (!info) {
+        const hex = this.#meteorIds.get(peerId);
+        const id = hex === undefined ? undefined : fromHex(hex);
+        info = {
+          peerId,
+          meteorId: id ? formatMeteorId(id) : null,
+          contact: id ? this.#deps.store.contacts.byId(id)?.name ?? null : null,
+          addresses: [],
+          sessions: hex ? this.#peers.get(hex)?.channels.size ?? 0 : 0,
+        };
+        byPeer.set(peerId, info);
+      }
+      info.addresses.push(connection.remoteAddr.toString());
+    }
+    return [...byPeer.values()];
+  }
+
+  /** The node's figures for GET /v1/stats. */
+  stats(): Record<string, number> {
+    let sessions = 0;
+    for (const { channels } of this.#peers.values()) sessions += channels.size;
+    return { ...this.#counts, peers: this.libp2p.getPeers().length, sessions };
+  }
+
+  /**
+   * Queues a text message to a contact name or a MeteorID (text form) and
+   * starts delivering it. Resolves once it is durably queued.
+   *
+   * @throws {MeteorError} E_NOT_FOUND (no such contact), E_BAD_ID, E_TOO_LARGE
+   */
+  send(to: string, text: string): SendResult {
+    if (typeof to !== "string" || typeof text !== "string") {
+      throw new MeteorError("E_MALFORMED", 'Cannot send message: "to" and "text" must be strings');
+    }
+    const recipient = this.#resolve(to);
+    const body = utf8(text);
+    if (body.length > MAX_TEXT_BYTES) {
+      throw new MeteorError(
+        "E_TOO_LARGE",
+        `Cannot send message: text over ${MAX_TEXT_BYTES} bytes`,
+      );
+    }
+    const queued = this.#deps.store.outbox.enqueue({ to: recipient, kind: "text", body });
+    this.#flushLater(toHex(recipient));
+    return { id: queued.id, to: formatMeteorId(recipient), status: "queued" };
+  }
+
+  /** Dials a multiaddr (for bootstrap peers and tests). */
+  async dial(address: string): Promise<void> {
+    await this.libp2p.dial(multiaddr(address), { signal: AbortSignal.timeout(10_000) });
+  }
+
+  /** Runs one delivery round now: dials bootstrap peers and flushes every pending recipient. */
+  async retry(): Promise<void> {
+    const connected = new Set(this.libp2p.getConnections().map((c) => c.remoteAddr.toString()));
+    for (const address of this.#deps.config.bootstrap) {
+      if (!connected.has(address)) this.dial(address).catch((err) => this.#debug("dial", err));
+    }
+    const recipients = new Set(
+      this.#deps.store.outbox.pending(undefined, 1000).map((m) => toHex(m.to)),
+    );
+    await Promise.all([...recipients].map((hex) => this.#flush(hex).catch(() => {})));
+    for (const { channels } of this.#peers.values()) {
+      for (const channel of channels) this.#maybeRekey(channel);
+    }
+  }
+
+  /** Closes every session and stops libp2p. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    clearInterval(this.#timer);
+    for (const { channels } of this.#peers.values()) {
+      for (const channel of channels) {
+        channel.session.close();
+        await channel.framed.stream.close().catch(() => {});
+      }
+    }
+    this.#peers.clear();
+    await this.libp2p.stop();
+  }
+
+  async #listen(): Promise<void> {
+    const options = { maxInboundStreams: 8 };
+    await this.libp2p.handle(
+      SESSION_PROTOCOL,
+      (stream, connection) => this.#onSessionStream(stream, connection),
+      options,
+    );
+    await this.libp2p.handle(ID_PROTOCOL, (stream) => this.#onIdStream(stream), options);
+    this.libp2p.addEventListener("peer:connect", (event) => {
+      const peerId = event.detail.toString();
+      const hex = this.#meteorIds.get(peerId);
+      this.#deps.events.emit("peer:connect", {
+        peerId,
+        ...(hex ? { meteorId: formatMeteorId(fromHex(hex)) } : {}),
+      });
+      this.#lookup(event.detail).catch((err) => this.#debug("identity lookup", err));
+    });
+    this.libp2p.addEventListener("peer:disconnect", (event) => {
+      const peerId = event.detail.toString();
+      const hex = this.#meteorIds.get(peerId);
+      this.#deps.events.emit("peer:disconnect", {
+        peerId,
+        ...(hex ? { meteorId: formatMeteorId(fromHex(hex)) } : {}),
+      });
+    });
+    this.#timer = setInterval(() => {
+      this.retry().catch((err) => this.#debug("retry", err));
+    }, this.#deps.config.retryMs);
+    for (const contact of this.#deps.store.contacts.list()) {
+      if (contact.document) this.#remember(contact.document).catch(() => {});
+    }
+    this.retry().catch((err) => this.#debug("retry", err));
+  }
+
+  /** Adds a stored contact document's addresses to the peer store and dials them. */
+  async #remember(document: Uint8Array): Promise<PeerIdentity> {
+    const peer = await this.#verify(document);
+    const peerId = peerIdFromString(peer.peerId);
+    const multiaddrs = peer.addresses.flatMap((a) => {
+      try {
+        return [multiaddr(a)];
+      } catch {
+        return [];
+      }
+    });
+    await this.libp2p.peerStore.merge(peerId, { multiaddrs });
+    this.#meteorIds.set(peer.peerId, toHex(peer.meteorId));
+    return peer;
+  }
+
+  #resolve(to: string): Uint8Array {
+    if (to.startsWith(`${METEOR_ID_HRP}1`)) return parseMeteorId(to);
+    const contact = this.#deps.store.contacts.get(to);
+    if (!contact) throw new MeteorError("E_NOT_FOUND", `Cannot send message: no contact "${to}"`);
+    return contact.meteorId;
+  }
+
+  /** §8 identity lookup: fetch, verify and record the peer's document. */
+  async #lookup(peerId: PeerId): Promise<void> {
+    const stream = await this.libp2p.dialProtocol(peerId, ID_PROTOCOL, {
+      signal: AbortSignal.timeout(HANDSHAKE_TIMEOUT_MS),
+    });
+    const framed = new FramedStream(stream);
+    const document = await framed.read(AbortSignal.timeout(HANDSHAKE_TIMEOUT_MS));
+    await stream.close().catch(() => {});
+    if (document === null) throw new MeteorError("E_MALFORMED", "Cannot look up peer: no document");
+    const peer = await this.#verify(document);
+    if (peer.peerId !== peerId.toString()) {
+      throw new MeteorError("E_ID_MISMATCH", "Cannot look up peer: document of another PeerId");
+    }
+    const hex = toHex(peer.meteorId);
+    this.#meteorIds.set(peer.peerId, hex);
+    const contact = this.#deps.store.contacts.byId(peer.meteorId);
+    if (contact && !sameBytes(contact.document, document)) {
+      this.#deps.store.contacts.setDocument(peer.meteorId, document);
+    }
+    if (this.#deps.store.outbox.pending(peer.meteorId, 1).length > 0) await this.#flush(hex);
+  }
+
+  async #onIdStream(stream: Stream): Promise<void> {
+    const framed = new FramedStream(stream);
+    framed.write(this.#local.document);
+    await stream.close().catch(() => {});
+  }
+
+  async #onSessionStream(stream: Stream, connection: Connection): Promise<void> {
+    let channel: Channel;
+    try {
+      channel = await acceptChannel(stream, {
+        local: this.#local,
+        verify: this.#verify,
+        remotePeerId: connection.remotePeer.toString(),
+        session: this.#sessionOptions(),
+      });
+    } catch (err) {
+      this.#counts.handshakeFailures++;
+      this.#peerError(connection.remotePeer, "inbound handshake", err);
+      return;
+    }
+    this.#register(channel);
+    this.#flushLater(toHex(channel.session.peer.meteorId));
+  }
+
+  #sessionOptions() {
+    return {
+      rekeyAfterMessages: this.#deps.config.rekeyAfterMessages,
+      rekeyAfterMs: this.#deps.config.rekeyAfterMs,
+    };
+  }
+
+  /** An open channel to `hex`, opening one when there is none. */
+  #channelTo(hex: string): Promise<Channel> {
+    const open = this.#peers.get(hex);
+    for (const channel of open?.channels ?? []) {
+      if (!channel.session.closed) return Promise.resolve(channel);
+    }
+    let opening = this.#opening.get(hex);
+    if (!opening) {
+      opening = this.#open(hex).finally(() => this.#opening.delete(hex));
+      this.#opening.set(hex, opening);
+    }
+    return opening;
+  }
+
+  async #open(hex: string): Promise<Channel> {
+    const meteorId = fromHex(hex);
+    const peerId = await this.#findPeer(hex);
+    const stream = await this.libp2p.dialProtocol(peerId, SESSION_PROTOCOL, {
+      signal: AbortSignal.timeout(HANDSHAKE_TIMEOUT_MS),
+    });
+    let channel: Channel;
+    try {
+      channel = await initiateChannel(stream, {
+        local: this.#local,
+        verify: this.#verify,
+        remotePeerId: peerId.toString(),
+        expectedId: meteorId,
+        session: this.#sessionOptions(),
+      });
+    } catch (err) {
+      this.#counts.handshakeFailures++;
+      this.#peerError(peerId, "outbound handshake", err);
+      throw err;
+    }
+    this.#register(channel);
+    return channel;
+  }
+
+  /** The PeerId for a MeteorID: a connected peer we looked up, or a contact's document. */
+  async #findPeer(hex: string): Promise<PeerId> {
+    for (const [peerId, known] of this.#meteorIds) {
+      if (known === hex) return peerIdFromString(peerId);
+    }
+    const contact = this.#deps.store.contacts.byId(fromHex(hex));
+    if (contact?.document) return peerIdFromString((await this.#remember(contact.document)).peerId);
+    throw new MeteorError("E_UNREACHABLE", "Cannot reach peer: no known address");
+  }
+
+  #register(channel: Channel): void {
+    this.#counts.handshakes++;
+    const { session } = channel;
+    const hex = toHex(session.peer.meteorId);
+    this.#meteorIds.set(session.peer.peerId, hex);
+    let entry = this.#peers.get(hex);
+    if (!entry) {
+      entry = { channels: new Set(), sent: new WeakMap() };
+      this.#peers.set(hex, entry);
+    }
+    entry.channels.add(channel);
+    entry.sent.set(channel, new Set());
+    const done = () => {
+      entry.channels.delete(channel);
+      this.#counts.framesIn += session.stats.framesIn;
+      this.#counts.framesOut += session.stats.framesOut;
+      this.#counts.rekeys += session.stats.rekeys;
+      for (const [code, n] of Object.entries(session.stats.rejected)) {
+        this.#counts[`rejected.${code}`] = (this.#counts[`rejected.${code}`] ?? 0) + n;
+      }
+    };
+    pumpChannel(channel, (data) => this.#onData(channel, data))
+      .then(done, (err) => {
+        done();
+        if (!this.#stopping) this.#peerError(peerIdFromString(session.peer.peerId), "session", err);
+      });
+  }
+
+  /** §7: stores a message then acknowledges it; marks an acknowledged message delivered. */
+  #onData(channel: Channel, data: Uint8Array): void {
+    const { session } = channel;
+    const record = decodeRecord(data);
+    const { store, events } = this.#deps;
+    if (record.type === "message") {
+      const body = utf8(record.text);
+      const seq = session.stats.framesIn - 1;
+      const { added, message } = store.inbox.add({
+        id: record.id,
+        from: session.peer.meteorId,
+        kind: "text",
+        body,
+        seq,
+      });
+      if (added) {
+        this.#counts.messagesIn++;
+        store.counters.add(PLUGIN, { messagesIn: 1, bytesIn: body.length });
+        events.emit("message", {
+          id: record.id,
+          from: formatMeteorId(session.peer.meteorId),
+          text: record.text,
+          receivedAt: message.receivedAt,
+          seq,
+        });
+      }
+      session.send(encodeRecord({ type: "ack", id: record.id }));
+    } else {
+      const queued = store.outbox.get(record.id);
+      if (queued && constantTimeEqual(queued.to, session.peer.meteorId)) {
+        if (store.outbox.markDelivered(record.id)) {
+          this.#counts.messagesOut++;
+          store.counters.add(PLUGIN, { messagesOut: 1, bytesOut: queued.body.length });
+          events.emit("p2p:delivered", { id: record.id, to: formatMeteorId(queued.to) });
+        }
+      }
+    }
+    this.#maybeRekey(channel);
+  }
+
+  #maybeRekey(channel: Channel): void {
+    if (channel.session.rekeyDue()) {
+      channel.session.rekey().catch((err) => this.#debug("rekey", err));
+    }
+  }
+
+  #flushLater(hex: string): void {
+    this.#flush(hex).catch((err) => this.#debug("delivery", err));
+  }
+
+  /** Sends every pending outbox entry for `hex` not yet sent on the current channel. */
+  #flush(hex: string): Promise<void> {
+    const running = this.#flushing.get(hex);
+    if (running) return running.then(() => this.#flush(hex));
+    const run = this.#deliver(hex).finally(() => this.#flushing.delete(hex));
+    this.#flushing.set(hex, run);
+    return run;
+  }
+
+  async #deliver(hex: string): Promise<void> {
+    const { outbox } = this.#deps.store;
+    const meteorId = fromHex(hex);
+    if (outbox.pending(meteorId, 1).length === 0) return;
+    const channel = await this.#channelTo(hex);
+    const sent = this.#peers.get(hex)?.sent.get(channel) ?? new Set<string>();
+    for (const message of outbox.pending(meteorId, FLUSH_BATCH)) {
+      if (sent.has(message.id) || channel.session.closed || this.#stopping) continue;
+      outbox.recordAttempt(message.id);
+      const text = new TextDecoder().decode(message.body);
+      channel.session.send(
+        encodeRecord({ type: "message", id: message.id, sentAt: message.createdAt, text }),
+      );
+      sent.add(message.id);
+      this.#maybeRekey(channel);
+      await channel.framed.drained();
+    }
+  }
+
+  #peerError(peer: PeerId, where: string, err: unknown): void {
+    if (this.#stopping) return;
+    this.#counts.peerErrors++;
+    const code = isMeteorError(err) ? err.code : "E_IO";
+    this.#deps.logger.warn(`${where} with peer failed`, { peer: peer.toString(), code });
+    // §8: a peer that breaks the protocol is disconnected; the node carries on.
+    if (isMeteorError(err) && err.code !== "E_TIMEOUT" && err.code !== "E_UNREACHABLE") {
+      this.libp2p.hangUp(peer).catch(() => {});
+    }
+  }
+
+  #debug(what: string, err: unknown): void {
+    if (this.#stopping) return;
+    this.#deps.logger.debug(`${what} failed`, { error: err });
+  }
+}
+
+function sameBytes(a: Uint8Array | null, b: Uint8Array): boolean {
+  return a !== null && constantTimeEqual(a, b);
+}

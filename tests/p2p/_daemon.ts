@@ -1,0 +1,125 @@
+/**
+ * In-process Meteor daemons for the p2p integration tests: each has its own
+ * temporary home (SQLite state), fixed loopback ports (so a restarted node is
+ * found at its old addresses), the real plugin registry with the p2p plugin,
+ * and the real API app, driven with app.request().
+ *
+ * @module
+ */
+import { defaultConfig } from "../../core/config.ts";
+import { deriveKeys, formatMeteorId, type NodeKeys } from "../../core/identity/mod.ts";
+import { createLogger, silentLogger } from "../../core/logger.ts";
+import { MeteorNode } from "../../core/node.ts";
+import { openStore } from "../../core/store/mod.ts";
+import { createApp } from "../../server.ts";
+import p2p, { type P2PApi } from "../../plugins/p2p/mod.ts";
+
+/** The API port the test apps pretend to listen on (Host checks). */
+const API_PORT = 7999;
+/** The token of every test daemon. */
+export const TEST_TOKEN = "test-token-0123456789";
+
+/** Two free loopback TCP ports. */
+export function freePorts(): { tcp: number; ws: number } {
+  const a = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const b = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const ports = { tcp: (a.addr as Deno.NetAddr).port, ws: (b.addr as Deno.NetAddr).port };
+  a.close();
+  b.close();
+  return ports;
+}
+
+/** A running test daemon. */
+export interface TestDaemon {
+  node: MeteorNode;
+  keys: NodeKeys;
+  /** The MeteorID in text form. */
+  id: string;
+  /** The p2p plugin's api. */
+  p2p: P2PApi;
+  /** Calls the local API with the token and a loopback Host. */
+  api(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  /** The app, for requests with other headers. */
+  request(path: string, init?: RequestInit): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+/** What a test daemon is made of; reused to restart it. */
+export interface DaemonSpec {
+  home: string;
+  seed: number;
+  ports: { tcp: number; ws: number };
+  bootstrap?: string[];
+}
+
+/** A daemon spec with a fresh temporary home and free ports. */
+export async function daemonSpec(seed: number): Promise<DaemonSpec> {
+  return { home: await Deno.makeTempDir({ prefix: "meteor-p2p-" }), seed, ports: freePorts() };
+}
+
+/** Starts (or restarts) the daemon of `spec`. */
+export async function startDaemon(spec: DaemonSpec): Promise<TestDaemon> {
+  const keys = await deriveKeys(new Uint8Array(32).fill(spec.seed));
+  const config = defaultConfig({ api: API_PORT, p2pTcp: spec.ports.tcp, p2pWs: spec.ports.ws });
+  config.p2p.listen = [
+    `/ip4/127.0.0.1/tcp/${spec.ports.tcp}`,
+    `/ip4/127.0.0.1/tcp/${spec.ports.ws}/ws`,
+  ];
+  config.p2p.bootstrap = spec.bootstrap ?? [];
+  config.pluginConfig = { p2p: { retryMs: 250 } };
+  const node = new MeteorNode({
+    keys,
+    config,
+    token: TEST_TOKEN,
+    store: openStore(`${spec.home}/state.db`, { synchronous: "normal" }),
+    plugins: [p2p()],
+    dataDir: (name) => Promise.resolve(`${spec.home}/plugins/${name}`),
+    logger: Deno.env.get("H6_DEBUG") ? createLogger({ level: "debug" }) : silentLogger(),
+    version: "0.0.0-test",
+  });
+  await node.start();
+  node.listening(API_PORT);
+  const app = createApp(node);
+  const request = (path: string, init: RequestInit = {}) =>
+    Promise.resolve(app.request(`http://127.0.0.1:${API_PORT}${path}`, init));
+  const running = node.registry.running.find((r) => r.plugin.name === "p2p")!;
+  return {
+    node,
+    keys,
+    id: formatMeteorId(keys.meteorId),
+    p2p: running.instance.api as P2PApi,
+    request,
+    api(path, init = {}) {
+      const headers = new Headers(init.headers);
+      headers.set("authorization", `Bearer ${TEST_TOKEN}`);
+      let body = init.body;
+      if (init.json !== undefined) {
+        headers.set("content-type", "application/json");
+        body = JSON.stringify(init.json);
+      }
+      return request(path, { ...init, headers, body });
+    },
+    stop: () => node.stop(),
+  };
+}
+
+/** The P2PNode behind a daemon (for its stats and libp2p host). */
+export function p2pNodeOf(daemon: TestDaemon): { stats(): Record<string, number> } {
+  const running = daemon.node.registry.running.find((r) => r.plugin.name === "p2p")!;
+  return { stats: () => running.instance.stats!() as Record<string, number> };
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `ms`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 15_000,
+): Promise<T> {
+  const signal = AbortSignal.timeout(ms);
+  while (!signal.aborted) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`Timed out waiting for ${what}`);
+}
