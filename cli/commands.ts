@@ -9,6 +9,7 @@ import { initCommand } from "./init.ts";
 import { idCommand } from "./id.ts";
 import { seedExportCommand, seedImportCommand } from "./seed.ts";
 import { command as selftest } from "./selftest.ts";
+import { daemonCommand } from "./daemon.ts";
 import { encryptCommand } from "./encrypt.ts";
 import { decryptCommand } from "./decrypt.ts";
 
@@ -19,6 +20,7 @@ export const COMMANDS: Command[] = [
   seedExportCommand,
   seedImportCommand,
   selftest,
+  daemonCommand,
   encryptCommand,
   decryptCommand,
 ];

@@ -7,7 +7,7 @@
  */
 import type { Context, Hono } from "hono";
 import { toBase64 } from "../core/bytes.ts";
-import { resolveContactIdentity } from "../core/contact_input.ts";
+import { contactJson, resolveContactIdentity } from "../core/contacts.ts";
 import { MeteorError } from "../core/errors.ts";
 import {
   createDocument,
@@ -16,7 +16,7 @@ import {
   METEOR_ID_HRP,
   parseMeteorId,
 } from "../core/identity/mod.ts";
-import type { Contact, Counts, InboxMessage } from "../core/store/mod.ts";
+import type { Counts, InboxMessage } from "../core/store/mod.ts";
 import type { ApiNode, PeerStatusApi } from "../server.ts";
 
 /** The p2p plugin's status functions, when it runs and offers them. */
@@ -62,16 +62,6 @@ function queryInt(c: Context, key: string): number | undefined {
     );
   }
   return Number(value);
-}
-
-/** The JSON view of a contact. */
-export function contactView(contact: Contact) {
-  return {
-    name: contact.name,
-    meteorId: formatMeteorId(contact.meteorId),
-    hasDocument: contact.document !== null,
-    addedAt: contact.addedAt,
-  };
 }
 
 function messageView(message: InboxMessage, contact: string | null) {
@@ -143,14 +133,14 @@ export function coreRoutes(app: Hono, node: ApiNode): void {
     });
   });
 
-  app.get("/v1/contacts", (c) => c.json({ contacts: node.store.contacts.list().map(contactView) }));
+  app.get("/v1/contacts", (c) => c.json({ contacts: node.store.contacts.list().map(contactJson) }));
 
   app.post("/v1/contacts", async (c) => {
     const body = await readJsonObject(c);
     const name = stringField(body, "name");
     const { meteorId, document } = await resolveContactIdentity(stringField(body, "id"));
     const contact = node.store.contacts.add({ name, meteorId, document });
-    const view = contactView(contact);
+    const view = contactJson(contact);
     node.events.emit("contact:add", { name: view.name, meteorId: view.meteorId });
     return c.json(view, 201);
   });
@@ -159,7 +149,7 @@ export function coreRoutes(app: Hono, node: ApiNode): void {
     const name = c.req.param("name");
     const contact = node.store.contacts.get(name);
     if (!contact) throw new MeteorError("E_NOT_FOUND", `Cannot find contact: no contact "${name}"`);
-    return c.json(contactView(contact));
+    return c.json(contactJson(contact));
   });
 
   app.delete("/v1/contacts/:name", (c) => {

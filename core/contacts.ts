@@ -1,16 +1,40 @@
 /**
- * Turns what a user gives to "add a contact" into a MeteorID and, when it
- * was an identity document, the verified document bytes. Shared by the API
- * (POST /v1/contacts) and `meteor contacts add`.
+ * Contacts as users give and see them, shared by the API (/v1/contacts)
+ * and `meteor contacts`: resolving what a user typed (a MeteorID or an
+ * identity document) and the JSON view of a stored contact.
  *
  * @module
  */
 import {
   DOCUMENT_TEXT_PREFIX,
   encodeDocument,
+  formatMeteorId,
   parseMeteorId,
   readDocument,
 } from "./identity/mod.ts";
+import type { Contact } from "./store/mod.ts";
+
+/** The JSON view of a contact (API responses and `--json` output). */
+export interface ContactJson {
+  /** The unique name. */
+  name: string;
+  /** The MeteorID in text form. */
+  meteorId: string;
+  /** Whether its identity document has been stored. */
+  hasDocument: boolean;
+  /** When it was added, Unix ms. */
+  addedAt: number;
+}
+
+/** The JSON view of a stored contact. */
+export function contactJson(contact: Contact): ContactJson {
+  return {
+    name: contact.name,
+    meteorId: formatMeteorId(contact.meteorId),
+    hasDocument: contact.document !== null,
+    addedAt: contact.addedAt,
+  };
+}
 
 /** A resolved contact identifier. */
 export interface ContactIdentity {

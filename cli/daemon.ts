@@ -1,0 +1,279 @@
+/**
+ * `meteor daemon`: runs the node. {@link startDaemon} does the work at the
+ * edge: it initialises the home on first run (cli/init.ts setUpHome), loads
+ * config, keys and API token, opens the state database, loads the built-in
+ * and custom plugins, starts them, and serves the local API; the command
+ * then waits for SIGINT or SIGTERM and shuts down cleanly.
+ *
+ * @module
+ */
+import { resolve } from "node:path";
+import denoJson from "../deno.json" with { type: "json" };
+import { ensureApiToken } from "../core/api_token.ts";
+import { MAX_CONFIG_BYTES, type NodeConfig, parseConfig } from "../core/config.ts";
+import { isMeteorError, MeteorError } from "../core/errors.ts";
+import { homePaths } from "../core/home.ts";
+import { formatMeteorId, SEED_LENGTH, wipeNodeKeys } from "../core/identity/mod.ts";
+import { loadNodeKeys } from "../core/keystore.ts";
+import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from "../core/logger.ts";
+import { MeteorNode } from "../core/node.ts";
+import type { Plugin } from "../core/plugin.ts";
+import { loadCustomPlugins } from "../core/plugin_loader.ts";
+import { ensurePrivateDir, readBoundedFile } from "../core/secret_file.ts";
+import { openStore } from "../core/store/mod.ts";
+import { builtinPlugins } from "../plugins/mod.ts";
+import { createApp, type PeerStatusApi, serveApi } from "../server.ts";
+import { type Command, homeFrom, parseCommandArgs, printJson } from "./_command.ts";
+import { unlockPassphrase } from "./_passphrase.ts";
+import { describeSetup, type HomeSetup, setUpHome } from "./init.ts";
+
+/** Options of {@link startDaemon}. */
+export interface DaemonOptions {
+  /** The node home (made absolute); created with a new identity when it has no keystore. */
+  home: string;
+  /** The keystore passphrase; default from METEOR_PASSPHRASE or a prompt when needed. */
+  passphrase?: string;
+  /** The logger; default text at info level on stderr. */
+  logger?: Logger;
+  /** Plugins to run besides those the config names (embedding, tests). */
+  plugins?: readonly Plugin[];
+}
+
+/** A running daemon. */
+export interface RunningDaemon {
+  /** The absolute home folder. */
+  home: string;
+  /** The node. */
+  node: MeteorNode;
+  /** The API base URL, e.g. http://127.0.0.1:7701. */
+  url: string;
+  /** What first-run initialisation did, or null when the home existed. */
+  initialized: HomeSetup | null;
+  /** The p2p listen addresses (empty without the p2p plugin). */
+  addresses(): string[];
+  /** Stops serving, stops the plugins in reverse, closes the database. Idempotent. */
+  stop(): Promise<void>;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw new MeteorError("E_IO", `Cannot inspect ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** Creates a home with a fresh random identity (the same steps as `meteor init`). */
+async function initialise(home: string): Promise<HomeSetup> {
+  const seed = crypto.getRandomValues(new Uint8Array(SEED_LENGTH));
+  try {
+    return await setUpHome(home, seed);
+  } finally {
+    seed.fill(0);
+  }
+}
+
+/** Reads config.json; a home without one runs on the defaults with free ports. */
+async function readConfig(path: string): Promise<NodeConfig> {
+  try {
+    return parseConfig(new TextDecoder().decode(await readBoundedFile(path, MAX_CONFIG_BYTES)));
+  } catch (err) {
+    if (isMeteorError(err, "E_NOT_FOUND")) return parseConfig("{}");
+    throw err;
+  }
+}
+
+function urlHost(host: string): string {
+  if (host === "0.0.0.0" || host === "::") return "127.0.0.1";
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}
+
+/**
+ * Starts a node from its home and serves its API. Everything started is
+ * released again if a later step fails.
+ */
+export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const home = resolve(options.home);
+  const logger = options.logger ?? createLogger({ scope: "meteor" });
+  const paths = homePaths(home);
+  const initialized = (await exists(paths.keystore)) ? null : await initialise(home);
+  const config = await readConfig(paths.config);
+  const passphrase = options.passphrase ?? await unlockPassphrase(home);
+  const keys = await loadNodeKeys(home, passphrase);
+  let node: MeteorNode | undefined;
+  let store: ReturnType<typeof openStore> | undefined;
+  try {
+    const { token } = await ensureApiToken(paths.apiToken);
+    const plugins = [
+      ...await builtinPlugins(config.plugins),
+      ...await loadCustomPlugins(home, config.customPlugins),
+      ...options.plugins ?? [],
+    ];
+    store = openStore(paths.state);
+    node = new MeteorNode({
+      keys,
+      config,
+      token,
+      store,
+      plugins,
+      logger,
+      version: denoJson.version,
+      dataDir: async (name) => {
+        await ensurePrivateDir(paths.pluginData);
+        const dir = `${paths.pluginData}/${name}`;
+        await ensurePrivateDir(dir);
+        return dir;
+      },
+    });
+    await node.start();
+    const server = serveApi(createApp(node), { hostname: config.api.host, port: config.api.port });
+    node.listening(server.port);
+    const running = node;
+    let stopped: Promise<void> | undefined;
+    return {
+      home,
+      node,
+      url: `http://${urlHost(config.api.host)}:${server.port}`,
+      initialized,
+      addresses() {
+        const api = running.registry.get("p2p")?.api as Partial<PeerStatusApi> | undefined;
+        return typeof api?.addresses === "function" ? api.addresses() : [];
+      },
+      stop() {
+        stopped ??= (async () => {
+          try {
+            await server.shutdown();
+            await running.stop();
+          } finally {
+            wipeNodeKeys(keys);
+          }
+        })();
+        return stopped;
+      },
+    };
+  } catch (err) {
+    if (node) await node.stop().catch(() => {});
+    else store?.close();
+    wipeNodeKeys(keys);
+    throw err;
+  }
+}
+
+/** Resolves with the name of the first SIGINT or SIGTERM (SIGINT only on Windows). */
+function firstSignal(): { signal: Promise<Deno.Signal>; dispose(): void } {
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  const handlers: [Deno.Signal, () => void][] = [];
+  const signal = new Promise<Deno.Signal>((resolveSignal) => {
+    for (const name of signals) {
+      const handler = () => resolveSignal(name);
+      Deno.addSignalListener(name, handler);
+      handlers.push([name, handler]);
+    }
+  });
+  return {
+    signal,
+    dispose: () => handlers.forEach(([name, h]) => Deno.removeSignalListener(name, h)),
+  };
+}
+
+function describeRunning(daemon: RunningDaemon): string {
+  const addresses = daemon.addresses();
+  return [
+    "Meteor node running",
+    `  MeteorID  ${formatMeteorId(daemon.node.keys.meteorId)}`,
+    `  PeerId    ${daemon.node.keys.peerId}`,
+    `  API       ${daemon.url}  (token: ${homePaths(daemon.home).apiToken})`,
+    ...(addresses.length > 0
+      ? addresses.map((a, i) => `  ${i === 0 ? "listening" : "         "} ${a}`)
+      : ["  listening (no p2p plugin running)"]),
+    `  home      ${daemon.home}`,
+    "Stop with Ctrl-C (SIGINT) or SIGTERM.",
+  ].join("\n");
+}
+
+/** `meteor daemon`. */
+export const daemonCommand: Command = {
+  name: "daemon",
+  summary: "Run the node: plugins, p2p and the local API (creates a home on first run)",
+  help: `Usage: meteor daemon [--home DIR] [--log-level LEVEL] [--log-json] [--json]
+
+Runs the node in the foreground until SIGINT (Ctrl-C) or SIGTERM, then stops
+its plugins in reverse order, closes the state database and exits 0.
+
+On first run, when the home holds no keystore, it is initialised as by
+'meteor init' (new random identity, config.json with free ports, API token)
+and the daemon says where.
+
+It prints the MeteorID, the local API URL (http://127.0.0.1:<port>, every
+request needs 'Authorization: Bearer <token>' with the token from the
+home's api-token file; see docs/api.md) and the p2p listen addresses.
+Which plugins run comes from config.json: "plugins" (built-in, e.g. "p2p")
+and "customPlugins" (paths; see docs/plugins.md).
+
+Options:
+  --home DIR         the node home (default $METEOR_HOME or ~/.meteor)
+  --log-level LEVEL  debug, info (default), warn or error; logs go to stderr
+  --log-json         write logs as JSON lines
+  --json             print the startup report as one JSON line on stdout
+                     (and {"event":"stopped"} at exit)
+
+A passphrase-protected keystore is unlocked with $METEOR_PASSPHRASE or a
+prompt.
+
+Examples:
+  meteor daemon
+  meteor daemon --home /srv/meteor --log-json --log-level debug
+  npx -y deno@2.9.6 task daemon`,
+  async run(args) {
+    const { values, positionals } = parseCommandArgs(args, {
+      "log-level": { type: "string", default: "info" },
+      "log-json": { type: "boolean", default: false },
+    });
+    if (positionals.length > 0) {
+      throw new MeteorError("E_USAGE", `Cannot parse arguments: unexpected "${positionals[0]}"`);
+    }
+    const level = values["log-level"] as LogLevel;
+    if (!LOG_LEVELS.includes(level)) {
+      throw new MeteorError(
+        "E_USAGE",
+        `Cannot parse arguments: --log-level must be one of ${LOG_LEVELS.join(", ")}`,
+      );
+    }
+    const logger = createLogger({ level, format: values["log-json"] ? "json" : "text" });
+    const signals = firstSignal();
+    try {
+      const daemon = await startDaemon({ home: homeFrom(values), logger });
+      try {
+        if (values.json) {
+          printJson({
+            event: "started",
+            meteorId: formatMeteorId(daemon.node.keys.meteorId),
+            peerId: daemon.node.keys.peerId,
+            api: daemon.url,
+            addresses: daemon.addresses(),
+            home: daemon.home,
+            initialized: daemon.initialized !== null,
+          });
+        } else {
+          if (daemon.initialized) {
+            console.log(
+              `First run: initialised a new node home.\n${describeSetup(daemon.initialized)}\n`,
+            );
+          }
+          console.log(describeRunning(daemon));
+        }
+        const signal = await signals.signal;
+        logger.info("stopping", { signal });
+      } finally {
+        await daemon.stop();
+      }
+      if (values.json) printJson({ event: "stopped" });
+      else console.log("Meteor node stopped.");
+      return 0;
+    } finally {
+      signals.dispose();
+    }
+  },
+};

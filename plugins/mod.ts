@@ -1,0 +1,32 @@
+/**
+ * The built-in plugins, by the name config.plugins uses. Each entry loads
+ * its module only when named, so a node that does not run a plugin does not
+ * load it. Custom plugins come from config.customPlugins instead
+ * (core/plugin_loader.ts).
+ *
+ * @module
+ */
+import { MeteorError } from "../core/errors.ts";
+import type { Plugin } from "../core/plugin.ts";
+
+/** Loaders of the built-in plugins. */
+export const BUILTIN_PLUGINS: Readonly<Record<string, () => Promise<Plugin>>> = {
+  p2p: async () => (await import("./p2p/mod.ts")).default() as Plugin,
+};
+
+/** Builds the built-in plugins named in config.plugins; E_PLUGIN for an unknown name. */
+export async function builtinPlugins(names: readonly string[]): Promise<Plugin[]> {
+  const plugins: Plugin[] = [];
+  for (const name of names) {
+    const load = Object.hasOwn(BUILTIN_PLUGINS, name) ? BUILTIN_PLUGINS[name] : undefined;
+    if (!load) {
+      const known = Object.keys(BUILTIN_PLUGINS).map((n) => `"${n}"`).join(", ") || "none";
+      throw new MeteorError(
+        "E_PLUGIN",
+        `Cannot load plugin "${name}": no such built-in plugin (built in: ${known})`,
+      );
+    }
+    plugins.push(await load());
+  }
+  return plugins;
+}

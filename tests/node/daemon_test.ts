@@ -1,0 +1,220 @@
+import assert from "node:assert/strict";
+import { fileURLToPath as fromFileUrl } from "node:url";
+import { isMeteorError } from "../../core/errors.ts";
+import { homePaths } from "../../core/home.ts";
+import { formatMeteorId } from "../../core/identity/mod.ts";
+import type { BusEvent } from "../../core/events.ts";
+import { startDaemon } from "../../cli/daemon.ts";
+import { EVENTS_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from "../../server.ts";
+import { memoryLogger } from "./_helpers.ts";
+
+const ECHO = fromFileUrl(new URL("../../examples/echo-plugin.ts", import.meta.url));
+const CLI = fromFileUrl(new URL("../../cli.ts", import.meta.url));
+
+/** A temp home whose config runs no built-in plugin and the given custom ones. */
+async function tempHome(config: Record<string, unknown> = {}): Promise<string> {
+  const root = await Deno.makeTempDir({ prefix: "meteor-daemon-" });
+  const home = `${root}/home`;
+  await Deno.mkdir(home, { mode: 0o700 });
+  const full = { api: { host: "127.0.0.1", port: 0 }, plugins: [], ...config };
+  await Deno.writeTextFile(homePaths(home).config, JSON.stringify(full));
+  return home;
+}
+
+async function removeHome(home: string): Promise<void> {
+  await Deno.remove(`${home}/..`, { recursive: true });
+}
+
+/** Resolves with the next message, or rejects after `ms`. */
+function nextMessage(socket: WebSocket, ms = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("no message in time")), ms);
+    socket.addEventListener("message", (e) => {
+      clearTimeout(timer);
+      resolve(String(e.data));
+    }, { once: true });
+  });
+}
+
+function opened(socket: WebSocket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.addEventListener("open", () => resolve(), { once: true });
+    socket.addEventListener("error", () => reject(new Error("socket failed")), { once: true });
+  });
+}
+
+function closed(socket: WebSocket): Promise<CloseEvent> {
+  return new Promise((resolve) =>
+    socket.addEventListener("close", (e) => resolve(e), { once: true })
+  );
+}
+
+Deno.test("startDaemon() initialises a fresh home, loads the example plugin through config and serves it", async () => {
+  const home = await tempHome({ customPlugins: [ECHO], pluginConfig: { echo: { prefix: "> " } } });
+  const { logger } = memoryLogger();
+  let meteorId = "";
+  try {
+    const daemon = await startDaemon({ home, logger });
+    try {
+      assert.ok(daemon.initialized, "the home had no keystore");
+      meteorId = daemon.initialized.meteorId;
+      assert.match(daemon.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      const token = (await Deno.readTextFile(homePaths(home).apiToken)).trim();
+      assert.equal(token, daemon.node.token);
+      if (Deno.build.os !== "windows") {
+        assert.equal((await Deno.stat(homePaths(home).apiToken)).mode! & 0o777, 0o600);
+      }
+      const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+      const echo = await fetch(`${daemon.url}/v1/echo`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ text: "hi" }),
+      });
+      assert.deepEqual(await echo.json(), { text: "> hi", count: 1 });
+      const stats = await (await fetch(`${daemon.url}/v1/stats`, { headers })).json();
+      assert.equal(stats.plugins.echo.stats.echoes, 1);
+      assert.equal(stats.plugins.echo.counters.messagesIn, 1);
+      const id = await (await fetch(`${daemon.url}/v1/id`, { headers })).json();
+      assert.equal(id.meteorId, daemon.initialized.meteorId);
+      assert.ok((await Deno.stat(`${home}/plugins/echo`)).isDirectory);
+    } finally {
+      await daemon.stop();
+      await daemon.stop();
+    }
+    const again = await startDaemon({ home, logger });
+    try {
+      assert.equal(again.initialized, null);
+      assert.equal(formatMeteorId(again.node.keys.meteorId), meteorId);
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    await removeHome(home);
+  }
+});
+
+Deno.test("GET /v1/events streams bus events over a real WebSocket, authenticated by subprotocol", async () => {
+  const home = await tempHome();
+  const { logger } = memoryLogger();
+  try {
+    const daemon = await startDaemon({ home, logger });
+    try {
+      const ws = daemon.url.replace("http:", "ws:") + "/v1/events";
+      const token = daemon.node.token;
+      const socket = new WebSocket(ws, [EVENTS_PROTOCOL, `${TOKEN_PROTOCOL_PREFIX}${token}`]);
+      await opened(socket);
+      assert.equal(socket.protocol, EVENTS_PROTOCOL);
+      const message = nextMessage(socket);
+      daemon.node.events.emit("peer:connect", { peerId: "12D3KooWTest", meteorId: "meteor1x" });
+      const event = JSON.parse(await message) as BusEvent;
+      assert.equal(event.name, "peer:connect");
+      assert.deepEqual(event.detail, { peerId: "12D3KooWTest", meteorId: "meteor1x" });
+      assert.equal(typeof event.at, "number");
+
+      const refused = [
+        [EVENTS_PROTOCOL, `${TOKEN_PROTOCOL_PREFIX}${token}x`],
+        [EVENTS_PROTOCOL],
+        [`${TOKEN_PROTOCOL_PREFIX}${token}`],
+      ];
+      for (const protocols of refused) {
+        const bad = new WebSocket(ws, protocols);
+        const badClosed = closed(bad);
+        await assert.rejects(opened(bad));
+        await badClosed;
+      }
+      const plain = await fetch(daemon.url + "/v1/events", {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(plain.status, 400);
+      await plain.body?.cancel();
+
+      const bye = closed(socket);
+      await daemon.stop();
+      assert.equal((await bye).code, 1001);
+    } finally {
+      await daemon.stop();
+    }
+  } finally {
+    await removeHome(home);
+  }
+});
+
+Deno.test("startDaemon() fails cleanly, naming the cause, on a bad plugin or a busy port", async () => {
+  const { logger } = memoryLogger();
+  const cases: [Record<string, unknown>, string, RegExp][] = [
+    [{ plugins: ["nope"] }, "E_PLUGIN", /"nope"/],
+    [{ customPlugins: ["missing-plugin.ts"] }, "E_PLUGIN", /missing-plugin\.ts/],
+    [{ customPlugins: [ECHO, ECHO] }, "E_PLUGIN", /"echo"/],
+    [{ pluginConfig: { echo: { prefix: 5 } }, customPlugins: [ECHO] }, "E_BAD_CONFIG", /"echo"/],
+  ];
+  for (const [config, code, message] of cases) {
+    const home = await tempHome(config);
+    try {
+      await assert.rejects(startDaemon({ home, logger }), (err) => {
+        assert.ok(isMeteorError(err, code as "E_PLUGIN"), String(err));
+        assert.match(err.message, message);
+        return true;
+      });
+    } finally {
+      await removeHome(home);
+    }
+  }
+  const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const home = await tempHome({
+    api: { host: "127.0.0.1", port: (busy.addr as Deno.NetAddr).port },
+  });
+  try {
+    await assert.rejects(startDaemon({ home, logger }), (err) => isMeteorError(err, "E_IO"));
+    // The store was closed again: a second open works and sees a clean database.
+    await assert.rejects(startDaemon({ home, logger }), (err) => isMeteorError(err, "E_IO"));
+  } finally {
+    busy.close();
+    await removeHome(home);
+  }
+});
+
+Deno.test("meteor daemon runs as a process and exits 0 on SIGTERM", {
+  ignore: Deno.build.os === "windows",
+}, async () => {
+  const home = await tempHome();
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", CLI, "daemon", "--home", home, "--json"],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let out = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    try {
+      while (!out.includes("\n")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += value;
+      }
+      const started = JSON.parse(out.split("\n")[0]);
+      assert.equal(started.event, "started");
+      assert.equal(started.initialized, true);
+      assert.match(started.meteorId, /^meteor1/);
+      const health = await fetch(`${started.api}/v1/health`);
+      assert.deepEqual(await health.json(), { status: "ok" });
+      child.kill("SIGTERM");
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += value;
+      }
+      const status = await child.status;
+      const stderr = await new Response(child.stderr).text();
+      assert.equal(status.code, 0, stderr);
+      assert.deepEqual(JSON.parse(out.trim().split("\n").at(-1)!), { event: "stopped" });
+      const refused = await fetch(`${started.api}/v1/health`).then(() => false, () => true);
+      assert.ok(refused, "the API still answers after exit");
+    } finally {
+      clearTimeout(timer);
+      reader.releaseLock();
+    }
+  } finally {
+    await removeHome(home);
+  }
+});
