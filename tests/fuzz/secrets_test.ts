@@ -5,6 +5,7 @@
  * may end up in a terminal log or a CI transcript.
  */
 import { decryptCommand } from "../../cli/decrypt.ts";
+import { resolveRecipients } from "../../cli/_recipients.ts";
 import { parseSeedHex, seedExportCommand, seedImportCommand } from "../../cli/seed.ts";
 import { HybridIdentity } from "../../core/age/mod.ts";
 import { toHex } from "../../core/bytes.ts";
@@ -40,7 +41,8 @@ knownBug(
   "cli/seed.ts usageIfPositionals (and the E_USAGE of cli/decrypt.ts, parseCommandArgs in " +
     "cli/_command.ts) quote the unexpected argument: `meteor seed export <seed>` or a seed " +
     "split in two arguments prints it; cli/decrypt.ts identities(): `-i AGE-SECRET-KEY-...` " +
-    "(a key where a file is expected) prints the key as a path in E_NOT_FOUND",
+    "(a key where a file is expected) prints the key as a path in E_NOT_FOUND; " +
+    "cli/_recipients.ts bad(): `-r AGE-SECRET-KEY-...` prints the key in E_BAD_RECIPIENT",
   async () => {
     const home = await Deno.makeTempDir({ prefix: "meteor-fuzz-secrets-" });
     try {
@@ -53,9 +55,16 @@ knownBug(
         ["seed import --SEED", () => seedImportCommand.run([`--${SEED}`, "--home", home])],
         ["decrypt -i KEY", () => decryptCommand.run(["-i", AGE_KEY, "--home", home])],
         ["decrypt IN KEY", () => decryptCommand.run(["in.age", AGE_KEY, "--home", home])],
+        ["encrypt -r KEY", () => resolveRecipients([AGE_KEY], home)],
       ];
       for (const [name, run] of cases) {
-        const err = await expectCode(run, ["E_USAGE", "E_NOT_FOUND", "E_IO", "E_MALFORMED"], name);
+        const err = await expectCode(run, [
+          "E_USAGE",
+          "E_NOT_FOUND",
+          "E_IO",
+          "E_MALFORMED",
+          "E_BAD_RECIPIENT",
+        ], name);
         assertNoSecret(err, SECRETS, name);
       }
     } finally {
