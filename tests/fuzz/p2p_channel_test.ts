@@ -83,10 +83,10 @@ function fakeEnd(onSend: (bytes: Uint8Array) => void = () => {}): FakeEnd {
 
 /** Two connected ends: what one sends, the other reads. */
 function fakePair(): [FakeEnd, FakeEnd] {
-  let b: FakeEnd | undefined;
-  const a = fakeEnd((bytes) => b!.deliver(bytes));
-  b = fakeEnd((bytes) => a.deliver(bytes));
-  return [a, b];
+  const ends: FakeEnd[] = [];
+  ends.push(fakeEnd((bytes) => ends[1].deliver(bytes)));
+  ends.push(fakeEnd((bytes) => ends[0].deliver(bytes)));
+  return [ends[0], ends[1]];
 }
 
 Deno.test("acceptChannel() refuses a peer that sends garbage or stays silent", async () => {
