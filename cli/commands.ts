@@ -10,6 +10,7 @@ import { idCommand } from "./id.ts";
 import { seedExportCommand, seedImportCommand } from "./seed.ts";
 import { command as selftest } from "./selftest.ts";
 import { daemonCommand } from "./daemon.ts";
+import { contactsAddCommand, contactsListCommand, contactsRemoveCommand } from "./contacts.ts";
 import { encryptCommand } from "./encrypt.ts";
 import { decryptCommand } from "./decrypt.ts";
 
@@ -21,6 +22,9 @@ export const COMMANDS: Command[] = [
   seedImportCommand,
   selftest,
   daemonCommand,
+  contactsAddCommand,
+  contactsListCommand,
+  contactsRemoveCommand,
   encryptCommand,
   decryptCommand,
 ];

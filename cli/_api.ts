@@ -1,0 +1,158 @@
+/**
+ * A small client of the running daemon's local API for CLI commands
+ * (`meteor contacts`, `meteor send`, `meteor inbox`): it reads the API port
+ * from the home's config.json and the token from its api-token file, sends
+ * JSON, and turns `{ error: { code, message } }` responses back into
+ * MeteorErrors with the same code.
+ *
+ * @module
+ */
+import { readApiToken } from "../core/api_token.ts";
+import { MAX_CONFIG_BYTES, parseConfig } from "../core/config.ts";
+import { ERROR_CODES, type ErrorCode, isMeteorError, MeteorError } from "../core/errors.ts";
+import { homePaths } from "../core/home.ts";
+import { readBoundedFile } from "../core/secret_file.ts";
+
+/** How long a request may take by default, in ms. */
+export const DEFAULT_TIMEOUT_MS = 15_000;
+
+/** How long the liveness probe of {@link ApiClient.running} waits, in ms. */
+const PROBE_TIMEOUT_MS = 1_500;
+
+const KNOWN_CODES = new Set<string>(Object.values(ERROR_CODES));
+
+/** Options of {@link ApiClient}. */
+export interface ApiClientOptions {
+  /** Per-request timeout in ms; default {@link DEFAULT_TIMEOUT_MS}. */
+  timeoutMs?: number;
+  /** The fetch function (tests inject one); default the global fetch. */
+  fetch?: typeof fetch;
+}
+
+/** A client of one daemon's API. */
+export class ApiClient {
+  /** The API base URL, e.g. http://127.0.0.1:7701. */
+  readonly url: string;
+  readonly #token: string;
+  readonly #timeoutMs: number;
+  readonly #fetch: typeof fetch;
+
+  /** A client of the API at `url` using `token`. */
+  constructor(url: string, token: string, options: ApiClientOptions = {}) {
+    this.url = url.replace(/\/$/, "");
+    this.#token = token;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#fetch = options.fetch ?? fetch;
+  }
+
+  /** Whether a daemon answers GET /v1/health at this URL. */
+  async running(): Promise<boolean> {
+    try {
+      const res = await this.#fetch(`${this.url}/v1/health`, {
+        signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+      });
+      await res.body?.cancel();
+      return res.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Sends a request and resolves to the parsed JSON response (undefined for
+   * 204). A `{ error }` response rejects with a MeteorError of its code;
+   * E_UNREACHABLE when no daemon answers; E_TIMEOUT when it answers too slowly.
+   */
+  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    let res: Response;
+    try {
+      res = await this.#fetch(`${this.url}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (err) {
+      if (err instanceof DOMException && err.name === "TimeoutError") {
+        throw new MeteorError(
+          "E_TIMEOUT",
+          `Cannot reach the daemon: ${method} ${path} took over ${this.#timeoutMs} ms`,
+        );
+      }
+      throw new MeteorError(
+        "E_UNREACHABLE",
+        `Cannot reach the daemon at ${this.url}: is 'meteor daemon' running for this home?`,
+        { cause: err },
+      );
+    }
+    if (res.status === 204) {
+      await res.body?.cancel();
+      return undefined as T;
+    }
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text === "" ? undefined : JSON.parse(text);
+    } catch {
+      throw new MeteorError(
+        "E_MALFORMED",
+        `Cannot read the daemon's answer: ${method} ${path} gave HTTP ${res.status}, not JSON`,
+      );
+    }
+    if (!res.ok) throw toError(parsed, res.status);
+    return parsed as T;
+  }
+}
+
+/** Rebuilds the MeteorError an API error response carries. */
+function toError(body: unknown, status: number): MeteorError {
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  const code = typeof error?.code === "string" && KNOWN_CODES.has(error.code)
+    ? error.code as ErrorCode
+    : "E_INTERNAL";
+  const message = typeof error?.message === "string"
+    ? error.message
+    : `Cannot complete request: the daemon answered HTTP ${status}`;
+  return new MeteorError(code, message);
+}
+
+function apiUrl(host: string, port: number): string {
+  const loopback = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  const named = loopback.includes(":") && !loopback.startsWith("[") ? `[${loopback}]` : loopback;
+  return `http://${named}:${port}`;
+}
+
+/**
+ * A client for the daemon of the node home `home`. E_NOT_INITIALIZED when
+ * the home has no config.json or no API token (run `meteor init`).
+ */
+export async function apiClientFor(
+  home: string,
+  options: ApiClientOptions = {},
+): Promise<ApiClient> {
+  const paths = homePaths(home);
+  let configText: string;
+  let token: string;
+  try {
+    configText = new TextDecoder().decode(await readBoundedFile(paths.config, MAX_CONFIG_BYTES));
+    token = await readApiToken(paths.apiToken);
+  } catch (err) {
+    if (isMeteorError(err, "E_NOT_FOUND")) {
+      throw new MeteorError(
+        "E_NOT_INITIALIZED",
+        `Cannot find the node at ${home}: run 'meteor init' or 'meteor daemon' first`,
+      );
+    }
+    throw err;
+  }
+  const config = parseConfig(configText);
+  if (config.api.port === 0) {
+    throw new MeteorError(
+      "E_BAD_CONFIG",
+      `Cannot find the daemon: ${paths.config} sets no api.port (it is chosen at each start)`,
+    );
+  }
+  return new ApiClient(apiUrl(config.api.host, config.api.port), token, options);
+}

@@ -1,0 +1,207 @@
+import assert from "node:assert/strict";
+import { ApiClient, apiClientFor } from "../../cli/_api.ts";
+import {
+  contactsAddCommand,
+  contactsListCommand,
+  contactsRemoveCommand,
+} from "../../cli/contacts.ts";
+import { startDaemon } from "../../cli/daemon.ts";
+import { setUpHome } from "../../cli/init.ts";
+import { isMeteorError } from "../../core/errors.ts";
+import { homePaths } from "../../core/home.ts";
+import {
+  createDocument,
+  deriveKeys,
+  formatDocument,
+  formatMeteorId,
+} from "../../core/identity/mod.ts";
+import { memoryLogger } from "./_helpers.ts";
+
+/** Runs `work` with console.log captured; resolves to the lines printed. */
+async function captured(work: () => Promise<unknown>): Promise<string[]> {
+  const lines: string[] = [];
+  const original = console.log;
+  console.log = (...args: unknown[]) => lines.push(args.join(" "));
+  try {
+    await work();
+  } finally {
+    console.log = original;
+  }
+  return lines;
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** A home made by `meteor init`'s setUpHome, its config set to a fixed API port and no plugins. */
+async function initHome(): Promise<string> {
+  const home = `${await Deno.makeTempDir({ prefix: "meteor-contacts-" })}/home`;
+  await setUpHome(home, new Uint8Array(32).fill(3));
+  const config = JSON.parse(await Deno.readTextFile(homePaths(home).config));
+  config.api.port = freePort();
+  config.plugins = [];
+  await Deno.writeTextFile(homePaths(home).config, JSON.stringify(config));
+  return home;
+}
+
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json" },
+  });
+}
+
+Deno.test("ApiClient.request() maps API answers and failures to MeteorErrors", async () => {
+  const cases: [() => Promise<Response>, string][] = [
+    [
+      () =>
+        Promise.resolve(
+          json({ error: { code: "E_NOT_FOUND", message: "Cannot find contact" } }, 404),
+        ),
+      "E_NOT_FOUND",
+    ],
+    [
+      () => Promise.resolve(json({ error: { code: "E_UNAUTHORIZED", message: "no" } }, 401)),
+      "E_UNAUTHORIZED",
+    ],
+    [
+      () => Promise.resolve(json({ error: { code: "E_MADE_UP", message: "x" } }, 400)),
+      "E_INTERNAL",
+    ],
+    [() => Promise.resolve(json({ nothing: true }, 500)), "E_INTERNAL"],
+    [() => Promise.resolve(new Response("<html>", { status: 502 })), "E_MALFORMED"],
+    [() => Promise.reject(new TypeError("connection refused")), "E_UNREACHABLE"],
+  ];
+  for (const [answer, code] of cases) {
+    const client = new ApiClient("http://127.0.0.1:1/", "mtk_token", { fetch: answer });
+    await assert.rejects(
+      client.request("GET", "/v1/x"),
+      (err) => isMeteorError(err, code as "E_INTERNAL"),
+    );
+  }
+  const slow = new ApiClient("http://127.0.0.1:1", "t", {
+    timeoutMs: 10,
+    fetch: (_url, init) =>
+      new Promise((_, reject) =>
+        init!.signal!.addEventListener("abort", () => reject(init!.signal!.reason))
+      ),
+  });
+  await assert.rejects(slow.request("GET", "/v1/x"), (err) => isMeteorError(err, "E_TIMEOUT"));
+
+  const seen: [string, RequestInit | undefined][] = [];
+  const ok = new ApiClient("http://127.0.0.1:1/", "mtk_token", {
+    fetch: (url, init) => {
+      seen.push([String(url), init]);
+      return Promise.resolve(
+        seen.length === 1 ? json({ a: 1 }) : new Response(null, { status: 204 }),
+      );
+    },
+  });
+  assert.deepEqual(await ok.request("POST", "/v1/contacts", { name: "x" }), { a: 1 });
+  assert.equal(await ok.request("DELETE", "/v1/contacts/x"), undefined);
+  assert.equal(seen[0][0], "http://127.0.0.1:1/v1/contacts");
+  assert.deepEqual(seen[0][1]?.headers, {
+    authorization: "Bearer mtk_token",
+    "content-type": "application/json",
+  });
+  assert.equal(seen[0][1]?.body, '{"name":"x"}');
+  assert.equal(
+    await new ApiClient("http://127.0.0.1:1", "t", { fetch: () => Promise.reject(new TypeError()) })
+      .running(),
+    false,
+  );
+});
+
+Deno.test("apiClientFor() reads the port and token from the home, or says what is missing", async () => {
+  const empty = await Deno.makeTempDir();
+  const home = await initHome();
+  try {
+    await assert.rejects(apiClientFor(empty), (err) => isMeteorError(err, "E_NOT_INITIALIZED"));
+    const config = JSON.parse(await Deno.readTextFile(homePaths(home).config));
+    const client = await apiClientFor(home);
+    assert.equal(client.url, `http://127.0.0.1:${config.api.port}`);
+    assert.equal(await client.running(), false);
+    await assert.rejects(
+      client.request("GET", "/v1/id"),
+      (err) => isMeteorError(err, "E_UNREACHABLE"),
+    );
+    await Deno.writeTextFile(homePaths(home).config, JSON.stringify({ api: { port: 0 } }));
+    await assert.rejects(apiClientFor(home), (err) => isMeteorError(err, "E_BAD_CONFIG"));
+  } finally {
+    await Deno.remove(empty, { recursive: true });
+    await Deno.remove(`${home}/..`, { recursive: true });
+  }
+});
+
+Deno.test("meteor contacts works on the store without a daemon and through the API with one", async () => {
+  const home = await initHome();
+  const alice = await deriveKeys(new Uint8Array(32).fill(1));
+  const bob = await deriveKeys(new Uint8Array(32).fill(2));
+  const aliceId = formatMeteorId(alice.meteorId);
+  const bobDoc = formatDocument(await createDocument(bob));
+  try {
+    const add = (...args: string[]) =>
+      captured(() => contactsAddCommand.run(["--home", home, "--json", ...args]));
+    const list = async () =>
+      JSON.parse((await captured(() => contactsListCommand.run(["--home", home, "--json"])))[0])
+        .contacts;
+
+    const added = JSON.parse((await add("alice", aliceId))[0]);
+    assert.equal(added.via, "store");
+    assert.deepEqual({ ...added.contact, addedAt: 0 }, {
+      name: "alice",
+      meteorId: aliceId,
+      hasDocument: false,
+      addedAt: 0,
+    });
+    const docFile = `${home}/bob.json`;
+    await Deno.writeTextFile(
+      docFile,
+      JSON.stringify({ meteorId: formatMeteorId(bob.meteorId), document: bobDoc }),
+    );
+    assert.equal(JSON.parse((await add("bob", docFile))[0]).contact.hasDocument, true);
+    assert.deepEqual((await list()).map((c: { name: string }) => c.name), ["alice", "bob"]);
+
+    const failures: [string[], string][] = [
+      [["alice", aliceId], "E_EXISTS"],
+      [["carol", "meteor1qqqq"], "E_BAD_ID"],
+      [["carol", `${home}/no-such-file`], "E_BAD_ID"],
+      [["carol"], "E_USAGE"],
+      [["bad\nname", formatMeteorId(new Uint8Array(32))], "E_MALFORMED"],
+    ];
+    for (const [args, code] of failures) {
+      await assert.rejects(
+        add(...args),
+        (err) => isMeteorError(err, code as "E_USAGE"),
+        args.join(" "),
+      );
+    }
+    await captured(() => contactsRemoveCommand.run(["--home", home, "bob"]));
+    await assert.rejects(
+      contactsRemoveCommand.run(["--home", home, "bob"]),
+      (err) => isMeteorError(err, "E_NOT_FOUND"),
+    );
+
+    const { logger } = memoryLogger();
+    const daemon = await startDaemon({ home, logger });
+    try {
+      const events: string[] = [];
+      daemon.node.events.onAny((e) => events.push(e.name));
+      const viaDaemon = JSON.parse((await add("bob", bobDoc))[0]);
+      assert.equal(viaDaemon.via, "daemon");
+      assert.deepEqual(events, ["contact:add"]);
+      assert.deepEqual((await list()).map((c: { name: string }) => c.name), ["alice", "bob"]);
+      await assert.rejects(add("bob", bobDoc), (err) => isMeteorError(err, "E_EXISTS"));
+      const lines = await captured(() => contactsListCommand.run(["--home", home]));
+      assert.match(lines.join("\n"), new RegExp(`alice +${aliceId} +not yet`));
+    } finally {
+      await daemon.stop();
+    }
+  } finally {
+    await Deno.remove(`${home}/..`, { recursive: true });
+  }
+});
