@@ -352,6 +352,39 @@ knownBug(
   },
 );
 
+knownBug(
+  "decrypt() and dearmor() handle an armored file of 8 MiB held in memory",
+  "core/age/armor.ts Dearmor.push: concat(...out) spreads one argument per armor line of " +
+    "the chunk, so a chunk of more than ~100,000 lines (an in-memory armored file of ~8 MiB " +
+    "or more, via decrypt/decryptString/dearmor) throws RangeError (call stack)",
+  async () => {
+    const [f] = await smallFiles();
+    const id = f.identities[0] as X25519Identity;
+    const plaintext = new Uint8Array(8 << 20);
+    const armored = await encrypt(plaintext, [id.recipient()], { armor: true });
+    assert.equal(dearmor(armored).length > plaintext.length, true);
+    assert.deepEqual(await decrypt(armored, [id]), plaintext);
+  },
+);
+
+knownBug(
+  "decryptStream() refuses a long header line sent one byte at a time with a MeteorError",
+  "core/age/_io.ts ByteReader.readLine: concat(...parts) spreads one argument per stream " +
+    "piece of the line, so a hostile sender that splits a 200 KB header line into 1-byte " +
+    "pieces makes decryptStream throw RangeError (call stack) instead of E_HEADER_INVALID",
+  async () => {
+    const [f] = await smallFiles();
+    const line = "a".repeat(200_000);
+    const input = utf8(`age-encryption.org/v1\n-> ${line}\n\n--- ${"A".repeat(43)}\n`);
+    await expectCode(
+      () => decryptStream(piecewise(input, () => 1), f.identities),
+      ["E_HEADER_INVALID", "E_NO_MATCHING_IDENTITY"],
+      "one byte at a time",
+      20_000,
+    );
+  },
+);
+
 /** A stream that delivers `bytes` in pieces whose sizes come from `size`. */
 function piecewise(bytes: Uint8Array, size: () => number): ReadableStream<Uint8Array> {
   let at = 0;
