@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { ml_kem768_x25519 } from "@noble/post-quantum/hybrid.js";
-import { fromHex, utf8 } from "../../core/bytes.ts";
+import { concat, fromHex, utf8 } from "../../core/bytes.ts";
 import { open, seal } from "../../core/crypto/aead.ts";
 import { hpkeOpen, hpkeSeal } from "../../core/crypto/hpke.ts";
 import { isValidMlKem768PublicKey } from "../../core/crypto/mlkem.ts";
@@ -20,7 +20,11 @@ import {
   xwingEncapsulate,
   xwingPublicKey,
 } from "../../core/crypto/xwing.ts";
-import { assertCode, expectCode, flipped, outcome, seedNote } from "./_fuzz.ts";
+import { cpuBatchAead } from "../../core/crypto/batch_cpu.ts";
+import type { AeadJob, BatchAead } from "../../core/crypto/batch_types.ts";
+import { GpuAead } from "../../core/gpu/aead.ts";
+import { navigatorAdapter } from "../../core/gpu/device.ts";
+import { assertCode, expectCode, flipped, knownBug, outcome, seedNote } from "./_fuzz.ts";
 import { Prng } from "./_prng.ts";
 
 /** The X25519 points of small order (RFC 7748 §7 and the libsodium list), canonical forms. */
@@ -230,3 +234,95 @@ Deno.test("hybridVerify() refuses random keys, signatures and lengths with E_BAD
   );
   await hybridVerify(keys, "fuzz/v1", message, signature);
 });
+
+/**
+ * Seals random jobs, damages about half of them (a flipped bit, a cut, a
+ * wrong nonce, key or aad, garbage), and checks that `engine.openBatch`
+ * returns null for exactly the damaged ones and the plaintext for the rest.
+ */
+async function checkBatchTampering(engine: BatchAead, label: string): Promise<void> {
+  const prng = new Prng(`batch tampering ${label}`);
+  for (let round = 0; round < 4; round++) {
+    const plain: AeadJob[] = Array.from({ length: prng.range(1, 300) }, () => ({
+      key: prng.bytes(32),
+      nonce: prng.bytes(12),
+      aad: prng.chance(0.3) ? prng.bytes(prng.range(0, 40)) : undefined,
+      data: prng.bytes(prng.pick([0, 1, 15, 16, 17, 63, 64, 65, prng.range(0, 3000)])),
+    }));
+    const sealed = await engine.sealBatch(plain);
+    const damaged: boolean[] = [];
+    const jobs = plain.map((job, i) => {
+      const data = sealed[i];
+      const kind = prng.int(12);
+      damaged.push(kind < 6);
+      switch (kind) {
+        case 0:
+          return { ...job, data: flipped(data, prng.int(data.length), 1 << prng.int(8)) };
+        case 1:
+          return { ...job, data: data.subarray(0, prng.int(data.length)) };
+        case 2:
+          return { ...job, nonce: flipped(job.nonce, prng.int(12)) };
+        case 3:
+          return { ...job, key: flipped(job.key, prng.int(32)) };
+        case 4:
+          return { ...job, aad: concat(job.aad ?? new Uint8Array(0), new Uint8Array(1)) };
+        case 5:
+          return { ...job, data: prng.bytes(data.length) };
+        default:
+          return { ...job, data };
+      }
+    });
+    const opened = await engine.openBatch(jobs);
+    assert.equal(opened.length, jobs.length);
+    for (let i = 0; i < jobs.length; i++) {
+      const what = `${label} round ${round} job ${i} ${seedNote(prng.seed)}`;
+      if (damaged[i]) assert.equal(opened[i], null, `${what}: damaged job opened`);
+      else assert.deepEqual(opened[i], plain[i].data, `${what}: genuine job not opened`);
+    }
+  }
+}
+
+Deno.test("cpuBatchAead.openBatch() refuses exactly the damaged jobs of random batches", async () => {
+  await checkBatchTampering(cpuBatchAead, "cpu");
+});
+
+const hasAdapter = (await navigatorAdapter()) !== null;
+
+Deno.test({
+  name: "GpuAead.openBatch() refuses exactly the damaged jobs of random batches",
+  ignore: !hasAdapter,
+  async fn() {
+    const refuse: BatchAead = {
+      name: "refuse",
+      sealBatch: () => Promise.reject(new Error("fallback used")),
+      openBatch: () => Promise.reject(new Error("fallback used")),
+    };
+    const gpu = new GpuAead({ fallback: refuse });
+    try {
+      await checkBatchTampering(gpu, "gpu");
+    } finally {
+      gpu.close();
+    }
+  },
+});
+
+knownBug(
+  "GpuAead without an adapter opens a batch of 200,000 jobs on its fallback",
+  "core/gpu/aead.ts #run: cpu.push(...todo) spreads one argument per job, so with no " +
+    "adapter (or a lost device) a batch of more than ~150,000 jobs throws RangeError " +
+    "(call stack) instead of running on the CPU fallback",
+  async () => {
+    const gpu = new GpuAead({ fallback: cpuBatchAead, adapter: () => Promise.resolve(null) });
+    try {
+      const key = new Uint8Array(32);
+      const jobs = Array.from({ length: 200_000 }, (_, i) => ({
+        key,
+        nonce: new Uint8Array(12).fill(i & 0xff),
+        data: new Uint8Array(1),
+      }));
+      assert.equal((await gpu.sealBatch(jobs)).length, jobs.length);
+    } finally {
+      gpu.close();
+    }
+  },
+);
