@@ -18,7 +18,7 @@ import {
   formatMeteorId,
 } from "../../core/identity/mod.ts";
 import { createApp, MAX_REQUEST_BYTES, statusOf } from "../../server.ts";
-import { auth, BASE, startTestNode } from "../node/_helpers.ts";
+import { auth, BASE, startTestNode, TEST_TOKEN } from "../node/_helpers.ts";
 import { assertCode, seedNote, withTimeout } from "./_fuzz.ts";
 import { MeteorError } from "../../core/errors.ts";
 import { Prng } from "./_prng.ts";
@@ -252,4 +252,77 @@ Deno.test("GET and DELETE routes refuse random path parameters and query strings
       if (res) assert.ok(Array.isArray((await res.json()).messages), query);
     }
   });
+});
+
+Deno.test("the Host, Origin and token gate admits only exact matches", async () => {
+  const prng = new Prng("server gate");
+  const node = await startTestNode();
+  try {
+    const app = createApp(node);
+    const allowed = node.allowedHosts();
+    const hosts = [
+      ...allowed,
+      "127.0.0.1:07701",
+      "127.0.0.1:7701 ",
+      " 127.0.0.1:7701",
+      "127.0.0.1:7701.",
+      "127.0.0.1.:7701",
+      "127.1:7701",
+      "2130706433:7701",
+      "0x7f.0.0.1:7701",
+      "[::ffff:127.0.0.1]:7701",
+      "[0:0:0:0:0:0:0:1]:7701",
+      "localhost.:7701",
+      "localhost:7701@evil.example",
+      "evil.example#127.0.0.1:7701",
+      "",
+    ];
+    const origins = [
+      undefined,
+      "null",
+      "",
+      ...allowed.map((h) => `http://${h}`),
+      ...allowed.map((h) => `http://${h}/`),
+      ...allowed.map((h) => `https://${h}`),
+      ...allowed.map((h) => `ws://${h}`),
+      "http://127.0.0.1:7701.evil.example",
+      "file://",
+    ];
+    const tokens = [
+      `Bearer ${TEST_TOKEN}`,
+      `Bearer  ${TEST_TOKEN}`,
+      `Bearer ${TEST_TOKEN}\t`,
+      `Bearer ${TEST_TOKEN.toUpperCase()}`,
+      `Bearer ${TEST_TOKEN}${TEST_TOKEN}`,
+      `Token ${TEST_TOKEN}`,
+      TEST_TOKEN,
+      "Bearer ",
+      undefined,
+    ];
+    for (let i = 0; i < 300; i++) {
+      const host = prng.pick(hosts);
+      const origin = prng.pick(origins);
+      const token = prng.pick(tokens);
+      const headers: Record<string, string> = { host };
+      if (origin !== undefined) headers.origin = origin;
+      if (token !== undefined) headers.authorization = token;
+      const what = `${JSON.stringify(headers)} ${seedNote(prng.seed)}`;
+      let res: Response;
+      try {
+        res = await app.request(`${BASE}/v1/contacts`, { headers });
+      } catch {
+        continue; // The Request constructor itself refused the header value.
+      }
+      // Header values arrive trimmed of surrounding whitespace (Fetch "normalize").
+      const [h, o, t] = [host.trim(), origin?.trim(), token?.trim()];
+      const hostOk = allowed.includes(h.toLowerCase());
+      const originOk = o === undefined || allowed.some((a) => o.toLowerCase() === `http://${a}`);
+      const tokenOk = t !== undefined && /^Bearer +(\S+) *$/i.exec(t)?.[1] === TEST_TOKEN;
+      const expected = !hostOk || !originOk ? 403 : !tokenOk ? 401 : 200;
+      assert.equal(res.status, expected, what);
+      await res.body?.cancel();
+    }
+  } finally {
+    await node.stop();
+  }
 });
