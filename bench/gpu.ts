@@ -83,8 +83,8 @@ const auto = createBatchAead({ path: "auto" });
 const engines: [string, BatchAead][] = [
   ["CPU per call (native, baseline)", perCall],
   ["CPU batch", cpuBatchAead],
-  ...(probe.available ? [["GPU batch", gpu] as [string, BatchAead]] : []),
   ["auto (calibrated)", auto],
+  ...(probe.available ? [["GPU batch", gpu] as [string, BatchAead]] : []),
 ];
 
 const rows: Row[] = [];

@@ -36,7 +36,7 @@ import {
 import { BufferPool } from "./_pool.ts";
 
 /** Default largest input of one dispatch, in bytes. */
-export const DEFAULT_CHUNK_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024;
 /** Default most jobs in one dispatch: big batches split so packing overlaps the device. */
 export const DEFAULT_CHUNK_JOBS = 32768;
 /** How many times a lost device is reopened before the engine stays on the CPU. */
