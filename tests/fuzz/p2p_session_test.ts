@@ -205,6 +205,19 @@ Deno.test("respond(), finishInitiator() and finishResponder() refuse mutated mes
   // The genuine messages still complete, with the same transcript on both sides.
   const done = await outcome(() => finishResponder(copyResponder(r), message3, verify), "genuine");
   assert.ok(done.ok, "the genuine message 3 completes");
+  // Messages replayed from this handshake into a fresh one.
+  const state2 = await initiate();
+  const r2 = await respond(bob.local, state2.message1);
+  await expectCode(
+    () => finishInitiator(copyInitiator(state2), alice.local, m2, verify),
+    ["E_HANDSHAKE"],
+    "old message 2 replayed into a new handshake",
+  );
+  await expectCode(
+    () => finishResponder(copyResponder(r2), message3, verify),
+    ["E_HANDSHAKE"],
+    "old message 3 replayed into a new handshake",
+  );
   // A verifier that throws anything is one undifferentiated E_HANDSHAKE.
   const throwing = () => Promise.reject(new Error("boom"));
   await expectCode(() => finishInitiator(copyInitiator(state), alice.local, m2, throwing), [
