@@ -11,6 +11,7 @@ import { seedExportCommand, seedImportCommand } from "./seed.ts";
 import { command as selftest } from "./selftest.ts";
 import { daemonCommand } from "./daemon.ts";
 import { contactsAddCommand, contactsListCommand, contactsRemoveCommand } from "./contacts.ts";
+import { pluginsListCommand, pluginsRunCommand } from "./plugins.ts";
 import { encryptCommand } from "./encrypt.ts";
 import { decryptCommand } from "./decrypt.ts";
 
@@ -25,6 +26,8 @@ export const COMMANDS: Command[] = [
   contactsAddCommand,
   contactsListCommand,
   contactsRemoveCommand,
+  pluginsListCommand,
+  pluginsRunCommand,
   encryptCommand,
   decryptCommand,
 ];

@@ -75,14 +75,22 @@ async function initialise(home: string): Promise<HomeSetup> {
   }
 }
 
-/** Reads config.json; a home without one runs on the defaults with free ports. */
-async function readConfig(path: string): Promise<NodeConfig> {
+/** Reads config.json at `path`; a home without one runs on the defaults with free ports. */
+export async function readConfig(path: string): Promise<NodeConfig> {
   try {
     return parseConfig(new TextDecoder().decode(await readBoundedFile(path, MAX_CONFIG_BYTES)));
   } catch (err) {
     if (isMeteorError(err, "E_NOT_FOUND")) return parseConfig("{}");
     throw err;
   }
+}
+
+/** The plugins `config` names: built-in ones, then custom modules (paths relative to `home`). */
+export async function configuredPlugins(home: string, config: NodeConfig): Promise<Plugin[]> {
+  return [
+    ...await builtinPlugins(config.plugins),
+    ...await loadCustomPlugins(resolve(home), config.customPlugins),
+  ];
 }
 
 function urlHost(host: string): string {
@@ -106,11 +114,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   let store: ReturnType<typeof openStore> | undefined;
   try {
     const { token } = await ensureApiToken(paths.apiToken);
-    const plugins = [
-      ...await builtinPlugins(config.plugins),
-      ...await loadCustomPlugins(home, config.customPlugins),
-      ...options.plugins ?? [],
-    ];
+    const plugins = [...await configuredPlugins(home, config), ...options.plugins ?? []];
     store = openStore(paths.state);
     node = new MeteorNode({
       keys,

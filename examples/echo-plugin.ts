@@ -3,7 +3,8 @@
  * `POST /v1/echo` (echoes a text back, optionally prefixed) and
  * `GET /v1/echo/counts` (how many bus events of each name it has seen),
  * emits an "echo:echoed" event per echo, counts its traffic in the node's
- * counters, reports stats for /v1/stats, and gives other plugins an api.
+ * counters, reports stats for /v1/stats, gives other plugins an api, and
+ * adds the CLI command `meteor plugins run echo say TEXT`.
  *
  * Load it by adding its path to `customPlugins` in the node's config.json:
  *
@@ -15,8 +16,10 @@
  * @module
  */
 import { Hono } from "hono";
+import { apiClientFor } from "../cli/_api.ts";
+import { homeFrom, parseCommandArgs, printJson } from "../cli/_command.ts";
 import { MeteorError } from "../core/errors.ts";
-import type { Plugin, PluginContext, PluginInstance } from "../core/plugin.ts";
+import type { Plugin, PluginCommand, PluginContext, PluginInstance } from "../core/plugin.ts";
 
 /** The plugin's config section, `pluginConfig.echo`. */
 export interface EchoConfig {
@@ -127,7 +130,36 @@ function start(context: PluginContext<EchoConfig>): Promise<PluginInstance<EchoA
   });
 }
 
+/** `meteor plugins run echo say TEXT`: asks the running daemon to echo TEXT. */
+const say: PluginCommand = {
+  name: "say",
+  summary: "Have the running daemon echo a text",
+  help: `Usage: meteor plugins run echo say TEXT [--home DIR] [--json]
+
+Sends TEXT to the running daemon's POST /v1/echo and prints the echo.`,
+  async run(args) {
+    const { values, positionals } = parseCommandArgs(args, {});
+    if (positionals.length !== 1) {
+      throw new MeteorError("E_USAGE", "Cannot parse arguments: expected one TEXT");
+    }
+    const client = await apiClientFor(homeFrom(values));
+    const echo = await client.request<{ text: string; count: number }>("POST", "/v1/echo", {
+      text: positionals[0],
+    });
+    if (values.json) printJson(echo);
+    else console.log(echo.text);
+    return 0;
+  },
+};
+
 /** The plugin factory: the module's default export. */
 export default function echoPlugin(): Plugin<EchoConfig, EchoApi> {
-  return { name: "echo", version: "1.0.0", needs: [], configSchema: { validate }, start };
+  return {
+    name: "echo",
+    version: "1.0.0",
+    needs: [],
+    configSchema: { validate },
+    commands: [say],
+    start,
+  };
 }

@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { startDaemon } from "../../cli/daemon.ts";
+import { setUpHome } from "../../cli/init.ts";
+import { pluginsListCommand, pluginsRunCommand } from "../../cli/plugins.ts";
+import { isMeteorError } from "../../core/errors.ts";
+import { homePaths } from "../../core/home.ts";
+import { memoryLogger } from "./_helpers.ts";
+
+const ECHO = fileURLToPath(new URL("../../examples/echo-plugin.ts", import.meta.url));
+
+async function captured(work: () => Promise<unknown>): Promise<string[]> {
+  const lines: string[] = [];
+  const original = console.log;
+  console.log = (...args: unknown[]) => lines.push(args.join(" "));
+  try {
+    await work();
+  } finally {
+    console.log = original;
+  }
+  return lines;
+}
+
+Deno.test("meteor plugins list and run: the echo example's command through a running daemon", async () => {
+  const home = `${await Deno.makeTempDir({ prefix: "meteor-plugins-" })}/home`;
+  try {
+    await setUpHome(home, new Uint8Array(32).fill(4));
+    const config = JSON.parse(await Deno.readTextFile(homePaths(home).config));
+    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    config.api.port = (probe.addr as Deno.NetAddr).port;
+    probe.close();
+    Object.assign(config, {
+      plugins: [],
+      customPlugins: [ECHO],
+      pluginConfig: { echo: { prefix: "< " } },
+    });
+    await Deno.writeTextFile(homePaths(home).config, JSON.stringify(config));
+
+    const listed = JSON.parse(
+      (await captured(() => pluginsListCommand.run(["--home", home, "--json"])))[0],
+    );
+    assert.deepEqual(listed.plugins, [{
+      name: "echo",
+      version: "1.0.0",
+      source: ECHO,
+      needs: [],
+      provides: [],
+      commands: [{ name: "say", summary: "Have the running daemon echo a text" }],
+    }]);
+
+    const failures: [string[], string][] = [
+      [["--home", home], "E_USAGE"],
+      [["--home", home, "echo"], "E_USAGE"],
+      [["--home", home, "nope", "say", "x"], "E_NOT_FOUND"],
+      [["--home", home, "echo", "shout", "x"], "E_NOT_FOUND"],
+      [["--home", home, "echo", "say"], "E_USAGE"],
+      [["--home", home, "echo", "say", "hi"], "E_UNREACHABLE"],
+    ];
+    for (const [args, code] of failures) {
+      await assert.rejects(
+        pluginsRunCommand.run(args),
+        (err) => isMeteorError(err, code as "E_USAGE"),
+        args.join(" "),
+      );
+    }
+
+    const { logger } = memoryLogger();
+    const daemon = await startDaemon({ home, logger });
+    try {
+      const said = await captured(() =>
+        pluginsRunCommand.run(["--home", home, "echo", "say", "hi"])
+      );
+      assert.deepEqual(said, ["< hi"]);
+      const json = await captured(() =>
+        pluginsRunCommand.run(["echo", "say", "again", "--home", home, "--json"])
+      );
+      assert.deepEqual(JSON.parse(json[0]), { text: "< again", count: 2 });
+    } finally {
+      await daemon.stop();
+    }
+  } finally {
+    await Deno.remove(`${home}/..`, { recursive: true });
+  }
+});
