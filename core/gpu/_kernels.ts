@@ -62,8 +62,9 @@ function groups(device: GPUDevice, invocations: number): [number, number] {
  * Runs ChaCha20 then Poly1305 over `chunk` and resolves to a copy of the
  * kernel output: the texts at `chunk.textOffsets` (when sealing, each followed
  * by its tag), then, when opening, one 16-byte tag per job. Every device buffer
- * that held keys or plaintext is cleared before the command ends. Rejects
- * when the device reports an error or is lost.
+ * that held keys or plaintext is cleared before it goes back to the pool (the
+ * readback buffer once it has been read). Rejects when the device reports an
+ * error or is lost.
  */
 export async function runKernels(
   device: GPUDevice,
@@ -166,7 +167,15 @@ export async function runKernels(
     return new Uint8Array(staging.getMappedRange(0, outputBytes)).slice();
   } finally {
     for (; scopes > 0; scopes--) device.popErrorScope().catch(() => {});
-    if (mapped) staging.unmap();
+    if (mapped) {
+      staging.unmap();
+      if (mode === MODE_OPEN) {
+        // The readback copy holds plaintext: clear it before the pool hands it out again.
+        const clear = device.createCommandEncoder();
+        clear.clearBuffer(staging);
+        device.queue.submit([clear.finish()]);
+      }
+    }
     for (const b of buffers) pool.release(b);
   }
 }
