@@ -220,6 +220,8 @@ export class GpuAead implements BatchAead {
       if (mode === MODE_SEAL || jobs[i].data.length >= TAG_BYTES) todo.push(i);
     }
     const cpu: number[] = [];
+    // A device lost while idle is replaced before it is used.
+    if (this.#current?.handle.lost) this.#fail(this.#current, new Error("device lost"));
     const ready = todo.length > 0 ? await this.#acquire() : null;
     if (ready === null) {
       cpu.push(...todo);

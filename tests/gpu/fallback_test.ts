@@ -123,3 +123,33 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "GpuAead replaces a device lost between batches",
+  ignore: NO_GPU,
+  async fn() {
+    let device: GPUDevice | undefined;
+    const adapter: AdapterProvider = async () => {
+      const real = (await navigatorAdapter())!;
+      return {
+        info: real.info,
+        async requestDevice(descriptor?: GPUDeviceDescriptor) {
+          device = await real.requestDevice(descriptor);
+          return device;
+        },
+      } as GPUAdapter;
+    };
+    const gpu = new GpuAead({ fallback: cpuBatchAead, adapter });
+    try {
+      await assertSameAsReference(gpu, 50);
+      const first = device!;
+      first.destroy();
+      await first.lost;
+      await assertSameAsReference(gpu, 50);
+      assert.notEqual(device, first);
+      assert.deepEqual(gpu.stats(), { gpuJobs: 200, fallbackJobs: 0, deviceFailures: 1 });
+    } finally {
+      gpu.close();
+    }
+  },
+});
