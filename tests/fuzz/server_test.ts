@@ -220,6 +220,23 @@ Deno.test("GET and DELETE routes refuse random path parameters and query strings
         "E_MALFORMED",
       ], [204]);
     }
+    // Raw, invalid percent-encodings and odd paths, as a client may send them.
+    const raw = ["%", "%zz", "%E0%A4%A", "%C0%AF", "a%00b", "..%2f..%2fid", "a".repeat(100_000)];
+    for (const name of raw) {
+      for (const method of ["GET", "DELETE"]) {
+        await check(app, `${method} raw ${name.slice(0, 20)}`, `/v1/contacts/${name}`, {
+          method,
+          headers: auth(),
+        }, ["E_NOT_FOUND", "E_MALFORMED"]);
+      }
+    }
+    for (const query of ["from=%E0%A4%A", "since=%", "limit=%ff", "from=%", "since=1&since=x"]) {
+      await check(app, `inbox raw ?${query}`, `/v1/inbox?${query}`, { headers: auth() }, [
+        "E_MALFORMED",
+        "E_BAD_ID",
+        "E_NOT_FOUND",
+      ], [200]);
+    }
     const values = [
       "",
       "-1",
