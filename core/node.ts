@@ -7,7 +7,7 @@
  * @module
  */
 import type { NodeConfig } from "./config.ts";
-import * as crypto from "./crypto/mod.ts";
+import * as coreCrypto from "./crypto/mod.ts";
 import { EventBus } from "./events.ts";
 import type { NodeKeys } from "./identity/mod.ts";
 import type { Logger } from "./logger.ts";
@@ -139,7 +139,7 @@ export class MeteorNode {
     this.#startedAt = (this.#parts.now ?? Date.now)();
     await this.registry.start({
       identity: this.keys,
-      crypto,
+      crypto: coreCrypto,
       logger: this.logger,
       events: this.events,
       store: this.store,

@@ -5,7 +5,7 @@
  * @module
  */
 import { defaultConfig, type NodeConfig } from "../../core/config.ts";
-import * as crypto from "../../core/crypto/mod.ts";
+import * as coreCrypto from "../../core/crypto/mod.ts";
 import { EventBus } from "../../core/events.ts";
 import { deriveKeys, type NodeKeys } from "../../core/identity/mod.ts";
 import { createLogger, type Logger } from "../../core/logger.ts";
@@ -36,7 +36,7 @@ export async function testHost(
   const store = openStore(":memory:");
   return {
     identity: await testKeys(),
-    crypto,
+    crypto: coreCrypto,
     logger,
     events: new EventBus(),
     store,
