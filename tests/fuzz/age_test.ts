@@ -576,6 +576,35 @@ Deno.test("decrypt() and encrypt() never write to the caller's buffers", async (
   assert.deepEqual(file, before.file, "the file was changed");
 });
 
+Deno.test("concurrent decrypts on the shared default engine each get their own verdict", async () => {
+  const prng = new Prng("age concurrency");
+  const id = await X25519Identity.generate();
+  const source = prng.bytes(3 << 20);
+  const plaintexts = Array.from({ length: 18 }, (_, i) => source.subarray(0, 1000 + i * 150_000));
+  const files = await Promise.all(plaintexts.map((p) => encrypt(p, [id.recipient()])));
+  const tampered = files.map((_, i) => i % 3 === 0);
+  const inputs = files.map((f, i) => tampered[i] ? flipped(f, prng.range(300, f.length - 1)) : f);
+  const results = await withTimeout(
+    Promise.allSettled(inputs.map((input) => decrypt(input, [id]))),
+    "concurrent decrypts",
+    20_000,
+  );
+  for (const [i, result] of results.entries()) {
+    const what = `file ${i} (${plaintexts[i].length} bytes) ${seedNote(prng.seed)}`;
+    if (tampered[i]) {
+      assert.equal(result.status, "rejected", `${what}: tampered file accepted`);
+      if (result.status === "rejected") assertCode(result.reason, FILE_CODES, what);
+    } else {
+      assert.equal(
+        result.status,
+        "fulfilled",
+        `${what}: ${result.status === "rejected" ? result.reason : ""}`,
+      );
+      if (result.status === "fulfilled") assert.deepEqual(result.value, plaintexts[i], what);
+    }
+  }
+});
+
 Deno.test("age key parsers refuse random and mutated strings and never echo them", async () => {
   const prng = new Prng("age keys");
   const x = await X25519Identity.generate();
