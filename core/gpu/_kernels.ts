@@ -51,6 +51,17 @@ export async function compileKernels(device: GPUDevice): Promise<AeadKernels> {
   return { chacha, segment, finish };
 }
 
+/** `promise`, or a rejection when it has not settled within `ms`. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from the device in ${ms} ms`)), ms);
+  });
+  // A late settlement after the timeout has nobody waiting for it.
+  promise.catch(() => {});
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Workgroup counts for `invocations`, in two dimensions when one is not enough. */
 function groups(device: GPUDevice, invocations: number): [number, number] {
   const needed = Math.max(1, Math.ceil(invocations / WORKGROUP));
@@ -64,7 +75,7 @@ function groups(device: GPUDevice, invocations: number): [number, number] {
  * by its tag), then, when opening, one 16-byte tag per job. Every device buffer
  * that held keys or plaintext is cleared before it goes back to the pool (the
  * readback buffer once it has been read). Rejects when the device reports an
- * error or is lost.
+ * error, is lost, or has not answered within `timeoutMs` (a hung device).
  */
 export async function runKernels(
   device: GPUDevice,
@@ -72,6 +83,7 @@ export async function runKernels(
   pool: BufferPool,
   chunk: PackedChunk,
   mode: Mode,
+  timeoutMs: number,
 ): Promise<Uint8Array> {
   const S = GPUBufferUsage.STORAGE;
   const DST = GPUBufferUsage.COPY_DST;
@@ -162,7 +174,7 @@ export async function runKernels(
     const errors = await Promise.all([device.popErrorScope(), device.popErrorScope()]);
     const error = errors.find((e) => e !== null);
     if (error) throw new Error(`WebGPU error: ${error.message}`);
-    await staging.mapAsync(GPUMapMode.READ, 0, outputBytes);
+    await withTimeout(staging.mapAsync(GPUMapMode.READ, 0, outputBytes), timeoutMs);
     mapped = true;
     return new Uint8Array(staging.getMappedRange(0, outputBytes)).slice();
   } finally {

@@ -15,8 +15,8 @@
  * plaintext of a job whose tag failed is zeroed in that buffer.
  *
  * Nothing is ever lost to the GPU: when there is no adapter, when the device
- * fails or is lost mid-batch, or when a job is larger than one binding, those
- * jobs are redone by the fallback (CPU) engine.
+ * fails, is lost or hangs mid-batch, or when a job is larger than one binding,
+ * those jobs are redone by the fallback (CPU) engine.
  *
  * @module
  */
@@ -41,6 +41,8 @@ export const DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_CHUNK_JOBS = 32768;
 /** How many times a lost device is reopened before the engine stays on the CPU. */
 const MAX_REOPENS = 3;
+/** Default time a dispatch may take before the device counts as hung and the CPU redoes it. */
+export const DEFAULT_DISPATCH_TIMEOUT_MS = 30_000;
 /** Dispatches in flight at once: the next chunks are packed while the device runs. */
 const IN_FLIGHT = 4;
 
@@ -54,6 +56,8 @@ export interface GpuAeadOptions {
   maxChunkBytes?: number;
   /** Most jobs in one dispatch. */
   maxChunkJobs?: number;
+  /** Time a dispatch may take before the device counts as hung (its jobs go to the fallback). */
+  dispatchTimeoutMs?: number;
 }
 
 /** What the engine has done so far. */
@@ -120,6 +124,7 @@ export class GpuAead implements BatchAead {
   #adapter: AdapterProvider;
   #maxChunkBytes: number;
   #maxChunkJobs: number;
+  #timeoutMs: number;
   #ready: Promise<Ready | null> | null = null;
   #current: Ready | null = null;
   #reason = "";
@@ -132,8 +137,10 @@ export class GpuAead implements BatchAead {
     this.#adapter = options.adapter ?? navigatorAdapter;
     this.#maxChunkBytes = options.maxChunkBytes ?? DEFAULT_CHUNK_BYTES;
     this.#maxChunkJobs = options.maxChunkJobs ?? DEFAULT_CHUNK_JOBS;
+    this.#timeoutMs = options.dispatchTimeoutMs ?? DEFAULT_DISPATCH_TIMEOUT_MS;
     if (!(this.#maxChunkBytes >= 16)) throw new RangeError("maxChunkBytes must be at least 16");
     if (!(this.#maxChunkJobs >= 1)) throw new RangeError("maxChunkJobs must be at least 1");
+    if (!(this.#timeoutMs > 0)) throw new RangeError("dispatchTimeoutMs must be positive");
   }
 
   /** Opens the device if needed and says whether batches will run on it. */
@@ -273,7 +280,8 @@ export class GpuAead implements BatchAead {
     const packed = packChunk(jobs, plan, mode);
     let out: Uint8Array;
     try {
-      out = await runKernels(ready.handle.device, ready.kernels, ready.pool, packed, mode);
+      const { handle, kernels, pool } = ready;
+      out = await runKernels(handle.device, kernels, pool, packed, mode, this.#timeoutMs);
     } finally {
       wipe(new Uint8Array(packed.jobWords.buffer), packed.input);
     }

@@ -153,3 +153,49 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "GpuAead redoes on the CPU the jobs of a device that does not answer",
+  ignore: NO_GPU,
+  async fn() {
+    // A device whose readbacks never complete, as a hung GPU's would not.
+    const adapter: AdapterProvider = async () => {
+      const real = (await navigatorAdapter())!;
+      return {
+        info: real.info,
+        async requestDevice(descriptor?: GPUDeviceDescriptor) {
+          const device = await real.requestDevice(descriptor);
+          const create = device.createBuffer.bind(device);
+          Object.defineProperty(device, "createBuffer", {
+            value: (d: GPUBufferDescriptor) => {
+              const buffer = create(d);
+              if (d.usage & GPUBufferUsage.MAP_READ) {
+                Object.defineProperty(buffer, "mapAsync", { value: () => new Promise(() => {}) });
+              }
+              return buffer;
+            },
+          });
+          return device;
+        },
+      } as GPUAdapter;
+    };
+    const gpu = new GpuAead({ fallback: cpuBatchAead, adapter, dispatchTimeoutMs: 100 });
+    try {
+      await assertSameAsReference(gpu, 50);
+      assert.deepEqual(gpu.stats(), { gpuJobs: 0, fallbackJobs: 100, deviceFailures: 2 });
+    } finally {
+      gpu.close();
+    }
+  },
+});
+
+Deno.test("GpuAead rejects chunk and timeout options out of range", () => {
+  const cases: [string, Record<string, number>][] = [
+    ["maxChunkBytes", { maxChunkBytes: 15 }],
+    ["maxChunkJobs", { maxChunkJobs: 0 }],
+    ["dispatchTimeoutMs", { dispatchTimeoutMs: 0 }],
+  ];
+  for (const [name, options] of cases) {
+    assert.throws(() => new GpuAead({ fallback: cpuBatchAead, ...options }), RangeError, name);
+  }
+});
