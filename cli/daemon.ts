@@ -65,6 +65,15 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** Warns when a secret file can be read by other users (it should be 0600). */
+async function warnIfShared(path: string, logger: Logger): Promise<void> {
+  if (Deno.build.os === "windows") return;
+  const { mode } = await Deno.stat(path);
+  if (mode !== null && (mode & 0o077) !== 0) {
+    logger.warn("the API token file is readable by other users: run chmod 600 on it", { path });
+  }
+}
+
 /** Creates a home with a fresh random identity (the same steps as `meteor init`). */
 async function initialise(home: string): Promise<HomeSetup> {
   const seed = crypto.getRandomValues(new Uint8Array(SEED_LENGTH));
@@ -114,6 +123,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   let store: ReturnType<typeof openStore> | undefined;
   try {
     const { token } = await ensureApiToken(paths.apiToken);
+    await warnIfShared(paths.apiToken, logger);
     const plugins = [...await configuredPlugins(home, config), ...options.plugins ?? []];
     store = openStore(paths.state);
     node = new MeteorNode({

@@ -173,48 +173,103 @@ Deno.test("startDaemon() fails cleanly, naming the cause, on a bad plugin or a b
   }
 });
 
-Deno.test("meteor daemon runs as a process and exits 0 on SIGTERM", {
+Deno.test("startDaemon() warns when the API token file is readable by others", {
   ignore: Deno.build.os === "windows",
 }, async () => {
   const home = await tempHome();
+  const { logger, lines } = memoryLogger();
   try {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", CLI, "daemon", "--home", home, "--json"],
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let out = "";
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    try {
-      while (!out.includes("\n")) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        out += value;
-      }
-      const started = JSON.parse(out.split("\n")[0]);
-      assert.equal(started.event, "started");
-      assert.equal(started.initialized, true);
-      assert.match(started.meteorId, /^meteor1/);
-      const health = await fetch(`${started.api}/v1/health`);
-      assert.deepEqual(await health.json(), { status: "ok" });
-      child.kill("SIGTERM");
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        out += value;
-      }
-      const status = await child.status;
-      const stderr = await new Response(child.stderr).text();
-      assert.equal(status.code, 0, stderr);
-      assert.deepEqual(JSON.parse(out.trim().split("\n").at(-1)!), { event: "stopped" });
-      const refused = await fetch(`${started.api}/v1/health`).then(() => false, () => true);
-      assert.ok(refused, "the API still answers after exit");
-    } finally {
-      clearTimeout(timer);
-      reader.releaseLock();
-    }
+    await (await startDaemon({ home, logger })).stop();
+    assert.ok(!lines.some((l) => l.includes("readable by other users")));
+    await Deno.chmod(homePaths(home).apiToken, 0o644);
+    await (await startDaemon({ home, logger })).stop();
+    assert.ok(lines.some((l) => l.includes("readable by other users")));
+    assert.ok(!lines.some((l) => l.includes("mtk_")), "the token itself is never logged");
   } finally {
     await removeHome(home);
   }
 });
+
+/** Reads lines from a child's stdout. */
+function lineReader(stream: ReadableStream<Uint8Array>) {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  return {
+    /** The next line, or undefined at the end of the stream. */
+    async next(): Promise<string | undefined> {
+      while (!buffered.includes("\n")) {
+        const { value, done } = await reader.read();
+        if (done) {
+          const rest = buffered;
+          buffered = "";
+          return rest === "" ? undefined : rest;
+        }
+        buffered += value;
+      }
+      const at = buffered.indexOf("\n");
+      const line = buffered.slice(0, at);
+      buffered = buffered.slice(at + 1);
+      return line;
+    },
+    release: () => reader.releaseLock(),
+  };
+}
+
+Deno.test(
+  "meteor daemon runs as a process, keeps state across restarts and exits 0 on SIGTERM and SIGINT",
+  {
+    ignore: Deno.build.os === "windows",
+  },
+  async () => {
+    const home = await tempHome();
+    try {
+      for (const [run, signal] of (["SIGTERM", "SIGINT"] as const).entries()) {
+        const child = new Deno.Command(Deno.execPath(), {
+          args: ["run", "--allow-all", CLI, "daemon", "--home", home, "--json"],
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn();
+        const lines = lineReader(child.stdout);
+        const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+        try {
+          const started = JSON.parse((await lines.next())!);
+          assert.equal(started.event, "started");
+          assert.equal(started.initialized, run === 0);
+          assert.match(started.meteorId, /^meteor1/);
+          const health = await fetch(`${started.api}/v1/health`);
+          assert.deepEqual(await health.json(), { status: "ok" });
+          const headers = {
+            authorization: `Bearer ${(await Deno.readTextFile(`${home}/api-token`)).trim()}`,
+          };
+          if (run === 0) {
+            const added = await fetch(`${started.api}/v1/contacts`, {
+              method: "POST",
+              headers,
+              body: JSON.stringify({ name: "self", id: started.meteorId }),
+            });
+            assert.equal(added.status, 201);
+            await added.body?.cancel();
+          } else {
+            const contacts = await (await fetch(`${started.api}/v1/contacts`, { headers })).json();
+            assert.deepEqual(contacts.contacts.map((c: { name: string }) => c.name), ["self"]);
+          }
+          child.kill(signal);
+          const last = await lines.next();
+          assert.deepEqual(JSON.parse(last!), { event: "stopped" });
+          assert.equal(await lines.next(), undefined);
+          const status = await child.status;
+          const stderr = await new Response(child.stderr).text();
+          assert.equal(status.code, 0, stderr);
+          assert.match(stderr, new RegExp(`stopping.*${signal}`));
+          const refused = await fetch(`${started.api}/v1/health`).then(() => false, () => true);
+          assert.ok(refused, "the API still answers after exit");
+        } finally {
+          clearTimeout(timer);
+          lines.release();
+        }
+      }
+    } finally {
+      await removeHome(home);
+    }
+  },
+);

@@ -351,3 +351,48 @@ Deno.test("openStore() refuses a database from a newer Meteor and an unopenable 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("openStore() keeps a committed write when the process is killed without closing", {
+  ignore: Deno.build.os === "windows",
+}, async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/state.db`;
+  const storeUrl = new URL("../../core/store/mod.ts", import.meta.url).href;
+  const script = `
+    import { openStore } from ${JSON.stringify(storeUrl)};
+    const store = openStore(${JSON.stringify(path)});
+    const m = store.outbox.enqueue({ to: new Uint8Array(32).fill(2), kind: "text", body: new TextEncoder().encode("survive") });
+    console.log(m.id);
+    await new Promise(() => {});
+  `;
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["eval", script],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let out = "";
+    while (!out.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += value;
+    }
+    child.kill("SIGKILL");
+    await child.status;
+    reader.releaseLock();
+    await child.stdout.cancel().catch(() => {});
+    const store = openStore(path);
+    try {
+      const pending = store.outbox.pending(BOB);
+      assert.deepEqual(pending.map((m) => [m.id, new TextDecoder().decode(m.body)]), [[
+        out.trim(),
+        "survive",
+      ]]);
+    } finally {
+      store.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
