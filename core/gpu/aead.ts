@@ -226,12 +226,14 @@ export class GpuAead implements BatchAead {
       // RFC 8439 §2.8: an input shorter than a tag cannot verify.
       if (mode === MODE_SEAL || jobs[i].data.length >= TAG_BYTES) todo.push(i);
     }
-    const cpu: number[] = [];
+    // Indices of the jobs the fallback engine does (appended one by one: a batch can hold
+    // more indices than a spread call takes arguments).
+    let cpu: number[] = [];
     // A device lost while idle is replaced before it is used.
     if (this.#current?.handle.lost) this.#fail(this.#current, new Error("device lost"));
     const ready = todo.length > 0 ? await this.#acquire() : null;
     if (ready === null) {
-      cpu.push(...todo);
+      cpu = todo;
     } else {
       const bindingLimit = ready.handle.device.limits.maxStorageBufferBindingSize;
       const { chunks, oversize } = planChunks(jobs, todo, mode, {
@@ -239,19 +241,19 @@ export class GpuAead implements BatchAead {
         maxBindingBytes: bindingLimit,
         maxJobs: this.#maxChunkJobs,
       });
-      cpu.push(...oversize);
+      cpu = oversize;
       let failed = false;
       const inflight: Promise<void>[] = [];
       for (const plan of chunks) {
         if (failed) {
-          cpu.push(...plan.indices);
+          for (const i of plan.indices) cpu.push(i);
           continue;
         }
         inflight.push(
           this.#runChunk(ready, jobs, plan, mode, results).catch((err) => {
             failed = true;
             this.#fail(ready, err);
-            cpu.push(...plan.indices);
+            for (const i of plan.indices) cpu.push(i);
           }),
         );
         if (inflight.length >= IN_FLIGHT) await inflight.shift();

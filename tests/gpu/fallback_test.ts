@@ -199,3 +199,22 @@ Deno.test("GpuAead rejects chunk and timeout options out of range", () => {
     assert.throws(() => new GpuAead({ fallback: cpuBatchAead, ...options }), RangeError, name);
   }
 });
+
+Deno.test("GpuAead hands a batch of 300,000 jobs to the fallback in one piece", async () => {
+  let seen = 0;
+  const counting = {
+    name: "counting",
+    sealBatch: (jobs: readonly unknown[]) => {
+      seen += jobs.length;
+      return Promise.resolve(jobs.map(() => new Uint8Array(16)));
+    },
+    openBatch: () => Promise.reject(new Error("not used")),
+  };
+  const gpu = new GpuAead({ fallback: counting, adapter: () => Promise.resolve(null) });
+  const key = new Uint8Array(32), nonce = new Uint8Array(12), data = new Uint8Array(0);
+  const jobs = Array.from({ length: 300_000 }, () => ({ key, nonce, data }));
+  const sealed = await gpu.sealBatch(jobs);
+  assert.equal(sealed.length, 300_000);
+  assert.equal(seen, 300_000);
+  assert.equal(gpu.stats().fallbackJobs, 300_000);
+});
