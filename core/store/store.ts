@@ -46,6 +46,16 @@ export interface NodeStore {
   close(): void;
 }
 
+/**
+ * Creates the database file, if missing, readable by its owner only: it holds
+ * contacts and messages. SQLite gives its -wal and -shm files the same mode.
+ */
+function createPrivately(path: string): void {
+  const file = Deno.openSync(path, { create: true, write: true, mode: 0o600 });
+  file.close();
+  if (Deno.build.os !== "windows") Deno.chmodSync(path, 0o600);
+}
+
 function migrate(db: DatabaseSync): number {
   const { user_version: version } = db.prepare("PRAGMA user_version").get() as {
     user_version: number;
@@ -86,6 +96,7 @@ export function openStore(path: string, options: StoreOptions = {}): NodeStore {
   const { now = Date.now, newId, synchronous = "full" } = options;
   let db: DatabaseSync;
   try {
+    if (path !== ":memory:") createPrivately(path);
     db = new DatabaseSync(path);
   } catch (err) {
     throw new MeteorError("E_IO", `Cannot open state: ${(err as Error).message}`, { cause: err });

@@ -317,6 +317,11 @@ Deno.test("openStore() keeps everything across close and reopen, in WAL mode", a
     first.inbox.add({ id: "i1", from: BOB, kind: "text", body: text("hello"), seq: 3 });
     const queued = first.outbox.enqueue({ to: BOB, kind: "text", body: text("later") });
     first.counters.add("p2p", { messagesOut: 1 });
+    if (Deno.build.os !== "windows") {
+      for (const file of [path, `${path}-wal`]) {
+        assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600, file);
+      }
+    }
     first.close();
 
     const second = openStore(path);
