@@ -117,7 +117,7 @@ Deno.test({
     // A CPU with a 200 ms latency and 20 ms per MiB (ten times llvmpipe): the GPU wins
     // from the first job.
     const slow = createBatchAead({ path: "auto", cpu: slowCpu(200, 20) });
-    // A CPU that costs nothing: the GPU never wins.
+    // A CPU that costs (almost) nothing: the GPU does not win for 100 messages.
     const instant = createBatchAead({ path: "auto", cpu: instantCpu });
     try {
       const slowReport = await slow.report();
@@ -126,7 +126,11 @@ Deno.test({
         assert.equal(c.gpuFromJobs, 1, JSON.stringify(c));
       }
       const instantReport = await instant.report();
-      for (const c of instantReport.calibrations) assert.equal(c.gpuFromJobs, null);
+      // (Only "not for 100 jobs": when timing noise makes the GPU's per-job cost look like
+      // zero, the models still put the break-even far above that.)
+      for (const c of instantReport.calibrations) {
+        assert.ok(c.gpuFromJobs === null || c.gpuFromJobs > 100, JSON.stringify(c));
+      }
       // Calibration happens once.
       assert.deepEqual((await slow.report()).calibrations, slowReport.calibrations);
 
