@@ -118,7 +118,8 @@ function toError(body: unknown, status: number): MeteorError {
   return new MeteorError(code, message);
 }
 
-function apiUrl(host: string, port: number): string {
+/** The URL a client on this machine uses for an API listening on `host:port`. */
+export function apiUrl(host: string, port: number): string {
   const loopback = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
   const named = loopback.includes(":") && !loopback.startsWith("[") ? `[${loopback}]` : loopback;
   return `http://${named}:${port}`;

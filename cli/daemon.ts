@@ -23,6 +23,7 @@ import { ensurePrivateDir, readBoundedFile } from "../core/secret_file.ts";
 import { openStore } from "../core/store/mod.ts";
 import { builtinPlugins } from "../plugins/mod.ts";
 import { createApp, type PeerStatusApi, serveApi } from "../server.ts";
+import { apiUrl } from "./_api.ts";
 import { type Command, homeFrom, parseCommandArgs, printJson } from "./_command.ts";
 import { unlockPassphrase } from "./_passphrase.ts";
 import { describeSetup, type HomeSetup, setUpHome } from "./init.ts";
@@ -102,11 +103,6 @@ export async function configuredPlugins(home: string, config: NodeConfig): Promi
   ];
 }
 
-function urlHost(host: string): string {
-  if (host === "0.0.0.0" || host === "::") return "127.0.0.1";
-  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-}
-
 /**
  * Starts a node from its home and serves its API. Everything started is
  * released again if a later step fails.
@@ -149,7 +145,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     return {
       home,
       node,
-      url: `http://${urlHost(config.api.host)}:${server.port}`,
+      url: apiUrl(config.api.host, server.port),
       initialized,
       addresses() {
         const api = running.registry.get("p2p")?.api as Partial<PeerStatusApi> | undefined;
