@@ -11,6 +11,7 @@ import { readApiToken } from "../core/api_token.ts";
 import { MAX_CONFIG_BYTES, parseConfig } from "../core/config.ts";
 import { ERROR_CODES, type ErrorCode, isMeteorError, MeteorError } from "../core/errors.ts";
 import { homePaths } from "../core/home.ts";
+import { hostForUrl } from "../core/node.ts";
 import { readBoundedFile } from "../core/secret_file.ts";
 
 /** How long a request may take by default, in ms. */
@@ -121,8 +122,7 @@ function toError(body: unknown, status: number): MeteorError {
 /** The URL a client on this machine uses for an API listening on `host:port`. */
 export function apiUrl(host: string, port: number): string {
   const loopback = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
-  const named = loopback.includes(":") && !loopback.startsWith("[") ? `[${loopback}]` : loopback;
-  return `http://${named}:${port}`;
+  return `http://${hostForUrl(loopback)}:${port}`;
 }
 
 /**

@@ -55,6 +55,11 @@ export function pluginSections(config: NodeConfig): Record<string, unknown> {
 const LOOPBACK = ["127.0.0.1", "localhost", "[::1]"];
 const WILDCARD = new Set(["0.0.0.0", "::", "[::]", ""]);
 
+/** A host as it appears in a URL or Host header: IPv6 addresses in brackets. */
+export function hostForUrl(host: string): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}
+
 /**
  * The `host:port` values a request's Host (and Origin, after "http://") may
  * name: the loopback names, plus the configured listen host when it is a
@@ -67,9 +72,7 @@ const WILDCARD = new Set(["0.0.0.0", "::", "[::]", ""]);
  * ```
  */
 export function apiHosts(port: number, listenHost: string): string[] {
-  const named = listenHost.includes(":") && !listenHost.startsWith("[")
-    ? `[${listenHost}]`
-    : listenHost;
+  const named = hostForUrl(listenHost);
   const hosts = WILDCARD.has(named) || LOOPBACK.includes(named) ? LOOPBACK : [...LOOPBACK, named];
   return hosts.map((h) => `${h}:${port}`);
 }
