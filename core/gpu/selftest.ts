@@ -171,7 +171,7 @@ export function gpuSelftestChecks(path: CipherPath = "auto"): SelftestCheck[] {
       },
     },
     {
-      name: "Batch cipher path (config cipher.path, calibrated)",
+      name: `Batch cipher path (cipher.path ${path})`,
       async run() {
         return describeBatchReport(await batchAead(path).report());
       },

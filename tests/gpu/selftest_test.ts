@@ -41,7 +41,7 @@ Deno.test("gpuSelftestChecks() gives the GPU check and the batch path check", as
   const checks = gpuSelftestChecks("cpu");
   assert.deepEqual(checks.map((c) => c.name), [
     "ChaCha20-Poly1305 batch on WebGPU (RFC 8439 §2.8.2, A.5) vs CPU",
-    "Batch cipher path (config cipher.path, calibrated)",
+    "Batch cipher path (cipher.path cpu)",
   ]);
   const gpuDetail = await checks[0].run();
   if (NO_GPU) assert.equal(gpuDetail, "skipped: no WebGPU adapter");
