@@ -215,3 +215,31 @@ knownBug(
     }
   },
 );
+
+knownBug(
+  "readSeed() refuses a keystore path that is a FIFO instead of waiting forever",
+  "core/secret_file.ts readBoundedFile: Deno.open() of a FIFO blocks until a writer " +
+    "appears, so readSeed (and readApiToken) never settle; checking that the path is a " +
+    "regular file first (Deno.stat isFile) would also fix the directory case",
+  async () => {
+    if (Deno.build.os === "windows") return;
+    const home = await Deno.makeTempDir({ prefix: "meteor-fuzz-keystore-" });
+    const path = homePaths(home).keystore;
+    try {
+      const mkfifo = await new Deno.Command("mkfifo", { args: [path] }).output();
+      assert.ok(mkfifo.success, "mkfifo");
+      let settled = false;
+      const reading = outcome(() => readSeed(home), "FIFO keystore", 30_000)
+        .finally(() => (settled = true));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const hung = !settled;
+      // Release the blocked open (a writer that closes at once), so the test ends cleanly.
+      if (hung) (await Deno.open(path, { write: true })).close();
+      const result = await reading;
+      assert.ok(!hung, "readSeed() was still waiting on the FIFO after 500 ms");
+      if (!result.ok) assertCode(result.error, ["E_IO", "E_MALFORMED"], "FIFO keystore");
+    } finally {
+      await Deno.remove(home, { recursive: true });
+    }
+  },
+);
