@@ -35,8 +35,16 @@ export function fromHex(hex: string): Uint8Array {
   return out;
 }
 
-/** Concatenates byte arrays into a new array. */
+/** Concatenates a few byte arrays into a new array (for a long list use {@link concatAll}). */
 export function concat(...parts: Uint8Array[]): Uint8Array {
+  return concatAll(parts);
+}
+
+/**
+ * Concatenates a list of byte arrays into a new array. Takes the list as one
+ * argument: spreading a long list into `concat` overflows the call stack.
+ */
+export function concatAll(parts: readonly Uint8Array[]): Uint8Array {
   let length = 0;
   for (const p of parts) length += p.length;
   const out = new Uint8Array(length);

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { concat } from "../bytes.ts";
+import { concatAll } from "../bytes.ts";
 
 const EMPTY = new Uint8Array(0);
 const LF = 0x0a;
@@ -80,7 +80,7 @@ export class ByteReader {
       length += take;
       if (at >= 0 || length > max) break;
     }
-    return parts.length === 1 ? parts[0] : concat(...parts);
+    return parts.length === 1 ? parts[0] : concatAll(parts);
   }
 
   /** Whether the stream has no more bytes (reads ahead at most one piece). */

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { concat, fromUtf8, toBase64, utf8 } from "../bytes.ts";
+import { concat, concatAll, fromUtf8, toBase64, utf8 } from "../bytes.ts";
 import { MeteorError } from "../errors.ts";
 import { decodeBase64Padded } from "./_base64.ts";
 
@@ -99,7 +99,7 @@ class Dearmor {
       const decoded = this.#endLine();
       if (decoded) out.push(decoded);
     }
-    return out.length === 1 ? out[0] : concat(...out);
+    return out.length === 1 ? out[0] : concatAll(out);
   }
 
   /** Ends the input: only an END line (with or without its line end) may be pending. */

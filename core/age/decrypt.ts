@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { concat, fromUtf8, utf8, wipe } from "../bytes.ts";
+import { concatAll, fromUtf8, utf8, wipe } from "../bytes.ts";
 import { MeteorError } from "../errors.ts";
 import { armorDecoder } from "./armor.ts";
 import { MAX_HEADER_SIZE, readHeader, verifyHeaderMac } from "./header.ts";
@@ -44,7 +44,7 @@ async function detectArmor(
     length += value.length;
   }
   reader.releaseLock();
-  const head = concat(...parts);
+  const head = concatAll(parts);
   const text = new TextDecoder().decode(head.subarray(0, DETECT_LENGTH)).trimStart();
   return { armored: text.startsWith("-----BEGIN"), stream: prepend(head, input) };
 }

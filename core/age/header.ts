@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { concat, constantTimeEqual, fromUtf8, utf8, wipe } from "../bytes.ts";
+import { concat, concatAll, constantTimeEqual, fromUtf8, utf8, wipe } from "../bytes.ts";
 import { isMeteorError, MeteorError } from "../errors.ts";
 import { hkdfSha256, hmacSha256 } from "../crypto/hash.ts";
 import { decodeBase64NoPad, encodeBase64NoPad } from "./_base64.ts";
@@ -129,7 +129,7 @@ export async function readHeader(reader: ByteReader, maxSize = MAX_HEADER_SIZE):
     if (!line.startsWith("--- ")) invalid("malformed MAC line");
     const mac = decodeBase64NoPad(line.slice(4));
     if (mac === null || mac.length !== MAC_LENGTH) invalid("malformed MAC");
-    const all = concat(...transcript);
+    const all = concatAll(transcript);
     // The MAC covers the header up to and including "---" (not the space after it).
     const macInput = all.subarray(0, all.length - line.length - 1 + 3);
     return { stanzas, macInput, mac };
@@ -146,5 +146,5 @@ async function readStanzaBody(args: string[], nextLine: () => Promise<string>): 
     parts.push(bytes);
     if (bytes.length < BODY_LINE_BYTES) break;
   }
-  return { args, body: concat(...parts) };
+  return { args, body: concatAll(parts) };
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { concat } from "../bytes.ts";
+import { concatAll } from "../bytes.ts";
 import { MeteorError } from "../errors.ts";
 
 /** Appends fixed-width big-endian integers and byte strings. */
@@ -36,7 +36,7 @@ export class ByteWriter {
 
   /** The concatenation of everything appended. */
   finish(): Uint8Array {
-    return concat(...this.#parts);
+    return concatAll(this.#parts);
   }
 }
 
