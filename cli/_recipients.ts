@@ -131,7 +131,7 @@ export async function resolveRecipients(
         if (byName !== undefined) {
           await fromContact(input, byName);
         } else if (await exists(input)) {
-          const bytes = await readBoundedFile(input, MAX_DOCUMENT_TEXT_LENGTH);
+          const bytes = await readBoundedFile(input, MAX_DOCUMENT_TEXT_LENGTH, { pipes: true });
           const text = new TextDecoder().decode(bytes).trim();
           const { recipient, meteorId } = await fromDocument(
             text.startsWith(DOCUMENT_TEXT_PREFIX) ? text : bytes,

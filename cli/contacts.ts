@@ -88,7 +88,7 @@ async function idText(arg: string): Promise<string> {
     bytes = new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
   } else {
     try {
-      bytes = await readBoundedFile(arg, 4 * MAX_DOCUMENT_BYTES);
+      bytes = await readBoundedFile(arg, 4 * MAX_DOCUMENT_BYTES, { pipes: true });
     } catch (err) {
       if (isMeteorError(err, "E_NOT_FOUND")) {
         throw new MeteorError(

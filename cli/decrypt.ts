@@ -32,7 +32,7 @@ async function identities(files: string[], home: string): Promise<Identity[]> {
   }
   const out: Identity[] = [];
   for (const path of files) {
-    const bytes = await readBoundedFile(path, MAX_IDENTITY_FILE_BYTES);
+    const bytes = await readBoundedFile(path, MAX_IDENTITY_FILE_BYTES, { pipes: true });
     try {
       out.push(...await parseIdentityFile(new TextDecoder().decode(bytes)));
     } catch (err) {

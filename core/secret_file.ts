@@ -72,16 +72,37 @@ export async function writeSecretFile(
   }
 }
 
+/** Options for {@link readBoundedFile}. */
+export interface ReadBoundedFileOptions {
+  /**
+   * Also read a pipe or a device, for a file the user names on the command
+   * line (`-i <(pass show age-key)`). Off for the files of a node home, which
+   * are regular files: opening a FIFO with no writer would wait forever.
+   */
+  pipes?: boolean;
+}
+
 /**
- * Reads a file of at most `maxBytes` bytes.
+ * Reads a file of at most `maxBytes` bytes. Refuses a folder, and anything
+ * else that is not a regular file unless `options.pipes` is set, before
+ * opening it.
  *
  * @throws {MeteorError} E_NOT_FOUND when it does not exist; E_TOO_LARGE; E_IO
  */
-export async function readBoundedFile(path: string, maxBytes: number): Promise<Uint8Array> {
+export async function readBoundedFile(
+  path: string,
+  maxBytes: number,
+  options: ReadBoundedFileOptions = {},
+): Promise<Uint8Array> {
   let file: Deno.FsFile;
   try {
+    const info = await Deno.stat(path);
+    if (!info.isFile && (info.isDirectory || !options.pipes)) {
+      throw new MeteorError("E_IO", `Cannot read ${path}: not a regular file`);
+    }
     file = await Deno.open(path, { read: true });
   } catch (err) {
+    if (err instanceof MeteorError) throw err;
     if (err instanceof Deno.errors.NotFound) {
       throw new MeteorError("E_NOT_FOUND", `Cannot read ${path}: it does not exist`);
     }
@@ -91,7 +112,9 @@ export async function readBoundedFile(path: string, maxBytes: number): Promise<U
   try {
     let length = 0;
     while (length < buffer.length) {
-      const n = await file.read(buffer.subarray(length));
+      const n = await file.read(buffer.subarray(length)).catch((err) => {
+        throw ioError(`read ${path}`, err);
+      });
       if (n === null) break;
       length += n;
     }

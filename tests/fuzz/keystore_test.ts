@@ -186,10 +186,10 @@ Deno.test("readSeed() refuses damaged keystore files with stable codes", async (
       assertNoSecret(err, SECRETS, name);
     }
     await Deno.remove(path);
-    // An endless device behind a symlink is read only up to the bound.
+    // An endless device behind a symlink is refused: a keystore is a regular file.
     if (Deno.build.os !== "windows") {
       await Deno.symlink("/dev/zero", path);
-      await expectCode(() => readSeed(home), ["E_MALFORMED"], "/dev/zero");
+      await expectCode(() => readSeed(home), ["E_IO"], "/dev/zero");
       await Deno.remove(path);
     }
     await Deno.writeTextFile(path, plain);
@@ -201,10 +201,9 @@ Deno.test("readSeed() refuses damaged keystore files with stable codes", async (
   }
 });
 
-knownBug(
+// Regression: readBoundedFile once leaked Deno's raw IsADirectory error.
+Deno.test(
   "readSeed() refuses a keystore path that is a directory with a MeteorError",
-  "core/secret_file.ts readBoundedFile: file.read() on a directory throws Deno's raw " +
-    "IsADirectory error (os error 21), which is not turned into MeteorError E_IO",
   async () => {
     const home = await Deno.makeTempDir({ prefix: "meteor-fuzz-keystore-" });
     try {
@@ -216,11 +215,9 @@ knownBug(
   },
 );
 
-knownBug(
+// Regression: readBoundedFile once opened a FIFO, which blocks until a writer appears.
+Deno.test(
   "readSeed() refuses a keystore path that is a FIFO instead of waiting forever",
-  "core/secret_file.ts readBoundedFile: Deno.open() of a FIFO blocks until a writer " +
-    "appears, so readSeed (and readApiToken) never settle; checking that the path is a " +
-    "regular file first (Deno.stat isFile) would also fix the directory case",
   async () => {
     if (Deno.build.os === "windows") return;
     const home = await Deno.makeTempDir({ prefix: "meteor-fuzz-keystore-" });

@@ -81,3 +81,42 @@ Deno.test("readBoundedFile() reads up to the bound: n - 1 and n bytes, refuses n
     );
   });
 });
+
+Deno.test("readBoundedFile() refuses a folder, a FIFO and a device with E_IO", async () => {
+  await withTempDir(async (dir) => {
+    const cases: [string, boolean][] = [[dir, false], [dir, true]];
+    if (IS_POSIX) {
+      const mkfifo = await new Deno.Command("mkfifo", { args: [`${dir}/fifo`] }).output();
+      assert.ok(mkfifo.success, "mkfifo");
+      cases.push([`${dir}/fifo`, false], ["/dev/zero", false]);
+    }
+    for (const [path, pipes] of cases) {
+      await assert.rejects(
+        readBoundedFile(path, 100, { pipes }),
+        (err) => isMeteorError(err, "E_IO") && err.message.endsWith("not a regular file"),
+        `${path} pipes: ${pipes}`,
+      );
+    }
+  });
+});
+
+Deno.test({
+  name: "readBoundedFile() with pipes reads a FIFO and bounds a device",
+  ignore: !IS_POSIX,
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const fifo = `${dir}/fifo`;
+      assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success, "mkfifo");
+      const writing = Deno.writeFile(fifo, new Uint8Array([1, 2, 3]));
+      assert.deepEqual(
+        await readBoundedFile(fifo, 100, { pipes: true }),
+        new Uint8Array([1, 2, 3]),
+      );
+      await writing;
+      await assert.rejects(
+        readBoundedFile("/dev/zero", 100, { pipes: true }),
+        (err) => isMeteorError(err, "E_TOO_LARGE"),
+      );
+    });
+  },
+});
