@@ -5,7 +5,7 @@
  *
  * Format, version 1 (JSON; hex strings are lower case):
  *
- *     {"version":1,"type":"plain","seed":"<64 hex>"}
+ *     {"version":1,"type":"plain","seed":"<64 hex>","id":"meteor1..."}
  *     {"version":1,"type":"scrypt-chacha20-poly1305",
  *      "scrypt":{"logN":17,"r":8,"p":1,"salt":"<32 hex>"},
  *      "nonce":"<24 hex>","ciphertext":"<96 hex>"}
@@ -14,6 +14,9 @@
  * 32 bytes) (RFC 7914), ciphertext = ChaCha20-Poly1305(key, nonce, seed,
  * aad = "meteor/v1/keystore") (RFC 8439 §2.8). A fresh salt and nonce on
  * every write; the default cost (N = 2^17, r = 8: 128 MiB) is memory-hard.
+ * Plain: "id" is the MeteorID of the seed, checked on reading, so a damaged
+ * seed is refused rather than read as another identity (the AEAD tag does
+ * this for the encrypted form).
  *
  * @module
  */
@@ -22,7 +25,13 @@ import { fromHex, toHex, utf8, wipe } from "./bytes.ts";
 import { MeteorError } from "./errors.ts";
 import { homePaths } from "./home.ts";
 import { AEAD_NONCE_LENGTH, open, seal } from "./crypto/aead.ts";
-import { deriveKeys, type NodeKeys, SEED_LENGTH } from "./identity/mod.ts";
+import {
+  deriveKeys,
+  formatMeteorId,
+  type NodeKeys,
+  SEED_LENGTH,
+  wipeNodeKeys,
+} from "./identity/mod.ts";
 import { ensurePrivateDir, readBoundedFile, writeSecretFile } from "./secret_file.ts";
 
 /** The keystore format version. */
@@ -52,6 +61,16 @@ export interface KeystoreOptions {
 }
 
 const malformed = (why: string) => new MeteorError("E_MALFORMED", `Cannot read keystore: ${why}`);
+
+/** The MeteorID text of `seed`, stored beside a plain seed as its check. */
+async function meteorIdText(seed: Uint8Array): Promise<string> {
+  const keys = await deriveKeys(seed);
+  try {
+    return formatMeteorId(keys.meteorId);
+  } finally {
+    wipeNodeKeys(keys);
+  }
+}
 
 function scryptKey(passphrase: string, salt: Uint8Array, logN: number): Promise<Uint8Array> {
   if (passphrase.length === 0) {
@@ -89,7 +108,12 @@ export async function encodeKeystore(
     throw new RangeError(`seed must be ${SEED_LENGTH} bytes`);
   }
   if (options.passphrase === undefined) {
-    return JSON.stringify({ version: KEYSTORE_VERSION, type: PLAIN, seed: toHex(seed) });
+    return JSON.stringify({
+      version: KEYSTORE_VERSION,
+      type: PLAIN,
+      seed: toHex(seed),
+      id: await meteorIdText(seed),
+    });
   }
   const logN = options.logN ?? SCRYPT_DEFAULT_LOG_N;
   if (!Number.isInteger(logN) || logN < SCRYPT_MIN_LOG_N || logN > SCRYPT_MAX_LOG_N) {
@@ -151,15 +175,21 @@ export function isKeystoreEncrypted(text: string): boolean {
  * The seed in keystore text. A passphrase given for a plain keystore is
  * ignored.
  *
- * @throws {MeteorError} E_MALFORMED (not a keystore, truncated, bad field);
+ * @throws {MeteorError} E_MALFORMED (not a keystore, truncated, bad field, a
+ *   plain seed that does not match its MeteorID);
  *   E_BAD_PASSPHRASE (encrypted and no passphrase, or the passphrase is wrong
  *   or the ciphertext corrupted: the AEAD cannot tell these apart)
  */
 export async function decodeKeystore(text: string, passphrase?: string): Promise<Uint8Array> {
   const raw = parseKeystoreJson(text);
   if (raw.type === PLAIN) {
-    checkKeys(raw, ["version", "type", "seed"]);
-    return hexField(raw, "seed", SEED_LENGTH);
+    checkKeys(raw, ["version", "type", "seed", "id"]);
+    const seed = hexField(raw, "seed", SEED_LENGTH);
+    if (raw.id !== await meteorIdText(seed)) {
+      wipe(seed);
+      throw malformed('"seed" does not match "id" (the file is damaged)');
+    }
+    return seed;
   }
   checkKeys(raw, ["version", "type", "scrypt", "nonce", "ciphertext"]);
   const params = raw.scrypt;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { toHex } from "../../core/bytes.ts";
 import { type ErrorCode, isMeteorError } from "../../core/errors.ts";
-import { deriveKeys } from "../../core/identity/mod.ts";
+import { deriveKeys, formatMeteorId } from "../../core/identity/mod.ts";
 import {
   decodeKeystore,
   encodeKeystore,
@@ -56,6 +56,14 @@ Deno.test("writeKeystore() refuses to overwrite with E_EXISTS unless forced", as
     if (IS_POSIX) assert.equal((await Deno.stat(`${dir}/keystore.json`)).mode! & 0o777, 0o600);
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["keystore.json"]);
   });
+});
+
+Deno.test("encodeKeystore() without a passphrase stores the seed and its MeteorID", async () => {
+  const json = JSON.parse(await encodeKeystore(SEED));
+  assert.deepEqual(Object.keys(json), ["version", "type", "seed", "id"]);
+  assert.equal(json.seed, toHex(SEED));
+  assert.equal(json.id, formatMeteorId((await deriveKeys(SEED)).meteorId));
+  assert.deepEqual(await decodeKeystore(JSON.stringify(json)), SEED);
 });
 
 Deno.test("encodeKeystore() with a passphrase round-trips and hides the seed", async () => {
@@ -114,6 +122,7 @@ Deno.test("decodeKeystore() detects a corrupted ciphertext, nonce or salt", asyn
 Deno.test("decodeKeystore() rejects truncated and malformed keystores with E_MALFORMED", async () => {
   const plain = await encodeKeystore(SEED);
   const encrypted = await encodeKeystore(SEED, { passphrase: "pw", ...FAST });
+  const otherId = JSON.parse(await encodeKeystore(new Uint8Array(32))).id;
   const edit = (text: string, change: (json: Record<string, unknown>) => void) => {
     const json = JSON.parse(text);
     change(json);
@@ -130,6 +139,10 @@ Deno.test("decodeKeystore() rejects truncated and malformed keystores with E_MAL
     ["seed 33 bytes", edit(plain, (j) => (j.seed = (j.seed as string) + "00"))],
     ["seed upper-case hex", edit(plain, (j) => (j.seed = "AB" + (j.seed as string).slice(2)))],
     ["extra field", edit(plain, (j) => (j.note = "x"))],
+    ["plain without id", edit(plain, (j) => delete j.id)],
+    ["plain id of another seed", edit(plain, (j) => (j.id = otherId))],
+    ["plain seed of another id", edit(plain, (j) => (j.seed = toHex(new Uint8Array(32))))],
+    ["plain id upper-case", edit(plain, (j) => (j.id = (j.id as string).toUpperCase()))],
     ["missing nonce", edit(encrypted, (j) => delete j.nonce)],
     [
       "ciphertext short",
