@@ -9,13 +9,13 @@
  * @module
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { MeteorError } from "./core/errors.ts";
 import type { EventBus } from "./core/events.ts";
 import type { NodeKeys } from "./core/identity/mod.ts";
 import type { Logger } from "./core/logger.ts";
 import type { PluginRegistry } from "./core/registry.ts";
 import type { NodeStore } from "./core/store/mod.ts";
+import { readBody } from "./server/_body.ts";
 import { notFound, onError } from "./server/_errors.ts";
 import { eventsHandler } from "./server/_events.ts";
 import { hostGuard, tokenGuard } from "./server/_guard.ts";
@@ -101,18 +101,7 @@ export function createApp(node: ApiNode): Hono {
   app.notFound(notFound);
   app.use("*", hostGuard(() => node.allowedHosts()));
   app.use("*", tokenGuard(node.token, OPEN_PATHS));
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: MAX_REQUEST_BYTES,
-      onError: () => {
-        throw new MeteorError(
-          "E_TOO_LARGE",
-          `Cannot accept request: body larger than ${MAX_REQUEST_BYTES} bytes`,
-        );
-      },
-    }),
-  );
+  app.use("*", readBody(MAX_REQUEST_BYTES));
   coreRoutes(app, node);
   app.get("/v1/openapi.json", (c) => c.json(openapi));
   app.get("/v1/events", eventsHandler(node));

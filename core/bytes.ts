@@ -36,7 +36,7 @@ export function fromHex(hex: string): Uint8Array {
 }
 
 /** Concatenates a few byte arrays into a new array (for a long list use {@link concatAll}). */
-export function concat(...parts: Uint8Array[]): Uint8Array {
+export function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   return concatAll(parts);
 }
 
@@ -44,7 +44,7 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
  * Concatenates a list of byte arrays into a new array. Takes the list as one
  * argument: spreading a long list into `concat` overflows the call stack.
  */
-export function concatAll(parts: readonly Uint8Array[]): Uint8Array {
+export function concatAll(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   let length = 0;
   for (const p of parts) length += p.length;
   const out = new Uint8Array(length);

@@ -133,6 +133,36 @@ Deno.test("createApp() limits body size (413 E_TOO_LARGE) and refuses malformed 
   }
 });
 
+Deno.test("createApp() refuses a body that fails mid-read (400 E_MALFORMED), counts every piece against the limit", async () => {
+  const node = await startTestNode();
+  try {
+    const app = createApp(node);
+    const stream = (pieces: Uint8Array[], fail: boolean) =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const piece of pieces) controller.enqueue(piece);
+          if (fail) controller.error(new Error("connection reset"));
+          else controller.close();
+        },
+      });
+    const post = (body: ReadableStream<Uint8Array>) =>
+      app.request(`${BASE}/v1/contacts`, { method: "POST", body, headers: auth() });
+    const broken = await post(stream([new TextEncoder().encode('{"name"')], true));
+    assert.equal(broken.status, 400);
+    assert.equal(await errorCode(broken), "E_MALFORMED");
+    // The limit counts every piece: exactly MAX_REQUEST_BYTES of spaces reaches the route.
+    const spaces = Array.from({ length: 1024 }, () => new Uint8Array(1024).fill(0x20));
+    const whole = await post(stream(spaces, false));
+    assert.equal(whole.status, 400);
+    assert.equal(await errorCode(whole), "E_MALFORMED");
+    const over = await post(stream([...spaces, new Uint8Array([0x20])], false));
+    assert.equal(over.status, 413);
+    assert.equal(await errorCode(over), "E_TOO_LARGE");
+  } finally {
+    await node.stop();
+  }
+});
+
 Deno.test("GET /v1/id returns the MeteorID, PeerId and a verifiable identity document", async () => {
   const node = await startTestNode();
   try {
