@@ -33,10 +33,22 @@ export function eventsHandler(node: ApiNode) {
         `Cannot open event stream: offer the subprotocol "${EVENTS_PROTOCOL}"`,
       );
     }
-    const { socket, response } = Deno.upgradeWebSocket(
-      c.req.raw,
-      offered.length > 0 ? { protocol: EVENTS_PROTOCOL } : {},
-    );
+    let upgrade: { socket: WebSocket; response: Response };
+    try {
+      upgrade = Deno.upgradeWebSocket(
+        c.req.raw,
+        offered.length > 0 ? { protocol: EVENTS_PROTOCOL } : {},
+      );
+    } catch (err) {
+      // RFC 6455 §4.2.1: Deno refuses a handshake without Connection: Upgrade,
+      // Sec-WebSocket-Key or Sec-WebSocket-Version 13; the client is at fault.
+      throw new MeteorError(
+        "E_MALFORMED",
+        "Cannot open event stream: not a valid WebSocket handshake",
+        { cause: err },
+      );
+    }
+    const { socket, response } = upgrade;
     const done = new AbortController();
     const signal = AbortSignal.any([done.signal, node.signal]);
     const close = (code: number, reason: string) => {

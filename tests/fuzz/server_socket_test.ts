@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { concat, utf8 } from "../../core/bytes.ts";
 import { createApp, serveApi } from "../../server.ts";
 import { startTestNode, TEST_TOKEN } from "../node/_helpers.ts";
-import { knownBug, seedNote, withTimeout } from "./_fuzz.ts";
+import { seedNote, withTimeout } from "./_fuzz.ts";
 import { Prng } from "./_prng.ts";
 
 /** Sends `bytes` on a fresh connection, half-closes, and returns what comes back (bounded). */
@@ -123,11 +123,9 @@ Deno.test("serveApi() answers garbage and malformed HTTP with 4xx or a close, ne
   });
 });
 
-knownBug(
+// Regression: Deno.upgradeWebSocket's TypeError once reached onError as 500 E_INTERNAL.
+Deno.test(
   "GET /v1/events refuses a malformed WebSocket upgrade with 400 E_MALFORMED",
-  "server/_events.ts eventsHandler: Deno.upgradeWebSocket throws TypeError when " +
-    "Sec-WebSocket-Key is missing; it reaches onError as 500 E_INTERNAL (and is logged as a " +
-    "failure) instead of a 400 E_MALFORMED",
   async () => {
     await withServer(async (port, head) => {
       const request = `${head("/v1/events")}Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n`;

@@ -163,6 +163,25 @@ Deno.test("createApp() refuses a body that fails mid-read (400 E_MALFORMED), cou
   }
 });
 
+Deno.test("GET /v1/events refuses a WebSocket handshake without a key (400 E_MALFORMED)", async () => {
+  const node = await startTestNode();
+  try {
+    const app = createApp(node);
+    const cases: Record<string, string>[] = [
+      { upgrade: "websocket", connection: "Upgrade" },
+      { upgrade: "websocket", connection: "Upgrade", "sec-websocket-version": "13" },
+      { upgrade: "websocket" },
+    ];
+    for (const headers of cases) {
+      const res = await app.request(`${BASE}/v1/events`, { headers: auth(headers) });
+      assert.equal(res.status, 400, JSON.stringify(headers));
+      assert.equal(await errorCode(res), "E_MALFORMED");
+    }
+  } finally {
+    await node.stop();
+  }
+});
+
 Deno.test("GET /v1/id returns the MeteorID, PeerId and a verifiable identity document", async () => {
   const node = await startTestNode();
   try {
