@@ -10,7 +10,7 @@ import { dirname } from "node:path";
 import type { StreamOptions } from "../core/age/mod.ts";
 import { MAX_CONFIG_BYTES, parseConfig } from "../core/config.ts";
 import { createBatchAead } from "../core/crypto/batch.ts";
-import { cpuBatchAead } from "../core/crypto/batch_cpu.ts";
+import { defaultWorkerCount } from "../core/crypto/batch_workers.ts";
 import { isMeteorError, MeteorError } from "../core/errors.ts";
 import { homePaths } from "../core/home.ts";
 import { readBoundedFile } from "../core/secret_file.ts";
@@ -19,6 +19,11 @@ import { readBoundedFile } from "../core/secret_file.ts";
 export const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
 /** Chunks per batch on the WebGPU engine: 4 MiB amortises a dispatch's fixed latency. */
 const GPU_WINDOW = 64;
+/**
+ * Bytes read from the input at a time: one STREAM window (16 chunks of
+ * 64 KiB), so a window is mostly views of one piece and costs one read.
+ */
+const PIECE_BYTES = 16 * 64 * 1024;
 /** Mode of output files: owner only, since a plaintext may be secret. */
 const OUTPUT_MODE = 0o600;
 
@@ -41,9 +46,46 @@ export interface Input {
   size: number | null;
 }
 
+/**
+ * The bytes of `source` in pieces of {@link PIECE_BYTES} (fewer only at the
+ * end), each in its own shared memory (a SharedArrayBuffer): the worker pool
+ * reads a chunk where it lies instead of copying it (batch_workers.ts).
+ * Closes `source` at the end or on cancel when `close` is set.
+ */
+function pieces(
+  source: { read(p: Uint8Array): Promise<number | null>; close(): void },
+  close: boolean,
+): ReadableStream<Uint8Array> {
+  const done = () => {
+    if (close) source.close();
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const piece = new Uint8Array(new SharedArrayBuffer(PIECE_BYTES));
+      let used = 0;
+      try {
+        while (used < piece.length) {
+          const n = await source.read(piece.subarray(used));
+          if (n === null) break;
+          used += n;
+        }
+      } catch (err) {
+        done();
+        throw err;
+      }
+      if (used > 0) controller.enqueue(piece.subarray(0, used));
+      if (used < piece.length) {
+        done();
+        controller.close();
+      }
+    },
+    cancel: done,
+  }, { highWaterMark: 0 });
+}
+
 /** Opens `path`, or stdin when it is undefined or "-". */
 export async function openInput(path: string | undefined): Promise<Input> {
-  if (path === undefined || path === "-") return { stream: Deno.stdin.readable, size: null };
+  if (path === undefined || path === "-") return { stream: pieces(Deno.stdin, false), size: null };
   try {
     const file = await Deno.open(path, { read: true });
     const info = await file.stat();
@@ -51,7 +93,7 @@ export async function openInput(path: string | undefined): Promise<Input> {
       file.close();
       throw new MeteorError("E_USAGE", `Cannot read ${path}: not a file`);
     }
-    return { stream: file.readable, size: info.size };
+    return { stream: pieces(file, true), size: info.size };
   } catch (err) {
     if (err instanceof MeteorError) throw err;
     throw ioError(`read ${path}`, err);
@@ -221,14 +263,17 @@ export function progress(label: string, total: number | null): Progress {
 export interface PayloadEngine {
   /** Options for encryptStream/decryptStream. */
   options: StreamOptions;
-  /** Releases the engine (the GPU device). */
+  /** Releases the engine (the GPU device, the workers). */
   close(): void;
 }
 
 /**
  * The batch engine for the payload: the WebGPU engine when the home's config
  * sets `cipher.path` to "gpu", else the CPU. "auto" means the CPU here: a
- * short-lived command would spend more on calibrating than it saves.
+ * short-lived command would spend more on calibrating than it saves. On the
+ * CPU, whole windows (1 MiB) go to one worker per core, smaller inputs stay
+ * on the calling thread (batch.ts WORKER_MIN_BATCH_BYTES): a small file
+ * starts no worker.
  */
 export async function payloadEngine(home: string): Promise<PayloadEngine> {
   let path = "cpu";
@@ -240,7 +285,10 @@ export async function payloadEngine(home: string): Promise<PayloadEngine> {
   } catch (err) {
     if (!isMeteorError(err, "E_NOT_FOUND")) throw err;
   }
-  if (path !== "gpu") return { options: { engine: cpuBatchAead }, close() {} };
+  if (path !== "gpu") {
+    const engine = createBatchAead({ path: "cpu", workers: defaultWorkerCount() });
+    return { options: { engine }, close: () => engine.close() };
+  }
   const engine = createBatchAead({ path: "gpu" });
   return { options: { engine, window: GPU_WINDOW }, close: () => engine.close() };
 }

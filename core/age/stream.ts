@@ -4,8 +4,9 @@
  * and the nonce `11-byte big-endian counter || last-chunk flag` (STREAM).
  *
  * Chunks go through a {@link BatchAead} a window at a time (16 chunks by
- * default), so a GPU engine can take whole windows. Memory stays bounded by
- * the window whatever the payload size. Decryption releases a chunk's
+ * default), so a GPU engine or a worker pool can take whole windows, and the
+ * next window is read while one is being processed. Memory stays bounded by
+ * two windows whatever the payload size. Decryption releases a chunk's
  * plaintext only after its tag verified, in order, and fails with one
  * undifferentiated E_DECRYPT_FAILED on truncation, reordering, swapped
  * chunks, a missing or empty final chunk, trailing data or any flipped bit.
@@ -29,6 +30,8 @@ export const SEALED_CHUNK_SIZE: number = CHUNK_SIZE + AEAD_TAG_LENGTH;
 export const PAYLOAD_NONCE_LENGTH = 16;
 /** Chunks per batch call unless the caller chooses. */
 export const DEFAULT_WINDOW = 16;
+/** Windows handed to the engine and not yet consumed: one being processed, one just read. */
+const WINDOWS_IN_FLIGHT = 2;
 
 /** How the payload is processed. */
 export interface StreamOptions {
@@ -60,6 +63,48 @@ export function chunkNonce(counter: number, last: boolean): Uint8Array {
   return nonce;
 }
 
+/**
+ * Batches in flight, oldest first. A window goes to the engine as soon as it
+ * is read and the next one is read meanwhile, so with an engine off the
+ * calling thread (worker pool, GPU) reading, processing and writing overlap.
+ * Results still come out in order, one window at a time.
+ */
+class Pipeline<J, R> {
+  #queue: Promise<R>[] = [];
+  #start: (jobs: J) => Promise<R>;
+
+  constructor(start: (jobs: J) => Promise<R>) {
+    this.#start = start;
+  }
+
+  /** Whether another window may be started. */
+  room(): boolean {
+    return this.#queue.length < WINDOWS_IN_FLIGHT;
+  }
+
+  /** Whether nothing is in flight. */
+  empty(): boolean {
+    return this.#queue.length === 0;
+  }
+
+  /** Hands a window to the engine. */
+  push(jobs: J): void {
+    const pending = this.#start(jobs);
+    pending.catch(() => {}); // Awaited by next(); never an unhandled rejection meanwhile.
+    this.#queue.push(pending);
+  }
+
+  /** The oldest window's results. */
+  next(): Promise<R> {
+    return this.#queue.shift()!;
+  }
+
+  /** Forgets what is in flight (after a failure or a cancel). */
+  drop(): void {
+    this.#queue = [];
+  }
+}
+
 function options(opts: StreamOptions): { engine: BatchAead; window: number } {
   const window = opts.window ?? DEFAULT_WINDOW;
   if (!Number.isSafeInteger(window) || window < 1) {
@@ -83,31 +128,40 @@ export function sealChunks(
   const ownKey = key.slice();
   const reader = source instanceof ByteReader ? source : new ByteReader(source);
   let counter = 0;
+  let last = false;
+
+  const readWindow = async (): Promise<AeadJob[]> => {
+    const jobs: AeadJob[] = [];
+    while (jobs.length < window && !last) {
+      const data = await reader.read(CHUNK_SIZE);
+      // The final chunk is short, or full with nothing after it; it is empty
+      // only when the whole payload is empty (age spec, "Payload").
+      last = data.length < CHUNK_SIZE || await reader.atEnd();
+      jobs.push({ key: ownKey, nonce: chunkNonce(counter++, last), data });
+    }
+    return jobs;
+  };
+  const pipeline = new Pipeline((jobs: AeadJob[]) => engine.sealBatch(jobs));
+
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const jobs: AeadJob[] = [];
-        let last = false;
-        while (jobs.length < window && !last) {
-          const data = await reader.read(CHUNK_SIZE);
-          // The final chunk is short, or full with nothing after it; it is empty
-          // only when the whole payload is empty (age spec, "Payload").
-          last = data.length < CHUNK_SIZE || await reader.atEnd();
-          jobs.push({ key: ownKey, nonce: chunkNonce(counter++, last), data });
-        }
-        for (const sealed of await engine.sealBatch(jobs)) controller.enqueue(sealed);
-        if (last) {
+        while (!last && pipeline.room()) pipeline.push(await readWindow());
+        for (const sealed of await pipeline.next()) controller.enqueue(sealed);
+        if (last && pipeline.empty()) {
           wipe(ownKey);
           controller.close();
         }
       } catch (err) {
         wipe(ownKey);
+        pipeline.drop();
         await reader.cancel(err);
         throw err;
       }
     },
     async cancel(reason) {
       wipe(ownKey);
+      pipeline.drop();
       await reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
@@ -138,7 +192,25 @@ export function openChunks(
   const { engine, window } = options(opts);
   const ownKey = key.slice();
   const reader = source instanceof ByteReader ? source : new ByteReader(source);
-  let counter = 0;
+  let counter = 0; // Index of the first chunk not yet released.
+  let readCount = 0; // Chunks read so far.
+  let atEnd = false;
+
+  const readWindow = async (): Promise<AeadJob[]> => {
+    const jobs: AeadJob[] = [];
+    while (jobs.length < window && !atEnd) {
+      const data = await reader.read(SEALED_CHUNK_SIZE);
+      atEnd = data.length < SEALED_CHUNK_SIZE || await reader.atEnd();
+      if (data.length === 0) break; // No final chunk before the end of the payload.
+      // First guess: the chunk at the end is the final one.
+      jobs.push({ key: ownKey, nonce: chunkNonce(readCount++, atEnd), data });
+    }
+    return jobs;
+  };
+  const pipeline = new Pipeline(async (jobs: AeadJob[]) => ({
+    jobs,
+    opened: await engine.openBatch(jobs),
+  }));
 
   // Opens one chunk with the given flag; null when its tag does not verify.
   const openOne = async (data: Uint8Array, index: number, last: boolean) =>
@@ -155,16 +227,8 @@ export function openChunks(
       if (failure !== null) throw failure;
       let released = false;
       try {
-        const jobs: AeadJob[] = [];
-        let atEnd = false;
-        while (jobs.length < window && !atEnd) {
-          const data = await reader.read(SEALED_CHUNK_SIZE);
-          atEnd = data.length < SEALED_CHUNK_SIZE || await reader.atEnd();
-          if (data.length === 0) break; // No final chunk before the end of the payload.
-          // First guess: the chunk at the end is the final one.
-          jobs.push({ key: ownKey, nonce: chunkNonce(counter + jobs.length, atEnd), data });
-        }
-        const opened = await engine.openBatch(jobs);
+        while (!atEnd && pipeline.room()) pipeline.push(await readWindow());
+        const { jobs, opened } = await pipeline.next();
         for (let i = 0; i < jobs.length; i++) {
           const index = counter + i;
           const data = jobs[i].data;
@@ -193,9 +257,11 @@ export function openChunks(
           }
         }
         counter += jobs.length;
-        if (atEnd) throw payloadFailed(); // The payload ended without a final chunk.
+        // The payload ended without a final chunk.
+        if (atEnd && pipeline.empty()) throw payloadFailed();
       } catch (err) {
         wipe(ownKey);
+        pipeline.drop();
         await reader.cancel(err);
         if (!released) throw err;
         failure = err;
@@ -203,6 +269,7 @@ export function openChunks(
     },
     async cancel(reason) {
       wipe(ownKey);
+      pipeline.drop();
       await reader.cancel(reason);
     },
   }, { highWaterMark: 0 });

@@ -13,18 +13,35 @@
  *   messages and large chunks are calibrated separately (they favour
  *   different engines). The models are kept for the rest of the process.
  *
- * Both engines produce the same bytes, so the choice is only about speed.
+ * On the CPU side, an engine made with `workers` sends batches of at least
+ * {@link WORKER_MIN_BATCH_BYTES} (an age STREAM window of large chunks) to a
+ * pool of Web Workers (batch_workers.ts) that uses every core, and keeps
+ * smaller batches on the calling thread, where a worker's round trip would
+ * cost more than it saves. The rule is a fixed size, not a timing, so a
+ * small input never starts a worker. Such an engine must be closed: live
+ * workers keep the process running. The shared engines of {@link batchAead}
+ * have no workers.
+ *
+ * Every engine produces the same bytes, so the choice is only about speed.
  *
  * @module
  */
 import { type AdapterProvider, GpuAead, type GpuAeadStats, type GpuProbe } from "../gpu/mod.ts";
 import { cpuBatchAead } from "./batch_cpu.ts";
 import type { AeadJob, BatchAead } from "./batch_types.ts";
+import { WorkerBatchAead, type WorkerStats } from "./batch_workers.ts";
 
 export type { AeadJob, BatchAead } from "./batch_types.ts";
 
 /** The configured cipher path (config `cipher.path`). */
 export type CipherPath = "auto" | "cpu" | "gpu";
+
+/**
+ * Batches of at least this many bytes go to the worker pool, when the engine
+ * has one: above it, a batch costs far more than a worker's round trip
+ * (tens of microseconds). Four 64 KiB chunks.
+ */
+export const WORKER_MIN_BATCH_BYTES = 256 * 1024;
 
 /** Average job size (bytes) up to which a batch counts as "messages" rather than "chunks". */
 export const MESSAGE_CLASS_MAX_BYTES = 4096;
@@ -75,14 +92,22 @@ export interface BatchReport {
   calibrations: Calibration[];
   /** GPU and fallback work done so far. */
   gpuStats?: GpuAeadStats;
+  /** Worker pool work so far (engines made with `workers` only). */
+  workerStats?: WorkerStats;
 }
 
 /** Options of {@link createBatchAead}. */
 export interface BatchAeadOptions {
   /** "auto" (default), "cpu" or "gpu". */
   path?: CipherPath;
-  /** The CPU engine (default: batch_cpu.ts). */
+  /** The calling-thread CPU engine (default: batch_cpu.ts). */
   cpu?: BatchAead;
+  /**
+   * Workers for large CPU batches (batch_workers.ts, running batch_cpu.ts);
+   * 0 (the default) keeps every CPU batch on the calling thread. An engine
+   * with workers must be closed.
+   */
+  workers?: number;
   /** Where the WebGPU adapter comes from (default: navigator.gpu). */
   adapter?: AdapterProvider;
   /** Largest input of one GPU dispatch, in bytes. */
@@ -93,7 +118,7 @@ export interface BatchAeadOptions {
 export interface SelectingBatchAead extends BatchAead {
   /** Calibrates every class now (in "auto") and reports the models. */
   report(): Promise<BatchReport>;
-  /** Releases the GPU device, if one was opened. */
+  /** Releases the GPU device and terminates the workers, if any were started. */
   close(): void;
 }
 
@@ -179,7 +204,9 @@ async function costModel(
  */
 export function createBatchAead(options: BatchAeadOptions = {}): SelectingBatchAead {
   const path = options.path ?? "auto";
-  const cpu = options.cpu ?? cpuBatchAead;
+  const workers = options.workers ?? 0;
+  const pool = workers > 0 ? new WorkerBatchAead({ workers }) : null;
+  const cpu = withPool(options.cpu ?? cpuBatchAead, pool);
   const gpu = path === "cpu" ? null : new GpuAead({
     fallback: cpu,
     adapter: options.adapter,
@@ -234,7 +261,7 @@ export function createBatchAead(options: BatchAeadOptions = {}): SelectingBatchA
       return await (await engineFor(jobs)).openBatch(jobs);
     },
     async report() {
-      if (gpu === null) return { requested: path, calibrations: [] };
+      if (gpu === null) return { requested: path, calibrations: [], workerStats: pool?.stats() };
       const probe = await gpu.probe();
       const done: Calibration[] = [];
       if (path === "auto") {
@@ -242,11 +269,33 @@ export function createBatchAead(options: BatchAeadOptions = {}): SelectingBatchA
           done.push(await calibrate(workload));
         }
       }
-      return { requested: path, gpu: probe, calibrations: done, gpuStats: gpu.stats() };
+      return {
+        requested: path,
+        gpu: probe,
+        calibrations: done,
+        gpuStats: gpu.stats(),
+        workerStats: pool?.stats(),
+      };
     },
     close() {
       gpu?.close();
+      pool?.close();
     },
+  };
+}
+
+/** The CPU side: `calling` for small batches, `pool` (when there is one) for large ones. */
+function withPool(calling: BatchAead, pool: WorkerBatchAead | null): BatchAead {
+  if (pool === null) return calling;
+  const engineFor = (jobs: readonly AeadJob[]): BatchAead => {
+    let bytes = 0;
+    for (const job of jobs) bytes += job.data.length;
+    return bytes >= WORKER_MIN_BATCH_BYTES ? pool : calling;
+  };
+  return {
+    name: calling.name,
+    sealBatch: (jobs) => engineFor(jobs).sealBatch(jobs),
+    openBatch: (jobs) => engineFor(jobs).openBatch(jobs),
   };
 }
 
@@ -255,6 +304,7 @@ const shared = new Map<CipherPath, SelectingBatchAead>();
 /**
  * The process-wide engine for `path` (the node's config `cipher.path`), made
  * on first call, so calibration runs and the GPU device opens once per process.
+ * It has no workers, so it never keeps the process alive.
  *
  * @example
  * ```ts

@@ -168,12 +168,13 @@ function endless() {
   return { state, stream };
 }
 
-Deno.test("sealChunks() and openChunks() read at most one window ahead (constant memory)", async () => {
+Deno.test("sealChunks() and openChunks() read at most two windows ahead (constant memory)", async () => {
   for (const make of [sealChunks, openChunks]) {
     const { state, stream } = endless();
     const out = make(KEY, stream, { window: 4 }).getReader();
     const first = await out.read().catch(() => null);
-    assert.ok(state.pulled <= 6, `${make.name} pulled ${state.pulled}`);
+    // One window being processed, the next one read meanwhile, one piece of look-ahead.
+    assert.ok(state.pulled <= 2 * 4 + 2, `${make.name} pulled ${state.pulled}`);
     if (first && !first.done) await out.cancel();
   }
 });

@@ -1,0 +1,40 @@
+/**
+ * A worker of the pool in batch_workers.ts: opens each request
+ * (_batch_wire.ts), runs its jobs through the CPU engine (batch_cpu.ts, so
+ * the bytes are those of the calling thread's engine), transfers the results
+ * back, and wipes what it was sent of the keys (and, when sealing, of the
+ * plaintext). A slice it cannot do is answered `ok: false`; the pool then
+ * redoes it on the calling thread, where the real error surfaces.
+ *
+ * @module
+ */
+/// <reference no-default-lib="true" />
+/// <reference lib="deno.worker" />
+import { wipe } from "../bytes.ts";
+import { cpuBatchAead } from "./batch_cpu.ts";
+import {
+  requestKeys,
+  transferables,
+  unpackRequest,
+  type WireRequest,
+  type WireResponse,
+} from "./_batch_wire.ts";
+
+async function answer(request: WireRequest): Promise<WireResponse> {
+  try {
+    const jobs = unpackRequest(request);
+    const results = request.op === "seal"
+      ? await cpuBatchAead.sealBatch(jobs)
+      : await cpuBatchAead.openBatch(jobs);
+    return { id: request.id, ok: true, results };
+  } catch {
+    return { id: request.id, ok: false };
+  } finally {
+    wipe(request.op === "seal" ? request.bytes : requestKeys(request));
+  }
+}
+
+self.onmessage = async (event: MessageEvent<WireRequest>) => {
+  const response = await answer(event.data);
+  self.postMessage(response, response.ok ? transferables(response.results) : []);
+};
