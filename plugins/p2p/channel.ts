@@ -128,8 +128,9 @@ export async function acceptChannel(stream: Stream, options: ChannelOptions): Pr
 
 /**
  * Reads session frames until the stream ends, handing application data to
- * `onData` in order. Resolves on a clean end; on any rejected frame or error
- * it closes the session, aborts the stream and rethrows.
+ * `onData` in order. On a clean end it closes the session and its own side of
+ * the stream and resolves; on any rejected frame or error it closes the
+ * session, aborts the stream and rethrows.
  */
 export async function pumpChannel(
   channel: Channel,
@@ -144,6 +145,7 @@ export async function pumpChannel(
       if (data !== null) await onData(data);
     }
     session.close();
+    await framed.stream.close().catch(() => {});
   } catch (err) {
     session.close();
     framed.stream.abort(err instanceof Error ? err : new Error(String(err)));
