@@ -6,7 +6,7 @@
  * @module
  */
 import { COMMANDS } from "./cli/commands.ts";
-import type { Command } from "./cli/_command.ts";
+import { type Command, redact } from "./cli/_command.ts";
 import { isMeteorError } from "./core/errors.ts";
 
 /** Exit code for usage errors. */
@@ -51,7 +51,7 @@ export async function main(args: string[]): Promise<number> {
       for (const c of group) console.error(`  meteor ${c.name}  ${c.summary}`);
       return EXIT_USAGE;
     }
-    console.error(`meteor: unknown command "${args[0]}" (see meteor --help)`);
+    console.error(redact(`meteor: unknown command "${args[0]}" (see meteor --help)`));
     return EXIT_USAGE;
   }
   const { command, rest } = found;
@@ -64,8 +64,10 @@ export async function main(args: string[]): Promise<number> {
     return await command.run(rest);
   } catch (err) {
     if (isMeteorError(err)) {
-      if (json) console.log(JSON.stringify({ error: err.toJSON() }));
-      else console.error(`meteor ${command.name}: ${err.message} [${err.code}]`);
+      // Messages may quote what the user typed: never print a secret typed in the wrong place.
+      const message = redact(err.message);
+      if (json) console.log(JSON.stringify({ error: { code: err.code, message } }));
+      else console.error(`meteor ${command.name}: ${message} [${err.code}]`);
       return err.code === "E_USAGE" ? EXIT_USAGE : 1;
     }
     throw err;

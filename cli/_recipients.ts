@@ -27,6 +27,7 @@ import { loadNodeKeys } from "../core/keystore.ts";
 import { readBoundedFile } from "../core/secret_file.ts";
 import { type Contact, type Contacts, openStore } from "../core/store/mod.ts";
 import { exists } from "./_age_io.ts";
+import { isAgeSecretKey, redact } from "./_command.ts";
 import { unlockPassphrase } from "./_passphrase.ts";
 
 /** A resolved recipient and how it was found (for `--json`). */
@@ -42,7 +43,10 @@ export interface ResolvedRecipient {
 }
 
 function bad(input: string, state: string): MeteorError {
-  return new MeteorError("E_BAD_RECIPIENT", `Cannot resolve recipient "${input}": ${state}`);
+  return new MeteorError(
+    "E_BAD_RECIPIENT",
+    redact(`Cannot resolve recipient "${input}": ${state}`),
+  );
 }
 
 /**
@@ -119,6 +123,8 @@ export async function resolveRecipients(
         } finally {
           wipeNodeKeys(keys);
         }
+      } else if (isAgeSecretKey(input)) {
+        throw bad(input, "this is a secret key; -r takes its public recipient (age1...)");
       } else if (input.startsWith("age1")) {
         add(input, "age", parseRecipient(input));
       } else if (input.startsWith(DOCUMENT_TEXT_PREFIX)) {

@@ -13,7 +13,7 @@ import { homePaths } from "../core/home.ts";
 import { readBoundedFile } from "../core/secret_file.ts";
 import { MAX_DOCUMENT_BYTES, type NodeStore, openStore } from "../core/store/mod.ts";
 import { apiClientFor } from "./_api.ts";
-import { type Command, homeFrom, parseCommandArgs, printJson } from "./_command.ts";
+import { type Command, homeFrom, parseCommandArgs, printJson, redact } from "./_command.ts";
 
 /** Where contact commands apply: the daemon's API or the state database. */
 interface ContactsBackend {
@@ -93,7 +93,7 @@ async function idText(arg: string): Promise<string> {
       if (isMeteorError(err, "E_NOT_FOUND")) {
         throw new MeteorError(
           "E_BAD_ID",
-          `Cannot add contact: "${arg}" is not a MeteorID, a meteor-doc: text or a file`,
+          redact(`Cannot add contact: "${arg}" is not a MeteorID, a meteor-doc: text or a file`),
         );
       }
       throw err;

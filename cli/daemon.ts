@@ -24,7 +24,13 @@ import { openStore } from "../core/store/mod.ts";
 import { builtinPlugins } from "../plugins/mod.ts";
 import { createApp, type PeerStatusApi, serveApi } from "../server.ts";
 import { apiUrl } from "./_api.ts";
-import { type Command, homeFrom, parseCommandArgs, printJson } from "./_command.ts";
+import {
+  type Command,
+  homeFrom,
+  parseCommandArgs,
+  printJson,
+  refuseExtraArguments,
+} from "./_command.ts";
 import { unlockPassphrase } from "./_passphrase.ts";
 import { describeSetup, type HomeSetup, setUpHome } from "./init.ts";
 
@@ -241,9 +247,7 @@ Examples:
       "log-level": { type: "string", default: "info" },
       "log-json": { type: "boolean", default: false },
     });
-    if (positionals.length > 0) {
-      throw new MeteorError("E_USAGE", `Cannot parse arguments: unexpected "${positionals[0]}"`);
-    }
+    refuseExtraArguments(positionals, 0);
     const level = values["log-level"] as LogLevel;
     if (!LOG_LEVELS.includes(level)) {
       throw new MeteorError(

@@ -14,7 +14,15 @@ import { MeteorError } from "../core/errors.ts";
 import { wipeNodeKeys } from "../core/identity/mod.ts";
 import { loadNodeKeys } from "../core/keystore.ts";
 import { readBoundedFile } from "../core/secret_file.ts";
-import { type Command, homeFrom, parseCommandArgs, printJson } from "./_command.ts";
+import {
+  type Command,
+  homeFrom,
+  isAgeSecretKey,
+  parseCommandArgs,
+  printJson,
+  redact,
+  refuseExtraArguments,
+} from "./_command.ts";
 import { openInput, payloadEngine, progress, writeOutput } from "./_age_io.ts";
 import { unlockPassphrase } from "./_passphrase.ts";
 
@@ -32,12 +40,19 @@ async function identities(files: string[], home: string): Promise<Identity[]> {
   }
   const out: Identity[] = [];
   for (const path of files) {
+    if (isAgeSecretKey(path)) {
+      throw new MeteorError(
+        "E_USAGE",
+        "Cannot read identity file: -i takes the name of a file that holds the key, not the " +
+          "key itself (the key given is not shown)",
+      );
+    }
     const bytes = await readBoundedFile(path, MAX_IDENTITY_FILE_BYTES, { pipes: true });
     try {
       out.push(...await parseIdentityFile(new TextDecoder().decode(bytes)));
     } catch (err) {
       if (err instanceof MeteorError) {
-        throw new MeteorError(err.code, `${err.message} (${path})`);
+        throw new MeteorError(err.code, redact(`${err.message} (${path})`));
       }
       throw err;
     } finally {
@@ -90,9 +105,7 @@ Examples:
       output: { type: "string", short: "o" },
       force: { type: "boolean", default: false },
     });
-    if (positionals.length > 1) {
-      throw new MeteorError("E_USAGE", `Cannot parse arguments: unexpected "${positionals[1]}"`);
-    }
+    refuseExtraArguments(positionals, 1);
     if (values.json && (values.output === undefined || values.output === "-")) {
       throw new MeteorError(
         "E_USAGE",

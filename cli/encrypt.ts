@@ -6,7 +6,13 @@
  */
 import { encryptStream } from "../core/age/mod.ts";
 import { MeteorError } from "../core/errors.ts";
-import { type Command, homeFrom, parseCommandArgs, printJson } from "./_command.ts";
+import {
+  type Command,
+  homeFrom,
+  parseCommandArgs,
+  printJson,
+  refuseExtraArguments,
+} from "./_command.ts";
 import { openInput, payloadEngine, progress, writeOutput } from "./_age_io.ts";
 import { resolveRecipients } from "./_recipients.ts";
 
@@ -55,9 +61,7 @@ Examples:
       output: { type: "string", short: "o" },
       force: { type: "boolean", default: false },
     });
-    if (positionals.length > 1) {
-      throw new MeteorError("E_USAGE", `Cannot parse arguments: unexpected "${positionals[1]}"`);
-    }
+    refuseExtraArguments(positionals, 1);
     if (values.recipient.length === 0) {
       throw new MeteorError("E_USAGE", "Cannot encrypt: give at least one -r RECIPIENT");
     }

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { MeteorError } from "../core/errors.ts";
 import {
   ageRecipient,
   createDocument,
@@ -13,7 +12,13 @@ import {
   wipeNodeKeys,
 } from "../core/identity/mod.ts";
 import { loadNodeKeys } from "../core/keystore.ts";
-import { type Command, homeFrom, parseCommandArgs, printJson } from "./_command.ts";
+import {
+  type Command,
+  homeFrom,
+  parseCommandArgs,
+  printJson,
+  refuseExtraArguments,
+} from "./_command.ts";
 import { unlockPassphrase } from "./_passphrase.ts";
 import { renderQr } from "./_qr.ts";
 
@@ -51,9 +56,7 @@ Examples:
       qr: { type: "boolean", default: false },
       address: { type: "string", multiple: true, default: [] },
     });
-    if (positionals.length > 0) {
-      throw new MeteorError("E_USAGE", `Cannot parse arguments: unexpected "${positionals[0]}"`);
-    }
+    refuseExtraArguments(positionals, 0);
     const home = homeFrom(values);
     const keys = await loadNodeKeys(home, await unlockPassphrase(home));
     let doc;

@@ -12,7 +12,13 @@ import { ensureApiToken } from "../core/api_token.ts";
 import { deriveKeys, formatMeteorId, SEED_LENGTH, wipeNodeKeys } from "../core/identity/mod.ts";
 import { writeKeystore } from "../core/keystore.ts";
 import { writeSecretFile } from "../core/secret_file.ts";
-import { type Command, homeFrom, parseCommandArgs, printJson } from "./_command.ts";
+import {
+  type Command,
+  homeFrom,
+  parseCommandArgs,
+  printJson,
+  refuseExtraArguments,
+} from "./_command.ts";
 import { newPassphrase } from "./_passphrase.ts";
 
 /** What {@link setUpHome} did. */
@@ -146,9 +152,7 @@ Examples:
       force: { type: "boolean", default: false },
       passphrase: { type: "boolean", default: false },
     });
-    if (positionals.length > 0) {
-      throw new MeteorError("E_USAGE", `Cannot parse arguments: unexpected "${positionals[0]}"`);
-    }
+    refuseExtraArguments(positionals, 0);
     const home = homeFrom(values);
     await refuseExistingKeystore(home, values.force);
     const passphrase = values.passphrase ? await newPassphrase() : undefined;

@@ -10,7 +10,13 @@ import { MeteorError } from "../core/errors.ts";
 import { homePaths } from "../core/home.ts";
 import type { Plugin } from "../core/plugin.ts";
 import { orderPlugins } from "../core/registry.ts";
-import { type Command, homeFrom, parseCommandArgs, printJson } from "./_command.ts";
+import {
+  type Command,
+  homeFrom,
+  parseCommandArgs,
+  printJson,
+  refuseExtraArguments,
+} from "./_command.ts";
 import { configuredPlugins, readConfig } from "./daemon.ts";
 
 /** The configured plugins of a home, each with where it comes from, in start order. */
@@ -39,9 +45,7 @@ Examples:
   meteor plugins list --home /srv/meteor --json`,
   async run(args) {
     const { values, positionals } = parseCommandArgs(args, {});
-    if (positionals.length > 0) {
-      throw new MeteorError("E_USAGE", `Cannot parse arguments: unexpected "${positionals[0]}"`);
-    }
+    refuseExtraArguments(positionals, 0);
     const rows = (await pluginsOf(homeFrom(values))).map(({ plugin, source }) => ({
       name: plugin.name,
       version: plugin.version,

@@ -8,7 +8,13 @@ import { fromHex, toHex, wipe } from "../core/bytes.ts";
 import { MeteorError } from "../core/errors.ts";
 import { ageIdentity, deriveSeeds, SEED_LENGTH } from "../core/identity/mod.ts";
 import { readSeed } from "../core/keystore.ts";
-import { type Command, homeFrom, parseCommandArgs, printJson } from "./_command.ts";
+import {
+  type Command,
+  homeFrom,
+  parseCommandArgs,
+  printJson,
+  refuseExtraArguments,
+} from "./_command.ts";
 import { describeSetup, refuseExistingKeystore, setUpHome } from "./init.ts";
 import { newPassphrase, promptHidden, unlockPassphrase } from "./_passphrase.ts";
 import { renderQr } from "./_qr.ts";
@@ -24,15 +30,6 @@ export const AGE_IDENTITY_WARNING: string =
 
 /** The most bytes read from stdin for an imported seed (hex plus whitespace). */
 const MAX_SEED_INPUT = 1024;
-
-function usageIfPositionals(positionals: string[], allowed: number): void {
-  if (positionals.length > allowed) {
-    throw new MeteorError(
-      "E_USAGE",
-      `Cannot parse arguments: unexpected "${positionals[allowed]}"`,
-    );
-  }
-}
 
 /** Parses a seed typed or pasted as hex (surrounding whitespace ignored). */
 export function parseSeedHex(text: string): Uint8Array {
@@ -102,7 +99,7 @@ Examples:
       qr: { type: "boolean", default: false },
       age: { type: "boolean", default: false },
     });
-    usageIfPositionals(positionals, 0);
+    refuseExtraArguments(positionals, 0);
     const home = homeFrom(values);
     const seed = await readSeed(home, await unlockPassphrase(home));
     try {
@@ -149,7 +146,7 @@ Examples:
       force: { type: "boolean", default: false },
       passphrase: { type: "boolean", default: false },
     });
-    usageIfPositionals(positionals, 1);
+    refuseExtraArguments(positionals, 1);
     const home = homeFrom(values);
     await refuseExistingKeystore(home, values.force);
     const text = positionals[0] ??

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Command } from "./_command.ts";
-import { parseCommandArgs, printJson } from "./_command.ts";
+import { parseCommandArgs, printJson, refuseExtraArguments } from "./_command.ts";
 import { MeteorError } from "../core/errors.ts";
 import { DEFAULT_CHECKS, selftest, type SelftestCheck } from "../core/selftest.ts";
 import { gpuSelftestChecks } from "../core/gpu/selftest.ts";
@@ -41,9 +41,7 @@ export function selftestCommand(checks: readonly SelftestCheck[] = DEFAULT_CHECK
     help: HELP,
     async run(args: string[]): Promise<number> {
       const { values, positionals } = parseCommandArgs(args, {});
-      if (positionals.length > 0) {
-        throw new MeteorError("E_USAGE", `Cannot run selftest: unexpected "${positionals[0]}"`);
-      }
+      refuseExtraArguments(positionals, 0);
       const report = await selftest(checks);
       if (values.json) {
         printJson(report);

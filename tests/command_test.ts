@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import { main } from "../cli.ts";
+import { isAgeSecretKey, redact, refuseExtraArguments } from "../cli/_command.ts";
+import { HybridIdentity } from "../core/age/mod.ts";
+import { isMeteorError } from "../core/errors.ts";
+
+const SEED = "9f".repeat(32);
+const AGE_KEY = "AGE-SECRET-KEY-PQ-1QYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQS8LRQ5G";
+const X25519_KEY = "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ5ZCQ6N";
+
+Deno.test("redact() hides age secret keys and hex words of 20+ digits, and says so", () => {
+  const cases: [string, string][] = [
+    [`unexpected "${SEED}"`, 'unexpected "[secret]"'],
+    [`unexpected "${SEED.slice(0, 32)}"`, 'unexpected "[secret]"'],
+    [`unexpected "${SEED.slice(0, 21)}"`, 'unexpected "[secret]"'],
+    [`unexpected "${SEED.slice(0, 20)}"`, 'unexpected "[secret]"'],
+    [`unexpected "0x${SEED.toUpperCase()}"`, 'unexpected "[secret]"'],
+    [`Unknown option '--${SEED}'`, "Unknown option '--[secret]'"],
+    [`a ${AGE_KEY} b`, "a [secret] b"],
+    [`a ${X25519_KEY.toLowerCase()} b`, "a [secret] b"],
+    [`${AGE_KEY} and ${SEED}`, "[secret] and [secret]"],
+  ];
+  for (const [text, redacted] of cases) {
+    const out = redact(text);
+    assert.ok(out.startsWith(redacted), out);
+    assert.match(out, /looks like a secret key or seed is not shown/);
+  }
+});
+
+Deno.test("redact() leaves text without a secret as it is", () => {
+  const cases = [
+    "",
+    `unexpected "${SEED.slice(0, 19)}"`,
+    "Cannot read /tmp/4bc3f616914c1beb: it does not exist",
+    "Cannot read /tmp/meteor-x1y2z3/keystore.json: it does not exist",
+    "age1pq1abcdef0123456789abcdef0123456789abcdefghjk",
+    "meteor1ccs5dcgvvw2q2m7xn4uswjphyklr08wnm5aae0wgut7uhw6nvdhqclg3a5",
+    "AGE-SECRET-KEYS are secret",
+  ];
+  for (const text of cases) {
+    assert.equal(redact(text), text);
+  }
+});
+
+Deno.test("isAgeSecretKey() tells age secret keys, in any case, from file names and recipients", () => {
+  const cases: [string, boolean][] = [
+    [AGE_KEY, true],
+    [X25519_KEY.toLowerCase(), true],
+    ["AGE-SECRET-KEY-", true],
+    ["AGE-SECRET-KEY", false],
+    ["key.txt", false],
+    [`./${AGE_KEY}`, false],
+    ["age1pq1abcdef", false],
+    ["", false],
+  ];
+  for (const [text, expected] of cases) assert.equal(isAgeSecretKey(text), expected, text);
+});
+
+Deno.test("refuseExtraArguments() allows n - 1 and n positionals, refuses n + 1 without echoing a secret", () => {
+  const n = 1;
+  refuseExtraArguments([], n);
+  refuseExtraArguments(["in.age"], n);
+  assert.throws(
+    () => refuseExtraArguments(["in.age", "extra"], n),
+    (err) => isMeteorError(err, "E_USAGE") && err.message.includes('"extra"'),
+  );
+  assert.throws(
+    () => refuseExtraArguments(["in.age", SEED], n),
+    (err) => isMeteorError(err, "E_USAGE") && !err.message.includes(SEED.slice(0, 16)),
+  );
+});
+
+Deno.test("main() never prints a secret given where a file name is expected", async () => {
+  const home = await Deno.makeTempDir({ prefix: "meteor-command-" });
+  const printed: string[] = [];
+  const { log, error } = console;
+  console.log = (...parts: unknown[]) => printed.push(parts.join(" "));
+  console.error = (...parts: unknown[]) => printed.push(parts.join(" "));
+  try {
+    // A real identity file, so that decrypt goes on to open the input it is given.
+    const keyFile = `${home}/key.txt`;
+    await Deno.writeTextFile(keyFile, new HybridIdentity(new Uint8Array(32)).toString());
+    const runs = [
+      [AGE_KEY],
+      [SEED],
+      ["decrypt", "--home", home, "-i", keyFile, AGE_KEY],
+      ["decrypt", "--home", home, "-i", keyFile, "--json", "-o", `${home}/out`, SEED],
+      ["contacts", "add", "--home", home, "bob", SEED],
+    ];
+    for (const args of runs) {
+      printed.length = 0;
+      assert.notEqual(await main(args), 0, args[0]);
+      const text = printed.join("\n");
+      assert.ok(text.includes("[secret]"), text);
+      assert.ok(!text.includes(SEED.slice(0, 16)) && !text.includes(AGE_KEY.slice(0, 20)), text);
+    }
+  } finally {
+    console.log = log;
+    console.error = error;
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("decrypt -i KEY and encrypt -r KEY say that a secret key was given, without it", async () => {
+  const home = await Deno.makeTempDir({ prefix: "meteor-command-" });
+  const printed: string[] = [];
+  const { error } = console;
+  console.error = (...parts: unknown[]) => printed.push(parts.join(" "));
+  try {
+    const runs: [string[], RegExp][] = [
+      [
+        ["decrypt", "--home", home, "-i", AGE_KEY],
+        /not the key itself \(the key given is not shown\) \[E_USAGE\]/,
+      ],
+      [["encrypt", "--home", home, "-r", X25519_KEY], /this is a secret key.*\[E_BAD_RECIPIENT\]/],
+    ];
+    for (const [args, message] of runs) {
+      printed.length = 0;
+      assert.notEqual(await main(args), 0, args[0]);
+      const text = printed.join("\n");
+      assert.match(text, message);
+      assert.ok(!text.includes(AGE_KEY.slice(20, 40)) && !text.includes(X25519_KEY.slice(20, 40)));
+    }
+  } finally {
+    console.error = error;
+    await Deno.remove(home, { recursive: true });
+  }
+});
