@@ -14,6 +14,8 @@ import { contactsAddCommand, contactsListCommand, contactsRemoveCommand } from "
 import { pluginsListCommand, pluginsRunCommand } from "./plugins.ts";
 import { encryptCommand } from "./encrypt.ts";
 import { decryptCommand } from "./decrypt.ts";
+import { sendCommand } from "./send.ts";
+import { inboxCommand } from "./inbox.ts";
 
 /** The registered commands. */
 export const COMMANDS: Command[] = [
@@ -30,4 +32,6 @@ export const COMMANDS: Command[] = [
   pluginsRunCommand,
   encryptCommand,
   decryptCommand,
+  sendCommand,
+  inboxCommand,
 ];

@@ -132,7 +132,7 @@ export class P2PNode {
     peerErrors: 0,
   };
   #timer: ReturnType<typeof setInterval> | undefined;
-  #stopping = false;
+  readonly #stopped = new AbortController();
 
   private constructor(deps: P2PDeps, libp2p: Libp2p, local: LocalIdentity) {
     this.#deps = deps;
@@ -247,7 +247,7 @@ export class P2PNode {
 
   /** Closes every session and stops libp2p. */
   async stop(): Promise<void> {
-    this.#stopping = true;
+    this.#stopped.abort();
     clearInterval(this.#timer);
     for (const { channels } of this.#peers.values()) {
       for (const channel of channels) {
@@ -284,6 +284,9 @@ export class P2PNode {
         ...(hex ? { meteorId: formatMeteorId(fromHex(hex)) } : {}),
       });
     });
+    this.#deps.events.on("contact:add", (detail) => this.#onContactAdded(detail), {
+      signal: this.#stopped.signal,
+    });
     this.#timer = setInterval(() => {
       this.retry().catch((err) => this.#debug("retry", err));
     }, this.#deps.config.retryMs);
@@ -293,7 +296,27 @@ export class P2PNode {
     this.retry().catch((err) => this.#debug("retry", err));
   }
 
-  /** Adds a stored contact document's addresses to the peer store and dials them. */
+  /**
+   * A new contact: learn its document's addresses, or fetch its document
+   * from the peer when it is already connected under that MeteorID (§8).
+   */
+  #onContactAdded(detail: unknown): void {
+    const text = (detail as { meteorId?: unknown } | null)?.meteorId;
+    if (typeof text !== "string") return;
+    const contact = this.#deps.store.contacts.byId(parseMeteorId(text));
+    if (contact?.document) {
+      this.#remember(contact.document).catch((err) => this.#debug("contact", err));
+      return;
+    }
+    const hex = toHex(parseMeteorId(text));
+    for (const [peerId, known] of this.#meteorIds) {
+      if (known === hex) {
+        this.#lookup(peerIdFromString(peerId)).catch((err) => this.#debug("contact", err));
+      }
+    }
+  }
+
+  /** Adds a stored contact document's addresses to the peer store. */
   async #remember(document: Uint8Array): Promise<PeerIdentity> {
     const peer = await this.#verify(document);
     const peerId = peerIdFromString(peer.peerId);
@@ -441,7 +464,9 @@ export class P2PNode {
     pumpChannel(channel, (data) => this.#onData(channel, data))
       .then(done, (err) => {
         done();
-        if (!this.#stopping) this.#peerError(peerIdFromString(session.peer.peerId), "session", err);
+        if (!this.#stopped.signal.aborted) {
+          this.#peerError(peerIdFromString(session.peer.peerId), "session", err);
+        }
       });
   }
 
@@ -511,7 +536,7 @@ export class P2PNode {
     const channel = await this.#channelTo(hex);
     const sent = this.#peers.get(hex)?.sent.get(channel) ?? new Set<string>();
     for (const message of outbox.pending(meteorId, FLUSH_BATCH)) {
-      if (sent.has(message.id) || channel.session.closed || this.#stopping) continue;
+      if (sent.has(message.id) || channel.session.closed || this.#stopped.signal.aborted) continue;
       outbox.recordAttempt(message.id);
       const text = new TextDecoder().decode(message.body);
       channel.session.send(
@@ -524,7 +549,7 @@ export class P2PNode {
   }
 
   #peerError(peer: PeerId, where: string, err: unknown): void {
-    if (this.#stopping) return;
+    if (this.#stopped.signal.aborted) return;
     this.#counts.peerErrors++;
     const code = isMeteorError(err) ? err.code : "E_IO";
     this.#deps.logger.warn(`${where} with peer failed`, { peer: peer.toString(), code });
@@ -535,7 +560,7 @@ export class P2PNode {
   }
 
   #debug(what: string, err: unknown): void {
-    if (this.#stopping) return;
+    if (this.#stopped.signal.aborted) return;
     this.#deps.logger.debug(`${what} failed`, { error: err });
   }
 }

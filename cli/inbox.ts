@@ -1,0 +1,88 @@
+/**
+ * `meteor inbox`: lists received direct messages through the running
+ * daemon's API (GET /v1/inbox), oldest first.
+ *
+ * @module
+ */
+import { MeteorError } from "../core/errors.ts";
+import { apiClientFor } from "./_api.ts";
+import {
+  type Command,
+  homeFrom,
+  parseCommandArgs,
+  printJson,
+  refuseExtraArguments,
+} from "./_command.ts";
+
+/** One message as GET /v1/inbox returns it. */
+interface InboxEntry {
+  id: string;
+  from: string;
+  contact: string | null;
+  kind: "text" | "bytes";
+  text?: string;
+  base64?: string;
+  receivedAt: number;
+  seq: number;
+}
+
+function line(m: InboxEntry): string {
+  const when = new Date(m.receivedAt).toISOString().replace(/\.\d+Z$/, "Z");
+  const who = m.contact ?? `${m.from.slice(0, 16)}... (not a contact)`;
+  const body = m.kind === "text" ? m.text : `[${m.base64?.length ?? 0} base64 characters]`;
+  return `${when}  ${who}: ${body}`;
+}
+
+function count(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) {
+    throw new MeteorError("E_USAGE", `Cannot list inbox: --${name} must be a number`);
+  }
+  return Number(value);
+}
+
+/** The `meteor inbox` command. */
+export const inboxCommand: Command = {
+  name: "inbox",
+  summary: "List received messages (through the running daemon)",
+  help: `Usage: meteor inbox [--from PEER] [--since MS] [--limit N] [--json] [--home DIR]
+
+Lists the direct messages this node received, oldest first: time, sender
+(the contact name, or the MeteorID of a sender who is not a contact) and text.
+Messages arrive end-to-end encrypted and authenticated; a sender shown by
+contact name proved it holds that contact's identity keys.
+
+  --from PEER   only messages from this contact name or MeteorID
+  --since MS    only messages received at or after this time (ms since 1970)
+  --limit N     at most N messages (default 100, at most 1000)
+  --json        print {"messages": [...]} as JSON (id, from, contact, text, receivedAt, seq)
+  --home DIR    the node home (default $METEOR_HOME or ~/.meteor)
+
+Examples:
+  meteor inbox
+  meteor inbox --from alice --json`,
+  async run(args) {
+    const { values, positionals } = parseCommandArgs(args, {
+      from: { type: "string" },
+      since: { type: "string" },
+      limit: { type: "string" },
+    });
+    refuseExtraArguments(positionals, 0);
+    const query = new URLSearchParams();
+    if (values.from !== undefined) query.set("from", values.from);
+    const since = count("since", values.since);
+    const limit = count("limit", values.limit);
+    if (since !== undefined) query.set("since", String(since));
+    if (limit !== undefined) query.set("limit", String(limit));
+    const client = await apiClientFor(homeFrom(values));
+    const suffix = query.size > 0 ? `?${query}` : "";
+    const { messages } = await client.request<{ messages: InboxEntry[] }>(
+      "GET",
+      `/v1/inbox${suffix}`,
+    );
+    if (values.json) printJson({ messages });
+    else if (messages.length === 0) console.log("No messages.");
+    else for (const m of messages) console.log(line(m));
+    return 0;
+  },
+};

@@ -1,0 +1,116 @@
+import assert from "node:assert/strict";
+import { isMeteorError } from "../../core/errors.ts";
+import { silentLogger } from "../../core/logger.ts";
+import { apiClientFor } from "../../cli/_api.ts";
+import { type RunningDaemon, startDaemon } from "../../cli/daemon.ts";
+import { inboxCommand } from "../../cli/inbox.ts";
+import { sendCommand } from "../../cli/send.ts";
+
+/** Three free loopback ports. */
+function ports(): number[] {
+  const listeners = [0, 1, 2].map(() => Deno.listen({ hostname: "127.0.0.1", port: 0 }));
+  const out = listeners.map((l) => (l.addr as Deno.NetAddr).port);
+  for (const l of listeners) l.close();
+  return out;
+}
+
+/** A home whose config keeps everything on 127.0.0.1, then its daemon. */
+async function daemon(): Promise<RunningDaemon> {
+  const home = await Deno.makeTempDir({ prefix: "meteor-cli-" });
+  const [api, tcp, ws] = ports();
+  const config = {
+    version: 1,
+    api: { host: "127.0.0.1", port: api },
+    p2p: { listen: [`/ip4/127.0.0.1/tcp/${tcp}`, `/ip4/127.0.0.1/tcp/${ws}/ws`], bootstrap: [] },
+    plugins: ["p2p"],
+    pluginConfig: { p2p: { retryMs: 250 } },
+  };
+  await Deno.writeTextFile(`${home}/config.json`, JSON.stringify(config));
+  return await startDaemon({ home, logger: silentLogger() });
+}
+
+/** Runs a command and returns what it printed with console.log. */
+async function output(run: () => Promise<number>): Promise<string> {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...args: unknown[]) => lines.push(args.join(" "));
+  try {
+    assert.equal(await run(), 0);
+  } finally {
+    console.log = log;
+  }
+  return lines.join("\n");
+}
+
+Deno.test({
+  name: "meteor send and meteor inbox deliver and list a message between two real daemons",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const alice = await daemon();
+    const bob = await daemon();
+    try {
+      const clientA = await apiClientFor(alice.home);
+      const clientB = await apiClientFor(bob.home);
+      const idB = await clientB.request<{ document: string }>("GET", "/v1/id");
+      const idA = await clientA.request<{ meteorId: string }>("GET", "/v1/id");
+      await clientA.request("POST", "/v1/contacts", { name: "bob", id: idB.document });
+      await clientB.request("POST", "/v1/contacts", { name: "alice", id: idA.meteorId });
+
+      const sent = JSON.parse(
+        await output(() =>
+          sendCommand.run(["--home", alice.home, "--wait", "--json", "bob", "hello", "bob"])
+        ),
+      );
+      assert.equal(sent.status, "delivered");
+      assert.equal(typeof sent.deliveredAt, "number");
+
+      const listed = JSON.parse(
+        await output(() => inboxCommand.run(["--home", bob.home, "--json"])),
+      );
+      assert.equal(listed.messages.length, 1);
+      assert.equal(listed.messages[0].text, "hello bob");
+      assert.equal(listed.messages[0].contact, "alice");
+      assert.equal(listed.messages[0].id, sent.id);
+
+      const text = await output(() => inboxCommand.run(["--home", bob.home, "--from", "alice"]));
+      assert.match(text, /alice: hello bob$/);
+      const queued = await output(() => sendCommand.run(["--home", bob.home, "alice", "hi"]));
+      assert.match(queued, /^Queued message /);
+    } finally {
+      await alice.stop();
+      await bob.stop();
+      await Deno.remove(alice.home, { recursive: true });
+      await Deno.remove(bob.home, { recursive: true });
+    }
+  },
+});
+
+Deno.test("meteor send and meteor inbox report usage errors and a stopped daemon", async () => {
+  const cases: [() => Promise<number>, string][] = [
+    [() => sendCommand.run(["alice"]), "E_USAGE"],
+    [() => sendCommand.run(["--timeout", "0", "alice", "x"]), "E_USAGE"],
+    [() => inboxCommand.run(["--limit", "ten"]), "E_USAGE"],
+    [() => inboxCommand.run(["extra"]), "E_USAGE"],
+  ];
+  for (const [run, code] of cases) {
+    await assert.rejects(run(), (err) => isMeteorError(err, code as "E_USAGE"));
+  }
+  const home = await Deno.makeTempDir({ prefix: "meteor-cli-" });
+  try {
+    await assert.rejects(
+      inboxCommand.run(["--home", home]),
+      (err) => isMeteorError(err, "E_NOT_INITIALIZED"),
+    );
+    const [api] = ports();
+    await Deno.writeTextFile(`${home}/config.json`, JSON.stringify({ api: { port: api } }));
+    await Deno.writeTextFile(`${home}/api-token`, "t".repeat(43));
+    await Deno.chmod(`${home}/api-token`, 0o600);
+    await assert.rejects(
+      sendCommand.run(["--home", home, "alice", "x"]),
+      (err) => isMeteorError(err, "E_UNREACHABLE"),
+    );
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
