@@ -51,6 +51,8 @@ import {
 const PLUGIN = "p2p";
 /** Identity documents carry at most this many addresses (docs/identity.md). */
 const MAX_DOC_ADDRESSES = 16;
+/** How often the node re-signs its identity document, in ms. */
+const DOCUMENT_REFRESH_MS = 24 * 60 * 60 * 1000;
 /** Pending outbox entries sent per flush. */
 const FLUSH_BATCH = 100;
 
@@ -112,7 +114,8 @@ export class P2PNode {
   /** The libp2p host. */
   readonly libp2p: Libp2p;
   readonly #deps: P2PDeps;
-  readonly #local: LocalIdentity;
+  #local: LocalIdentity;
+  #localIssuedAt = Date.now();
   readonly #verify = documentVerifier();
   /** Open channels by hex MeteorID. */
   readonly #peers = new Map<string, PeerChannels>();
@@ -151,9 +154,8 @@ export class P2PNode {
       services: { identify: identify(), ping: ping() },
     });
     try {
-      const addresses = libp2p.getMultiaddrs().map(String)
-        .filter((a) => a.length <= 256).slice(0, MAX_DOC_ADDRESSES);
-      const node = new P2PNode(deps, libp2p, await localIdentity(deps.keys, addresses));
+      const local = await localIdentity(deps.keys, documentAddresses(libp2p));
+      const node = new P2PNode(deps, libp2p, local);
       await node.#listen();
       return node;
     } catch (err) {
@@ -167,9 +169,16 @@ export class P2PNode {
     return this.libp2p.getMultiaddrs().map(String);
   }
 
-  /** This node's encoded identity document, as the /meteor/id protocol serves it. */
-  get document(): Uint8Array {
-    return this.#local.document;
+  /**
+   * This node for a handshake or lookup, its document re-signed once a day so
+   * that it never reaches its expiry (docs/identity.md) while the node runs.
+   */
+  async #identity(): Promise<LocalIdentity> {
+    if (Date.now() - this.#localIssuedAt >= DOCUMENT_REFRESH_MS) {
+      this.#localIssuedAt = Date.now();
+      this.#local = await localIdentity(this.#deps.keys, documentAddresses(this.libp2p));
+    }
+    return this.#local;
   }
 
   /** The connected peers. */
@@ -363,7 +372,7 @@ export class P2PNode {
 
   async #onIdStream(stream: Stream): Promise<void> {
     const framed = new FramedStream(stream);
-    framed.write(this.#local.document);
+    framed.write((await this.#identity()).document);
     await stream.close().catch(() => {});
   }
 
@@ -371,7 +380,7 @@ export class P2PNode {
     let channel: Channel;
     try {
       channel = await acceptChannel(stream, {
-        local: this.#local,
+        local: await this.#identity(),
         verify: this.#verify,
         remotePeerId: connection.remotePeer.toString(),
         session: this.#sessionOptions(),
@@ -415,7 +424,7 @@ export class P2PNode {
     let channel: Channel;
     try {
       channel = await initiateChannel(stream, {
-        local: this.#local,
+        local: await this.#identity(),
         verify: this.#verify,
         remotePeerId: peerId.toString(),
         expectedId: meteorId,
@@ -567,4 +576,10 @@ export class P2PNode {
 
 function sameBytes(a: Uint8Array | null, b: Uint8Array): boolean {
   return a !== null && constantTimeEqual(a, b);
+}
+
+/** The listen addresses an identity document can carry (docs/identity.md bounds). */
+function documentAddresses(libp2p: Libp2p): string[] {
+  return libp2p.getMultiaddrs().map(String).filter((a) => a.length <= 256)
+    .slice(0, MAX_DOC_ADDRESSES);
 }

@@ -40,9 +40,9 @@ export const SESSION_VERSION = 0x01;
 /** The largest identity document carried in a handshake (§3). */
 export const MAX_DOCUMENT_LENGTH = 16 * 1024;
 /** Length of message 1 (§3.1). */
-export const MESSAGE1_LENGTH = 2 + 32 + XWING_PUBLIC_KEY_LENGTH;
+export const MESSAGE1_LENGTH: number = 2 + 32 + XWING_PUBLIC_KEY_LENGTH;
 /** The largest handshake message (§9): message 2 with the largest document. */
-export const MAX_HANDSHAKE_MESSAGE_LENGTH = 2 + 32 + XWING_CIPHERTEXT_LENGTH + 2 +
+export const MAX_HANDSHAKE_MESSAGE_LENGTH: number = 2 + 32 + XWING_CIPHERTEXT_LENGTH + 2 +
   MAX_DOCUMENT_LENGTH + 2 + HYBRID_SIGNATURE_LENGTH + 32 + 16;
 
 const TYPE_M1 = 0x01;

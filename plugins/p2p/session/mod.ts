@@ -8,3 +8,4 @@
 export * from "./handshake.ts";
 export * from "./session.ts";
 export * from "./identity.ts";
+export type { ChainKeys } from "./_kdf.ts";
