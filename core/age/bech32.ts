@@ -1,7 +1,9 @@
 /**
  * Bech32 (BIP 173) as the age specification uses it: the BIP 173 checksum
  * and alphabet, but no 90-character length limit, so that 1216-byte
- * post-quantum recipients (`age1pq1...`) fit. Strings are all lower case or
+ * post-quantum recipients (`age1pq1...`, 1,959 characters) fit. Decoding
+ * stops at {@link MAX_BECH32_LENGTH} instead, so that a hostile string costs
+ * no more than a real key. Strings are all lower case or
  * all upper case; the checksum is always computed over the lower-case form.
  * age encodes recipients in lower case and identities in upper case.
  *
@@ -13,6 +15,8 @@ const CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 const GENERATOR = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
 /** The BIP 173 checksum length in characters. */
 const CHECKSUM_LENGTH = 6;
+/** The longest string {@link bech32Decode} reads: twice an `age1pq1...` recipient, rounded up. */
+export const MAX_BECH32_LENGTH = 4096;
 
 /** The decoded parts of a Bech32 string. */
 export interface Bech32Decoded {
@@ -107,9 +111,9 @@ export function bech32Encode(hrp: string, data: Uint8Array, upper = false): stri
 }
 
 /**
- * Decodes a Bech32 string of any length, rejecting mixed case, characters
- * outside the alphabet, a bad checksum and non-zero or overlong padding.
- * Throws MeteorError E_MALFORMED.
+ * Decodes a Bech32 string of at most {@link MAX_BECH32_LENGTH} characters,
+ * rejecting a longer one, mixed case, characters outside the alphabet, a bad
+ * checksum and non-zero or overlong padding. Throws MeteorError E_MALFORMED.
  *
  * @example
  * ```ts
@@ -121,6 +125,7 @@ export function bech32Decode(text: string): Bech32Decoded {
   const fail = (state: string): never => {
     throw new MeteorError("E_MALFORMED", `Cannot decode Bech32: ${state}`);
   };
+  if (text.length > MAX_BECH32_LENGTH) fail(`longer than ${MAX_BECH32_LENGTH} characters`);
   if (text !== text.toLowerCase() && text !== text.toUpperCase()) fail("mixed case");
   const lower = text.toLowerCase();
   const pos = lower.lastIndexOf("1");

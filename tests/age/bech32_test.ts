@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { bech32 } from "@scure/base";
-import { bech32Decode, bech32DecodeKey, bech32Encode } from "../../core/age/bech32.ts";
+import {
+  bech32Decode,
+  bech32DecodeKey,
+  bech32Encode,
+  MAX_BECH32_LENGTH,
+} from "../../core/age/bech32.ts";
+import { parseIdentity, parseRecipient } from "../../core/age/mod.ts";
 import { isMeteorError } from "../../core/errors.ts";
 import { randomBytes } from "../crypto/_random.ts";
 
@@ -96,4 +102,34 @@ Deno.test("bech32Encode() reproduces the age spec X25519 identity encoding", () 
   const identity = "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX";
   const { data } = bech32Decode(identity);
   assert.equal(bech32Encode("AGE-SECRET-KEY-", data, true), identity);
+});
+
+Deno.test("bech32Decode() reads MAX_BECH32_LENGTH - 1 and MAX_BECH32_LENGTH characters, refuses one more", () => {
+  // 1 + 1 + ceil(8 * n / 5) + 6 characters for hrp "a" and n data bytes.
+  const cases: [string, number, number][] = [
+    ["a", 2554, MAX_BECH32_LENGTH - 1],
+    ["a", 2555, MAX_BECH32_LENGTH],
+    ["ab", 2555, MAX_BECH32_LENGTH + 1],
+  ];
+  for (const [hrp, bytes, length] of cases) {
+    const text = bech32Encode(hrp, new Uint8Array(bytes));
+    assert.equal(text.length, length);
+    if (length <= MAX_BECH32_LENGTH) assert.equal(bech32Decode(text).data.length, bytes);
+    else assert.throws(() => bech32Decode(text), (e) => isMeteorError(e, "E_MALFORMED"));
+  }
+});
+
+Deno.test("parseRecipient() and parseIdentity() refuse a 10 MB key-shaped string", async () => {
+  const filler = "q".repeat(10_000_000);
+  assert.throws(
+    () => parseRecipient(`age1pq1${filler}`),
+    (e) => isMeteorError(e, "E_BAD_RECIPIENT"),
+  );
+  assert.throws(() => parseRecipient(`age1${filler}`), (e) => isMeteorError(e, "E_BAD_RECIPIENT"));
+  for (const prefix of ["AGE-SECRET-KEY-PQ-1", "AGE-SECRET-KEY-1"]) {
+    await assert.rejects(
+      parseIdentity(prefix + filler.toUpperCase()),
+      (e) => isMeteorError(e, "E_MALFORMED"),
+    );
+  }
 });
