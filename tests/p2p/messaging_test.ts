@@ -69,12 +69,23 @@ Deno.test({
     try {
       await addContact(a, "bob", b, true);
       await addContact(b, "alice", a, false); // MeteorID only
+      const events: unknown[] = [];
+      b.node.events.on("message", (detail) => events.push(detail));
+      const acks: unknown[] = [];
+      a.node.events.on("p2p:delivered", (detail) => acks.push(detail));
       const id1 = await send(a, "bob", "hello bob");
       const got = await received(b, "hello bob");
       assert.equal(got.from, a.id);
       assert.equal(got.contact, "alice");
       assert.equal(got.id, id1);
       await delivered(a, id1);
+      // The bus (and so the API's WebSocket) saw the message and the acknowledgement.
+      assert.equal(events.length, 1);
+      assert.deepEqual(
+        { ...(events[0] as Record<string, unknown>), receivedAt: 0, seq: 0 },
+        { id: id1, from: a.id, text: "hello bob", receivedAt: 0, seq: 0 },
+      );
+      assert.deepEqual(acks, [{ id: id1, to: b.id }]);
       // Bob's node learned Alice's document over /meteor/id when she connected.
       await waitFor("alice's document", async () => {
         const res = await b.api("/v1/contacts/alice");
