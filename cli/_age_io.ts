@@ -48,8 +48,7 @@ export interface Input {
 
 /**
  * The bytes of `source` in pieces of {@link PIECE_BYTES} (fewer only at the
- * end), each in its own shared memory (a SharedArrayBuffer): the worker pool
- * reads a chunk where it lies instead of copying it (batch_workers.ts).
+ * end), each a new array: the STREAM takes its chunks as views of them.
  * Closes `source` at the end or on cancel when `close` is set.
  */
 function pieces(
@@ -61,7 +60,7 @@ function pieces(
   };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const piece = new Uint8Array(new SharedArrayBuffer(PIECE_BYTES));
+      const piece = new Uint8Array(PIECE_BYTES);
       let used = 0;
       try {
         while (used < piece.length) {

@@ -2,13 +2,14 @@
  * The messages between the worker pool (batch_workers.ts) and its workers
  * (_batch_worker.ts). A slice of a batch goes as one packed buffer that is
  * transferred (moved, not copied again) to the worker: the distinct keys (32
- * bytes each), the nonces (12 bytes per job), the aad of every job, then the
- * data of every job, except data that already lives in shared memory
- * (a SharedArrayBuffer): that is passed as it is, with no copy at all.
- * `meta` holds three u32 per job: key index, aad length, data length.
+ * bytes each), the nonces (12 bytes per job), then the aad and the data of
+ * each job. `meta` holds three u32 per job: key index, aad length, data
+ * length. The worker sends the packed buffer back with its answer, wiped of
+ * keys (and of plaintext), so the pool packs the next slice into it: no
+ * allocation and no zeroing of fresh memory per slice.
  *
  * The results come back as the engine made them, each in its own buffer,
- * transferred: no copy either way for the bulk of the bytes.
+ * transferred: no copy on the way back.
  *
  * @module
  */
@@ -28,76 +29,79 @@ export interface WireRequest {
   keys: number;
   /** Three u32 per job: key index, aad length, data length. */
   meta: Uint32Array<ArrayBuffer>;
-  /** Keys, nonces, every aad, then the data not in `shared`. */
+  /** Keys, nonces, then aad and data of each job (a view of a possibly larger buffer). */
   bytes: Uint8Array<ArrayBuffer>;
-  /** Per job: its data when it is in shared memory, else null (it is in `bytes`). */
-  shared: (Uint8Array | null)[];
 }
 
-/** A worker's answer: the results of a slice (null: a tag that did not verify), or a refusal. */
+/**
+ * A worker's answer: the results of a slice (null: a tag that did not
+ * verify), or a refusal; with the request's buffer, for reuse.
+ */
 export type WireResponse =
-  | { id: number; ok: true; results: (Uint8Array | null)[] }
-  | { id: number; ok: false };
+  & { id: number; spare: ArrayBuffer }
+  & ({ ok: true; results: (Uint8Array | null)[] } | { ok: false });
 
 const EMPTY = new Uint8Array(0);
 
-function inShared(data: Uint8Array): boolean {
-  return typeof SharedArrayBuffer === "function" && data.buffer instanceof SharedArrayBuffer;
+/** Bytes the packed form of `jobs` takes. */
+export function requestLength(jobs: readonly AeadJob[]): number {
+  const keys = new Set<Uint8Array>();
+  let total = jobs.length * AEAD_NONCE_LENGTH;
+  for (const job of jobs) {
+    keys.add(job.key);
+    total += (job.aad?.length ?? 0) + job.data.length;
+  }
+  return total + keys.size * AEAD_KEY_LENGTH;
 }
 
-/** Packs `jobs` into a request; a key shared by reference is sent once. */
-export function packRequest(id: number, op: WireOp, jobs: readonly AeadJob[]): WireRequest {
+/**
+ * Packs `jobs` into a request whose bytes are `bytes` (exactly
+ * {@link requestLength} long); a key shared by reference is sent once.
+ */
+export function packRequest(
+  id: number,
+  op: WireOp,
+  jobs: readonly AeadJob[],
+  bytes: Uint8Array<ArrayBuffer>,
+): WireRequest {
   const keyIndex = new Map<Uint8Array, number>();
   for (const job of jobs) if (!keyIndex.has(job.key)) keyIndex.set(job.key, keyIndex.size);
-  const shared = jobs.map((job) => inShared(job.data) ? job.data : null);
-  let total = keyIndex.size * AEAD_KEY_LENGTH + jobs.length * AEAD_NONCE_LENGTH;
-  jobs.forEach((job, i) => total += (job.aad?.length ?? 0) + (shared[i] ? 0 : job.data.length));
-  const bytes = new Uint8Array(total);
   const meta = new Uint32Array(jobs.length * 3);
   for (const [key, index] of keyIndex) bytes.set(key, index * AEAD_KEY_LENGTH);
-  let at = keyIndex.size * AEAD_KEY_LENGTH;
+  let nonceAt = keyIndex.size * AEAD_KEY_LENGTH;
+  let at = nonceAt + jobs.length * AEAD_NONCE_LENGTH;
   jobs.forEach((job, i) => {
-    bytes.set(job.nonce, at + i * AEAD_NONCE_LENGTH);
-    meta.set([keyIndex.get(job.key)!, job.aad?.length ?? 0, job.data.length], i * 3);
+    const aad = job.aad ?? EMPTY;
+    bytes.set(job.nonce, nonceAt);
+    nonceAt += AEAD_NONCE_LENGTH;
+    bytes.set(aad, at);
+    bytes.set(job.data, at + aad.length);
+    at += aad.length + job.data.length;
+    meta.set([keyIndex.get(job.key)!, aad.length, job.data.length], i * 3);
   });
-  at += jobs.length * AEAD_NONCE_LENGTH;
-  for (const job of jobs) {
-    bytes.set(job.aad ?? EMPTY, at);
-    at += job.aad?.length ?? 0;
-  }
-  jobs.forEach((job, i) => {
-    if (shared[i] !== null) return;
-    bytes.set(job.data, at);
-    at += job.data.length;
-  });
-  return { id, op, keys: keyIndex.size, meta, bytes, shared };
+  if (at !== bytes.length) throw new RangeError("bytes must be requestLength(jobs) long");
+  return { id, op, keys: keyIndex.size, meta, bytes };
 }
 
-/** The jobs of a request, as views of its buffers. */
+/** The jobs of a request, as views of its bytes. */
 export function unpackRequest(request: WireRequest): AeadJob[] {
-  const { keys, meta, bytes, shared } = request;
-  const count = shared.length;
-  const nonceAt = keys * AEAD_KEY_LENGTH;
-  let aadAt = nonceAt + count * AEAD_NONCE_LENGTH;
-  let dataAt = aadAt;
-  for (let i = 0; i < count; i++) dataAt += meta[i * 3 + 1];
+  const { keys, meta, bytes } = request;
+  const count = meta.length / 3;
+  let nonceAt = keys * AEAD_KEY_LENGTH;
+  let at = nonceAt + count * AEAD_NONCE_LENGTH;
   const jobs: AeadJob[] = [];
   for (let i = 0; i < count; i++) {
     const keyAt = meta[i * 3] * AEAD_KEY_LENGTH;
     const aadLength = meta[i * 3 + 1];
     const dataLength = meta[i * 3 + 2];
-    let data = shared[i];
-    if (data === null) {
-      data = bytes.subarray(dataAt, dataAt + dataLength);
-      dataAt += dataLength;
-    }
     jobs.push({
       key: bytes.subarray(keyAt, keyAt + AEAD_KEY_LENGTH),
-      nonce: bytes.subarray(nonceAt + i * AEAD_NONCE_LENGTH, nonceAt + (i + 1) * AEAD_NONCE_LENGTH),
-      aad: bytes.subarray(aadAt, aadAt + aadLength),
-      data,
+      nonce: bytes.subarray(nonceAt, nonceAt + AEAD_NONCE_LENGTH),
+      aad: bytes.subarray(at, at + aadLength),
+      data: bytes.subarray(at + aadLength, at + aadLength + dataLength),
     });
-    aadAt += aadLength;
+    nonceAt += AEAD_NONCE_LENGTH;
+    at += aadLength + dataLength;
   }
   return jobs;
 }

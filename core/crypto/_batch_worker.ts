@@ -2,9 +2,10 @@
  * A worker of the pool in batch_workers.ts: opens each request
  * (_batch_wire.ts), runs its jobs through the CPU engine (batch_cpu.ts, so
  * the bytes are those of the calling thread's engine), transfers the results
- * back, and wipes what it was sent of the keys (and, when sealing, of the
- * plaintext). A slice it cannot do is answered `ok: false`; the pool then
- * redoes it on the calling thread, where the real error surfaces.
+ * back with the request's buffer, after wiping from it the keys (and, when
+ * sealing, everything: the plaintext too). A slice it cannot do is answered
+ * `ok: false`; the pool then redoes it on the calling thread, where the real
+ * error surfaces.
  *
  * @module
  */
@@ -21,14 +22,15 @@ import {
 } from "./_batch_wire.ts";
 
 async function answer(request: WireRequest): Promise<WireResponse> {
+  const spare = request.bytes.buffer;
   try {
     const jobs = unpackRequest(request);
     const results = request.op === "seal"
       ? await cpuBatchAead.sealBatch(jobs)
       : await cpuBatchAead.openBatch(jobs);
-    return { id: request.id, ok: true, results };
+    return { id: request.id, spare, ok: true, results };
   } catch {
-    return { id: request.id, ok: false };
+    return { id: request.id, spare, ok: false };
   } finally {
     wipe(request.op === "seal" ? request.bytes : requestKeys(request));
   }
@@ -36,5 +38,6 @@ async function answer(request: WireRequest): Promise<WireResponse> {
 
 self.onmessage = async (event: MessageEvent<WireRequest>) => {
   const response = await answer(event.data);
-  self.postMessage(response, response.ok ? transferables(response.results) : []);
+  const moved = response.ok ? transferables(response.results) : [];
+  self.postMessage(response, [response.spare, ...moved]);
 };

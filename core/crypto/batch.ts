@@ -261,7 +261,8 @@ export function createBatchAead(options: BatchAeadOptions = {}): SelectingBatchA
       return await (await engineFor(jobs)).openBatch(jobs);
     },
     async report() {
-      if (gpu === null) return { requested: path, calibrations: [], workerStats: pool?.stats() };
+      const workers = () => pool === null ? {} : { workerStats: pool.stats() };
+      if (gpu === null) return { requested: path, calibrations: [], ...workers() };
       const probe = await gpu.probe();
       const done: Calibration[] = [];
       if (path === "auto") {
@@ -274,7 +275,7 @@ export function createBatchAead(options: BatchAeadOptions = {}): SelectingBatchA
         gpu: probe,
         calibrations: done,
         gpuStats: gpu.stats(),
-        workerStats: pool?.stats(),
+        ...workers(),
       };
     },
     close() {

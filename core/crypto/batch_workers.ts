@@ -8,10 +8,10 @@
  * - Workers start on the first batch, not before, and {@link WorkerBatchAead.close}
  *   terminates them (a live worker keeps the process running).
  * - A batch is cut into contiguous slices of about equal bytes, one per
- *   worker. A slice is packed into one buffer (_batch_wire.ts) that is
- *   transferred to the worker, not copied again; data in shared memory
- *   (a SharedArrayBuffer, as the CLI reads files into) is not copied at
- *   all, and the results come back transferred.
+ *   worker. A slice is copied once, into a packed buffer (_batch_wire.ts)
+ *   that is transferred to the worker and comes back with the answer, to be
+ *   packed into again; the results come back transferred, not copied. The
+ *   copy is what lets the pool redo a slice: the caller's jobs stay intact.
  * - Keys travel inside the transferred buffer (nothing of them stays on the
  *   calling thread) and the worker wipes them after use.
  * - No job is ever lost: a slice whose worker fails (an error, a crash, a
@@ -25,10 +25,13 @@
  */
 import { cpuBatchAead } from "./batch_cpu.ts";
 import type { AeadJob, BatchAead } from "./batch_types.ts";
-import { packRequest, type WireOp, type WireResponse } from "./_batch_wire.ts";
+import { packRequest, requestLength, type WireOp, type WireResponse } from "./_batch_wire.ts";
 
 /** The most workers {@link defaultWorkerCount} proposes. */
 export const MAX_DEFAULT_WORKERS = 8;
+
+/** Packed buffers kept for reuse, per worker. */
+const SPARES_PER_WORKER = 4;
 
 /** The worker module. */
 const WORKER_URL = new URL("./_batch_worker.ts", import.meta.url);
@@ -132,6 +135,7 @@ export class WorkerBatchAead implements BatchAead {
   #workers: PoolWorker[] = [];
   #nextId = 0;
   #disabled = false;
+  #spares: ArrayBuffer[] = [];
   #stats: WorkerStats = { workerJobs: 0, redoneJobs: 0, workerFailures: 0 };
 
   /** A pool; no worker starts until the first batch. */
@@ -167,6 +171,7 @@ export class WorkerBatchAead implements BatchAead {
   /** Terminates the workers; slices still out are redone on the calling thread. */
   close(): void {
     for (const entry of this.#workers.splice(0)) this.#retire(entry);
+    this.#spares = [];
   }
 
   async #run(op: WireOp, jobs: readonly AeadJob[]): Promise<Result[]> {
@@ -183,7 +188,7 @@ export class WorkerBatchAead implements BatchAead {
       const entry = this.#idlest();
       if (entry === null) return this.#redo(slice);
       const id = this.#nextId++;
-      const request = packRequest(id, op, jobs);
+      const request = packRequest(id, op, jobs, this.#buffer(requestLength(jobs)));
       entry.pending.set(id, slice);
       try {
         entry.worker.postMessage(request, [request.meta.buffer, request.bytes.buffer]);
@@ -193,6 +198,13 @@ export class WorkerBatchAead implements BatchAead {
         this.#redo(slice);
       }
     });
+  }
+
+  /** `length` bytes to pack into: a view of a spare buffer when one is large enough. */
+  #buffer(length: number): Uint8Array<ArrayBuffer> {
+    const at = this.#spares.findIndex((spare) => spare.byteLength >= length);
+    if (at < 0) return new Uint8Array(length);
+    return new Uint8Array(this.#spares.splice(at, 1)[0], 0, length);
   }
 
   /** The worker with the fewest slices out, starting the pool if needed; null when off. */
@@ -223,10 +235,14 @@ export class WorkerBatchAead implements BatchAead {
 
   #answer(entry: PoolWorker, response: WireResponse): void {
     entry.answered = true;
+    const { spare } = response;
+    if (spare instanceof ArrayBuffer && this.#spares.length < SPARES_PER_WORKER * this.#size) {
+      this.#spares.push(spare);
+    }
     const slice = entry.pending.get(response.id);
     if (slice === undefined) return;
     entry.pending.delete(response.id);
-    if (!response.ok) return this.#redo(slice);
+    if (!response.ok || response.results.length !== slice.jobs.length) return this.#redo(slice);
     this.#stats.workerJobs += slice.jobs.length;
     slice.resolve(response.results);
   }

@@ -7,7 +7,12 @@ import {
   MAX_DEFAULT_WORKERS,
   WorkerBatchAead,
 } from "../../core/crypto/batch_workers.ts";
-import { packRequest, requestKeys, unpackRequest } from "../../core/crypto/_batch_wire.ts";
+import {
+  packRequest,
+  requestKeys,
+  requestLength,
+  unpackRequest,
+} from "../../core/crypto/_batch_wire.ts";
 import { randomBytes } from "./_random.ts";
 
 const CHUNK = 64 * 1024;
@@ -170,17 +175,16 @@ Deno.test("WorkerBatchAead checks its worker count; defaultWorkerCount() is one 
   assert.equal(new WorkerBatchAead().size, count);
 });
 
-Deno.test("packRequest() sends a shared key once, shared memory without a copy; unpackRequest() inverts it", () => {
-  const batch = [...jobs([5, CHUNK, 0]), ...jobs([CHUNK, 3], true)];
-  const request = packRequest(7, "seal", batch);
-  assert.equal(request.keys, 3); // Jobs share keys in pairs: (0, 1), (2), (3, 4).
-  const inShared = CHUNK + 3;
-  const aad = 2; // Job 2 carries a 2-byte aad.
-  assert.equal(request.bytes.length, 3 * 32 + 5 * 12 + aad + 5 + CHUNK + 0);
-  assert.deepEqual(request.shared.map((d) => d !== null), [false, false, false, true, true]);
-  assert.equal(request.shared[3]!.length + request.shared[4]!.length, inShared);
-  const unpacked = unpackRequest(request);
-  unpacked.forEach((job, i) => {
+Deno.test("packRequest() sends a shared key once; unpackRequest() inverts it", () => {
+  const batch = jobs([5, CHUNK, 0, CHUNK, 3]);
+  const length = requestLength(batch);
+  // Jobs share keys in pairs: (0, 1), (2, 3), (4); job 2 has a 2-byte aad.
+  assert.equal(length, 3 * 32 + 5 * 12 + 2 + 5 + CHUNK + 0 + CHUNK + 3);
+  const spare = new ArrayBuffer(length + 100);
+  const request = packRequest(7, "open", batch, new Uint8Array(spare, 0, length));
+  assert.equal(request.keys, 3);
+  assert.equal(request.bytes.buffer, spare);
+  unpackRequest(request).forEach((job, i) => {
     assert.deepEqual(job.key, batch[i].key);
     assert.deepEqual(job.nonce, batch[i].nonce);
     assert.deepEqual(job.data, batch[i].data);
@@ -188,8 +192,9 @@ Deno.test("packRequest() sends a shared key once, shared memory without a copy; 
   });
   assert.deepEqual(
     requestKeys(request),
-    new Uint8Array([...batch[0].key, ...batch[2].key, ...batch[3].key]),
+    new Uint8Array([...batch[0].key, ...batch[2].key, ...batch[4].key]),
   );
+  assert.throws(() => packRequest(7, "seal", batch, new Uint8Array(length + 1)), RangeError);
 });
 
 Deno.test("createBatchAead() with workers sends batches from WORKER_MIN_BATCH_BYTES to the pool", async () => {
