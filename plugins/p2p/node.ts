@@ -45,6 +45,7 @@ import {
   type LocalIdentity,
   localIdentity,
   type PeerIdentity,
+  type SessionStats,
 } from "./session/mod.ts";
 
 /** The plugin name under which counters are stored. */
@@ -53,6 +54,8 @@ const PLUGIN = "p2p";
 const MAX_DOC_ADDRESSES = 16;
 /** How often the node re-signs its identity document, in ms. */
 const DOCUMENT_REFRESH_MS = 24 * 60 * 60 * 1000;
+/** How long stop() waits for each session stream to close, in ms. */
+const STOP_CLOSE_MS = 2000;
 /** Pending outbox entries sent per flush. */
 const FLUSH_BATCH = 100;
 
@@ -206,9 +209,15 @@ export class P2PNode {
 
   /** The node's figures for GET /v1/stats. */
   stats(): Record<string, number> {
+    const counts = { ...this.#counts };
     let sessions = 0;
-    for (const { channels } of this.#peers.values()) sessions += channels.size;
-    return { ...this.#counts, peers: this.libp2p.getPeers().length, sessions };
+    for (const { channels } of this.#peers.values()) {
+      for (const channel of channels) {
+        sessions++;
+        addSessionStats(counts, channel.session.stats);
+      }
+    }
+    return { ...counts, peers: this.libp2p.getPeers().length, sessions };
   }
 
   /**
@@ -261,7 +270,8 @@ export class P2PNode {
     for (const { channels } of this.#peers.values()) {
       for (const channel of channels) {
         channel.session.close();
-        await channel.framed.stream.close().catch(() => {});
+        await channel.framed.stream.close({ signal: AbortSignal.timeout(STOP_CLOSE_MS) })
+          .catch(() => {});
       }
     }
     this.#peers.clear();
@@ -462,13 +472,7 @@ export class P2PNode {
     entry.channels.add(channel);
     entry.sent.set(channel, new Set());
     const done = () => {
-      entry.channels.delete(channel);
-      this.#counts.framesIn += session.stats.framesIn;
-      this.#counts.framesOut += session.stats.framesOut;
-      this.#counts.rekeys += session.stats.rekeys;
-      for (const [code, n] of Object.entries(session.stats.rejected)) {
-        this.#counts[`rejected.${code}`] = (this.#counts[`rejected.${code}`] ?? 0) + n;
-      }
+      if (entry.channels.delete(channel)) addSessionStats(this.#counts, session.stats);
     };
     pumpChannel(channel, (data) => this.#onData(channel, data))
       .then(done, (err) => {
@@ -582,4 +586,14 @@ function sameBytes(a: Uint8Array | null, b: Uint8Array): boolean {
 function documentAddresses(libp2p: Libp2p): string[] {
   return libp2p.getMultiaddrs().map(String).filter((a) => a.length <= 256)
     .slice(0, MAX_DOC_ADDRESSES);
+}
+
+/** Adds a session's counters to the node's (GET /v1/stats). */
+function addSessionStats(counts: Record<string, number>, stats: SessionStats): void {
+  counts.framesIn += stats.framesIn;
+  counts.framesOut += stats.framesOut;
+  counts.rekeys += stats.rekeys;
+  for (const [code, n] of Object.entries(stats.rejected)) {
+    counts[`rejected.${code}`] = (counts[`rejected.${code}`] ?? 0) + n;
+  }
 }
