@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
+import { openChunks, sealChunks, SEALED_CHUNK_SIZE } from "../../core/age/stream.ts";
+import { readAll, streamOf } from "../../core/age/_io.ts";
+import { concat } from "../../core/bytes.ts";
+import { isMeteorError } from "../../core/errors.ts";
 import { createBatchAead, WORKER_MIN_BATCH_BYTES } from "../../core/crypto/batch.ts";
 import { cpuBatchAead } from "../../core/crypto/batch_cpu.ts";
-import type { AeadJob } from "../../core/crypto/batch_types.ts";
+import type { AeadJob, BatchAead } from "../../core/crypto/batch_types.ts";
 import {
   defaultWorkerCount,
   MAX_DEFAULT_WORKERS,
@@ -220,4 +224,42 @@ Deno.test("createBatchAead() with workers sends batches from WORKER_MIN_BATCH_BY
     engine.close();
   }
   assert.equal((await createBatchAead({ path: "cpu" }).report()).workerStats, undefined);
+});
+
+Deno.test("the age STREAM on a worker pool gives the CPU's bytes and rejects damage", async () => {
+  const engine = createBatchAead({ path: "cpu", workers: 2 });
+  const key = randomBytes(32);
+  const sealWith = (pt: Uint8Array, e: BatchAead) =>
+    readAll(sealChunks(key, streamOf(pt), { engine: e }));
+  try {
+    for (const size of [0, 1, 40 * CHUNK - 1, 40 * CHUNK, 40 * CHUNK + 1]) {
+      const pt = randomBytes(size);
+      const sealed = await sealWith(pt, engine);
+      assert.deepEqual(sealed, await sealWith(pt, cpuBatchAead), `size ${size}`);
+      assert.deepEqual(await readAll(openChunks(key, streamOf(sealed), { engine })), pt);
+    }
+    const pt = randomBytes(40 * CHUNK + 1);
+    const sealed = await sealWith(pt, engine);
+    const flipped = sealed.slice();
+    flipped[20 * SEALED_CHUNK_SIZE + 3] ^= 1;
+    const damaged: [string, Uint8Array, number][] = [
+      // [what, damaged file, whole chunks that may be released first]
+      ["bit flipped in chunk 20", flipped, 20],
+      ["final chunk dropped", sealed.subarray(0, 40 * SEALED_CHUNK_SIZE), 40],
+      ["trailing byte", new Uint8Array([...sealed, 0]), 40],
+    ];
+    for (const [what, file, releasable] of damaged) {
+      const released: Uint8Array[] = [];
+      const error = await (async () => {
+        for await (const part of openChunks(key, streamOf(file), { engine })) released.push(part);
+      })().catch((err) => err);
+      assert.ok(isMeteorError(error, "E_DECRYPT_FAILED"), what);
+      const out = concat(...released);
+      assert.ok(out.length <= releasable * CHUNK, what);
+      assert.deepEqual(out, pt.subarray(0, out.length), what);
+    }
+    assert.ok((await engine.report()).workerStats!.workerJobs > 0);
+  } finally {
+    engine.close();
+  }
 });
