@@ -226,7 +226,8 @@ export class Session {
     const { messageKey, next } = ratchetStep(chain);
     const inner = concat(new Uint8Array([kind]), body);
     try {
-      const frame = concat(header, seal(messageKey, epochSeq(epoch, seq), inner, header));
+      // §5: the nonce is u32(epoch) || u64(seq), which is header bytes 2 to 14.
+      const frame = concat(header, seal(messageKey, header.subarray(2), inner, header));
       wipe(chain);
       this.#send = { epoch, seq: seq + 1, chain: next };
       this.stats.framesOut++;
@@ -273,8 +274,8 @@ export class Session {
     try {
       const inner = open(
         step.messageKey,
-        epochSeq(epoch, this.#recv.seq),
-        frame.subarray(14),
+        header.subarray(2),
+        frame.subarray(FRAME_HEADER_LENGTH),
         header,
       );
       if (next) {
