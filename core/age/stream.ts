@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { checkLength, utf8, wipe } from "../bytes.ts";
+import { checkLength, concatAll, utf8, wipe } from "../bytes.ts";
 import { MeteorError } from "../errors.ts";
 import { AEAD_TAG_LENGTH } from "../crypto/aead.ts";
 import { batchAead } from "../crypto/batch.ts";
@@ -105,6 +105,18 @@ class Pipeline<J, R> {
   }
 }
 
+/**
+ * A window's outputs as one array: whoever reads the stream (the CLI writing
+ * a file) then handles one piece per window rather than one per chunk, which
+ * costs more than this copy. `wipeParts` wipes the parts copied (plaintext).
+ */
+function joined(parts: readonly Uint8Array[], wipeParts: boolean): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = concatAll(parts);
+  if (wipeParts) wipe(...parts);
+  return out;
+}
+
 function options(opts: StreamOptions): { engine: BatchAead; window: number } {
   const window = opts.window ?? DEFAULT_WINDOW;
   if (!Number.isSafeInteger(window) || window < 1) {
@@ -147,7 +159,7 @@ export function sealChunks(
     async pull(controller) {
       try {
         while (!last && pipeline.room()) pipeline.push(await readWindow());
-        for (const sealed of await pipeline.next()) controller.enqueue(sealed);
+        controller.enqueue(joined(await pipeline.next(), false));
         if (last && pipeline.empty()) {
           wipe(ownKey);
           controller.close();
@@ -216,16 +228,22 @@ export function openChunks(
   const openOne = async (data: Uint8Array, index: number, last: boolean) =>
     (await engine.openBatch([{ key: ownKey, nonce: chunkNonce(index, last), data }]))[0];
 
-  // A failure found after some plaintext of the same window was enqueued is
-  // raised at the next pull, once that plaintext was read: erroring a stream
-  // drops what is still queued, and verified chunks before the failure count
-  // as released (age testkit, "payload failure").
+  // A failure found after some plaintext of the same window was verified is
+  // raised at the next pull, once that plaintext was enqueued and read:
+  // erroring a stream drops what is still queued, and verified chunks before
+  // the failure count as released (age testkit, "payload failure").
   let failure: unknown = null;
 
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (failure !== null) throw failure;
+      const verified: Uint8Array[] = []; // Plaintext verified in its place, not yet enqueued.
       let released = false;
+      const release = () => {
+        if (verified.length === 0) return;
+        controller.enqueue(joined(verified.splice(0), true));
+        released = true;
+      };
       try {
         while (!atEnd && pipeline.room()) pipeline.push(await readWindow());
         const { jobs, opened } = await pipeline.next();
@@ -246,16 +264,17 @@ export function openChunks(
             plaintext = await openOne(data, index, last);
           }
           if (plaintext === null) throw payloadFailed();
-          controller.enqueue(plaintext);
-          released = true;
+          verified.push(plaintext);
           if (last !== guessedLast) throw payloadFailed(); // Trailing data, or no final chunk.
           if (last) {
             counter = index + 1;
             wipe(ownKey);
+            release();
             controller.close();
             return;
           }
         }
+        release();
         counter += jobs.length;
         // The payload ended without a final chunk.
         if (atEnd && pipeline.empty()) throw payloadFailed();
@@ -263,6 +282,7 @@ export function openChunks(
         wipe(ownKey);
         pipeline.drop();
         await reader.cancel(err);
+        release();
         if (!released) throw err;
         failure = err;
       }
