@@ -62,10 +62,10 @@ export class ByteReader {
     return new MeteorError("E_MALFORMED", `Cannot parse ${this.#what}: ${why}`);
   }
 
-  /** The next `length` bytes, copied. */
+  /** The next `length` bytes, copied into a plain Uint8Array (a Node Buffer's slice() is a view). */
   bytes(length: number): Uint8Array {
     if (this.#offset + length > this.#data.length) throw this.malformed("truncated");
-    const out = this.#data.slice(this.#offset, this.#offset + length);
+    const out = new Uint8Array(this.#data.subarray(this.#offset, this.#offset + length));
     this.#offset += length;
     return out;
   }
@@ -83,7 +83,8 @@ export class ByteReader {
 
   /** The next 64-bit big-endian integer; E_MALFORMED above 2^53 - 1. */
   u64(): number {
-    const value = new DataView(this.bytes(8).buffer).getBigUint64(0);
+    const b = this.bytes(8);
+    const value = new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0);
     if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw this.malformed("integer out of range");
     return Number(value);
   }

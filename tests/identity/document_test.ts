@@ -232,3 +232,12 @@ Deno.test("createDocument() re-issues with a higher sequence that verifies", asy
   assert.equal(next.sequence, DOC.sequence + 1);
   await verifyDocument(next, { now: NOW });
 });
+
+Deno.test("parseDocument() reads a document held in a Node Buffer at an offset of a larger pool", async () => {
+  const { Buffer } = await import("node:buffer");
+  // A Buffer's slice() is a view, and its bytes sit at a non-zero offset of a bigger buffer.
+  const pooled = Buffer.concat([Buffer.from("prefix"), Buffer.from(BYTES)]).subarray(6);
+  const parsed = parseDocument(pooled);
+  assert.deepEqual(encodeDocument(parsed), BYTES);
+  await verifyDocument(parsed, { now: NOW, expectedId: KEYS.meteorId });
+});
