@@ -12,7 +12,7 @@ import { ed25519, x25519 as nobleX25519 } from "@noble/curves/ed25519.js";
 import { ml_dsa65 } from "@noble/post-quantum/ml-dsa.js";
 import { ml_kem768 } from "@noble/post-quantum/ml-kem.js";
 import { ml_kem768_x25519 } from "@noble/post-quantum/hybrid.js";
-import { concat, constantTimeEqual, utf8 } from "./bytes.ts";
+import { constantTimeEqual, utf8 } from "./bytes.ts";
 import { open, seal } from "./crypto/aead.ts";
 import { hkdfSha256, hmacSha256, sha256, sha3_256, shake256 } from "./crypto/hash.ts";
 import { hpkeOpen, hpkeSeal, type HpkeSealed } from "./crypto/hpke.ts";
@@ -28,8 +28,15 @@ import {
   type XWingEncapsulation,
   xwingPublicKey,
 } from "./crypto/xwing.ts";
+import {
+  ed25519PublicKey,
+  ed25519Sign,
+  ed25519Verify,
+  mldsa65PublicKey,
+  mldsa65Sign,
+  mldsa65Verify,
+} from "./crypto/sign.ts";
 import { x25519 } from "./crypto/_x25519.ts";
-import { subtle } from "./crypto/_webcrypto.ts";
 import {
   AEAD_VECTOR,
   ED25519_VECTORS,
@@ -138,64 +145,6 @@ export interface SelftestPrimitives {
   ): Promise<Uint8Array>;
 }
 
-const ED25519 = { name: "Ed25519" };
-const MLDSA65 = { name: "ML-DSA-65" };
-/** RFC 8410 §7 PKCS#8 prefix of an Ed25519 private key; the 32-byte seed follows. */
-const ED25519_PKCS8_PREFIX = new Uint8Array([
-  0x30,
-  0x2e,
-  0x02,
-  0x01,
-  0x00,
-  0x30,
-  0x05,
-  0x06,
-  0x03,
-  0x2b,
-  0x65,
-  0x70,
-  0x04,
-  0x22,
-  0x04,
-  0x20,
-]);
-
-async function importSigningSeed(algorithm: "Ed25519" | "ML-DSA-65", seed: Uint8Array) {
-  if (algorithm === "ML-DSA-65") {
-    return await subtle.importKey("raw-seed", seed, MLDSA65, false, ["sign"]);
-  }
-  const pkcs8 = concat(ED25519_PKCS8_PREFIX, seed);
-  try {
-    return await subtle.importKey("pkcs8", pkcs8, ED25519, false, ["sign"]);
-  } finally {
-    pkcs8.fill(0);
-  }
-}
-
-async function nativePublicKey(algorithm: "Ed25519" | "ML-DSA-65", seed: Uint8Array) {
-  const key = await importSigningSeed(algorithm, seed);
-  const pub = await subtle.getPublicKey(key, ["verify"]);
-  return new Uint8Array(
-    await subtle.exportKey(algorithm === "Ed25519" ? "raw" : "raw-public", pub),
-  );
-}
-
-async function nativeSign(algorithm: "Ed25519" | "ML-DSA-65", seed: Uint8Array, m: Uint8Array) {
-  const key = await importSigningSeed(algorithm, seed);
-  return new Uint8Array(await subtle.sign({ name: algorithm }, key, m));
-}
-
-async function nativeVerify(
-  algorithm: "Ed25519" | "ML-DSA-65",
-  publicKey: Uint8Array,
-  message: Uint8Array,
-  signature: Uint8Array,
-) {
-  const format = algorithm === "Ed25519" ? "raw" : "raw-public";
-  const key = await subtle.importKey(format, publicKey, { name: algorithm }, false, ["verify"]);
-  return await subtle.verify({ name: algorithm }, key, signature, message);
-}
-
 /** Meteor's own primitives, as the node uses them (native WebCrypto and node:crypto). */
 export const NATIVE_PRIMITIVES: SelftestPrimitives = {
   sha256,
@@ -206,16 +155,16 @@ export const NATIVE_PRIMITIVES: SelftestPrimitives = {
   seal,
   open,
   x25519,
-  ed25519PublicKey: (seed) => nativePublicKey("Ed25519", seed),
-  ed25519Sign: (seed, message) => nativeSign("Ed25519", seed, message),
-  ed25519Verify: (pk, message, sig) => nativeVerify("Ed25519", pk, message, sig),
+  ed25519PublicKey,
+  ed25519Sign,
+  ed25519Verify,
   mlkem768PublicKey,
   mlkem768Encapsulate,
   mlkem768Decapsulate,
   isValidMlKem768PublicKey,
-  mldsa65PublicKey: (seed) => nativePublicKey("ML-DSA-65", seed),
-  mldsa65Sign: (seed, message) => nativeSign("ML-DSA-65", seed, message),
-  mldsa65Verify: (pk, message, sig) => nativeVerify("ML-DSA-65", pk, message, sig),
+  mldsa65PublicKey,
+  mldsa65Sign,
+  mldsa65Verify,
   xwingPublicKey,
   xwingEncapsulate,
   xwingDecapsulate,

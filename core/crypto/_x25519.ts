@@ -4,32 +4,14 @@
  *
  * @module
  */
-import { checkLength, concat } from "../bytes.ts";
+import { checkLength } from "../bytes.ts";
+import { pkcs8PrivateKey } from "./_pkcs8.ts";
 import { subtle } from "./_webcrypto.ts";
 
 /** X25519 scalar, u-coordinate and output length in bytes. */
 export const X25519_LENGTH = 32;
 
 const ALGORITHM = { name: "X25519" };
-/** RFC 8410 PKCS#8 prefix for an X25519 private key; the raw scalar follows. */
-const PKCS8_PREFIX = new Uint8Array([
-  0x30,
-  0x2e,
-  0x02,
-  0x01,
-  0x00,
-  0x30,
-  0x05,
-  0x06,
-  0x03,
-  0x2b,
-  0x65,
-  0x6e,
-  0x04,
-  0x22,
-  0x04,
-  0x20,
-]);
 /** The base point u = 9 (RFC 7748 §4.1). */
 const BASE_POINT = new Uint8Array(X25519_LENGTH);
 BASE_POINT[0] = 9;
@@ -41,7 +23,7 @@ BASE_POINT[0] = 9;
 export async function x25519(scalar: Uint8Array, u: Uint8Array): Promise<Uint8Array | null> {
   checkLength("scalar", scalar, X25519_LENGTH);
   checkLength("u", u, X25519_LENGTH);
-  const pkcs8 = concat(PKCS8_PREFIX, scalar);
+  const pkcs8 = pkcs8PrivateKey("X25519", scalar);
   try {
     const [privateKey, publicKey] = await Promise.all([
       subtle.importKey("pkcs8", pkcs8, ALGORITHM, false, ["deriveBits"]),

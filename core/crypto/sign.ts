@@ -19,6 +19,8 @@
  */
 import { checkLength, concat, utf8, wipe } from "../bytes.ts";
 import { MeteorError } from "../errors.ts";
+import { pkcs8PrivateKey } from "./_pkcs8.ts";
+import { subtle } from "./_webcrypto.ts";
 
 /** Length of an Ed25519 private key seed (RFC 8032 §5.1.5). */
 export const ED25519_SEED_LENGTH = 32;
@@ -38,31 +40,8 @@ export const HYBRID_SIGNATURE_LENGTH: number = MLDSA65_SIGNATURE_LENGTH + ED2551
 /** The fixed prefix of every hybrid signed message (followed by a zero byte). */
 const HYBRID_PREFIX = utf8("meteor/v1/hybrid-sig");
 
-/** RFC 8410 §7: the PKCS#8 prefix of an Ed25519 private key; the 32-byte seed follows. */
-const ED25519_PKCS8_PREFIX = new Uint8Array([
-  0x30,
-  0x2e,
-  0x02,
-  0x01,
-  0x00,
-  0x30,
-  0x05,
-  0x06,
-  0x03,
-  0x2b,
-  0x65,
-  0x70,
-  0x04,
-  0x22,
-  0x04,
-  0x20,
-]);
-
-/** WebCrypto takes ArrayBuffer-backed views; `concat` and `slice` return fresh ones. */
-type Bytes = Uint8Array<ArrayBuffer>;
-
-const ED25519 = { name: "Ed25519" } as const;
-const MLDSA65 = { name: "ML-DSA-65" } as const;
+const ED25519 = { name: "Ed25519" };
+const MLDSA65 = { name: "ML-DSA-65" };
 
 /** The two secret seeds of a hybrid signer. Wipe them with `fill(0)` when done. */
 export interface SigningSeeds {
@@ -82,9 +61,9 @@ export interface SigningPublicKeys {
 
 async function importEd25519Seed(seed: Uint8Array): Promise<CryptoKey> {
   checkLength("ed25519 seed", seed, ED25519_SEED_LENGTH);
-  const pkcs8 = concat(ED25519_PKCS8_PREFIX, seed) as Bytes;
+  const pkcs8 = pkcs8PrivateKey("Ed25519", seed);
   try {
-    return await crypto.subtle.importKey("pkcs8", pkcs8, ED25519, false, ["sign"]);
+    return await subtle.importKey("pkcs8", pkcs8, ED25519, false, ["sign"]);
   } finally {
     wipe(pkcs8);
   }
@@ -93,18 +72,36 @@ async function importEd25519Seed(seed: Uint8Array): Promise<CryptoKey> {
 async function importMlDsaSeed(seed: Uint8Array): Promise<CryptoKey> {
   checkLength("ml-dsa-65 seed", seed, MLDSA65_SEED_LENGTH);
   // FIPS 204 Algorithm 1 ML-DSA.KeyGen_internal(ξ); "raw-seed" is WebCrypto's name for ξ.
-  return await crypto.subtle.importKey("raw-seed", seed.slice(), MLDSA65, false, ["sign"]);
-}
-
-/** SubtleCrypto.getPublicKey (WICG Modern Algorithms), which Deno has and lib.dom lacks. */
-interface SubtleWithGetPublicKey {
-  getPublicKey(key: CryptoKey, usages: KeyUsage[]): Promise<CryptoKey>;
+  const copy = seed.slice();
+  try {
+    return await subtle.importKey("raw-seed", copy, MLDSA65, false, ["sign"]);
+  } finally {
+    wipe(copy);
+  }
 }
 
 async function exportPublic(privateKey: CryptoKey, format: "raw" | "raw-public") {
-  const subtle = crypto.subtle as unknown as SubtleWithGetPublicKey;
   const publicKey = await subtle.getPublicKey(privateKey, ["verify"]);
-  return new Uint8Array(await crypto.subtle.exportKey(format as "raw", publicKey));
+  return new Uint8Array(await subtle.exportKey(format, publicKey));
+}
+
+/**
+ * Imports `publicKey` and verifies; an unparseable public key or signature is
+ * just an invalid signature (false).
+ */
+async function verifyWith(
+  algorithm: typeof ED25519 | typeof MLDSA65,
+  format: "raw" | "raw-public",
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
+  try {
+    const key = await subtle.importKey(format, publicKey.slice(), algorithm, false, ["verify"]);
+    return await subtle.verify(algorithm, key, signature, message);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -133,6 +130,78 @@ export async function ed25519PublicKey(seed: Uint8Array): Promise<Uint8Array> {
  */
 export async function mldsa65PublicKey(seed: Uint8Array): Promise<Uint8Array> {
   return await exportPublic(await importMlDsaSeed(seed), "raw-public");
+}
+
+/**
+ * An Ed25519 signature (RFC 8032 §5.1.6) of `message` with a 32-byte seed.
+ *
+ * @example
+ * ```ts
+ * import { ed25519PublicKey, ed25519Sign, ed25519Verify } from "./sign.ts";
+ * const seed = new Uint8Array(32).fill(1);
+ * const message = new TextEncoder().encode("hello");
+ * const signature = await ed25519Sign(seed, message);
+ * await ed25519Verify(await ed25519PublicKey(seed), message, signature); // true
+ * ```
+ */
+export async function ed25519Sign(seed: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
+  const key = await importEd25519Seed(seed);
+  return new Uint8Array(await subtle.sign(ED25519, key, message));
+}
+
+/**
+ * Whether `signature` is a valid Ed25519 signature (RFC 8032 §5.1.7) of
+ * `message` under `publicKey`; false also for an unparseable key or signature.
+ *
+ * @example
+ * ```ts
+ * import { ed25519Verify } from "./sign.ts";
+ * await ed25519Verify(new Uint8Array(32), new Uint8Array(0), new Uint8Array(64)); // false
+ * ```
+ */
+export async function ed25519Verify(
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
+  return await verifyWith(ED25519, "raw", publicKey, message, signature);
+}
+
+/**
+ * An ML-DSA-65 signature (FIPS 204 Algorithm 2, empty context) of `message`
+ * with a 32-byte seed ξ. Signing is hedged (randomised, FIPS 204 §3.4).
+ *
+ * @example
+ * ```ts
+ * import { mldsa65PublicKey, mldsa65Sign, mldsa65Verify } from "./sign.ts";
+ * const seed = new Uint8Array(32).fill(2);
+ * const message = new TextEncoder().encode("hello");
+ * const signature = await mldsa65Sign(seed, message); // 3309 bytes
+ * await mldsa65Verify(await mldsa65PublicKey(seed), message, signature); // true
+ * ```
+ */
+export async function mldsa65Sign(seed: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
+  const key = await importMlDsaSeed(seed);
+  return new Uint8Array(await subtle.sign(MLDSA65, key, message));
+}
+
+/**
+ * Whether `signature` is a valid ML-DSA-65 signature (FIPS 204 Algorithm 3,
+ * empty context) of `message` under `publicKey`; false also for an
+ * unparseable key or signature.
+ *
+ * @example
+ * ```ts
+ * import { mldsa65Verify } from "./sign.ts";
+ * await mldsa65Verify(new Uint8Array(1952), new Uint8Array(0), new Uint8Array(3309)); // false
+ * ```
+ */
+export async function mldsa65Verify(
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
+  return await verifyWith(MLDSA65, "raw-public", publicKey, message, signature);
 }
 
 /** Both public keys of a pair of signing seeds. */
@@ -176,38 +245,12 @@ export async function hybridSign(
   context: string,
   message: Uint8Array,
 ): Promise<Uint8Array> {
-  const signed = hybridSignedBytes(context, message) as Bytes;
-  const [edKey, mlKey] = await Promise.all([
-    importEd25519Seed(seeds.ed25519),
-    importMlDsaSeed(seeds.mldsa65),
+  const signed = hybridSignedBytes(context, message);
+  const [edSig, mlSig] = await Promise.all([
+    ed25519Sign(seeds.ed25519, signed),
+    mldsa65Sign(seeds.mldsa65, signed),
   ]);
-  const [mlSig, edSig] = await Promise.all([
-    crypto.subtle.sign(MLDSA65, mlKey, signed),
-    crypto.subtle.sign(ED25519, edKey, signed),
-  ]);
-  return concat(new Uint8Array(mlSig), new Uint8Array(edSig));
-}
-
-async function verifyOne(
-  algorithm: typeof ED25519 | typeof MLDSA65,
-  format: "raw" | "raw-public",
-  publicKey: Uint8Array,
-  signature: Bytes,
-  signed: Bytes,
-): Promise<boolean> {
-  try {
-    const key = await crypto.subtle.importKey(
-      format as "raw",
-      publicKey.slice(),
-      algorithm,
-      false,
-      ["verify"],
-    );
-    return await crypto.subtle.verify(algorithm, key, signature, signed);
-  } catch {
-    // An unparseable public key or signature is just an invalid signature.
-    return false;
-  }
+  return concat(mlSig, edSig);
 }
 
 /**
@@ -224,25 +267,13 @@ export async function hybridVerify(
 ): Promise<void> {
   checkLength("ed25519 public key", publicKeys.ed25519, ED25519_PUBLIC_KEY_LENGTH);
   checkLength("ml-dsa-65 public key", publicKeys.mldsa65, MLDSA65_PUBLIC_KEY_LENGTH);
-  const signed = hybridSignedBytes(context, message) as Bytes;
+  const signed = hybridSignedBytes(context, message);
   let valid = false;
   if (signature instanceof Uint8Array && signature.length === HYBRID_SIGNATURE_LENGTH) {
     // Both are always checked: no early exit that would tell which one failed.
     const [mlOk, edOk] = await Promise.all([
-      verifyOne(
-        MLDSA65,
-        "raw-public",
-        publicKeys.mldsa65,
-        signature.slice(0, MLDSA65_SIGNATURE_LENGTH),
-        signed,
-      ),
-      verifyOne(
-        ED25519,
-        "raw",
-        publicKeys.ed25519,
-        signature.slice(MLDSA65_SIGNATURE_LENGTH),
-        signed,
-      ),
+      mldsa65Verify(publicKeys.mldsa65, signed, signature.slice(0, MLDSA65_SIGNATURE_LENGTH)),
+      ed25519Verify(publicKeys.ed25519, signed, signature.slice(MLDSA65_SIGNATURE_LENGTH)),
     ]);
     valid = mlOk && edOk;
   }

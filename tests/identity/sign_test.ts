@@ -4,12 +4,16 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import {
   ED25519_SIGNATURE_LENGTH,
   ed25519PublicKey,
+  ed25519Sign,
+  ed25519Verify,
   HYBRID_SIGNATURE_LENGTH,
   hybridSign,
   hybridSignedBytes,
   hybridVerify,
   MLDSA65_SIGNATURE_LENGTH,
   mldsa65PublicKey,
+  mldsa65Sign,
+  mldsa65Verify,
   signingPublicKeys,
   type SigningSeeds,
 } from "../../core/crypto/sign.ts";
@@ -172,4 +176,29 @@ Deno.test("hybridSign() leaves the caller's seeds and message unchanged", async 
   await hybridSign(seeds, CONTEXT, message);
   assert.deepEqual(seeds, SEEDS);
   assert.deepEqual(message, MESSAGE);
+});
+
+Deno.test("ed25519Sign() and mldsa65Sign() verify in @noble and in their own verify", async () => {
+  const { ed, ml } = nobleKeys();
+  const edSig = await ed25519Sign(SEEDS.ed25519, MESSAGE);
+  assert.deepEqual(edSig, ed25519.sign(MESSAGE, SEEDS.ed25519));
+  assert.equal(await ed25519Verify(ed.publicKey, MESSAGE, edSig), true);
+  const mlSig = await mldsa65Sign(SEEDS.mldsa65, MESSAGE);
+  assert.equal(ml_dsa65.verify(mlSig, MESSAGE, ml.publicKey), true);
+  assert.equal(await mldsa65Verify(ml.publicKey, MESSAGE, mlSig), true);
+});
+
+Deno.test("ed25519Verify() and mldsa65Verify() give false for a bad key or signature", async () => {
+  const { ed, ml } = nobleKeys();
+  const edSig = await ed25519Sign(SEEDS.ed25519, MESSAGE);
+  const mlSig = await mldsa65Sign(SEEDS.mldsa65, MESSAGE);
+  const cases: [string, Promise<boolean>][] = [
+    ["ed25519 key 31 bytes", ed25519Verify(ed.publicKey.slice(1), MESSAGE, edSig)],
+    ["ed25519 signature 63 bytes", ed25519Verify(ed.publicKey, MESSAGE, edSig.slice(1))],
+    ["ed25519 other message", ed25519Verify(ed.publicKey, MESSAGE.slice(1), edSig)],
+    ["ml-dsa key 1951 bytes", mldsa65Verify(ml.publicKey.slice(1), MESSAGE, mlSig)],
+    ["ml-dsa signature 3308 bytes", mldsa65Verify(ml.publicKey, MESSAGE, mlSig.slice(1))],
+    ["ml-dsa other message", mldsa65Verify(ml.publicKey, MESSAGE.slice(1), mlSig)],
+  ];
+  for (const [what, result] of cases) assert.equal(await result, false, what);
 });
