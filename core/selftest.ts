@@ -36,7 +36,7 @@ import {
   mldsa65Sign,
   mldsa65Verify,
 } from "./crypto/sign.ts";
-import { x25519 } from "./crypto/_x25519.ts";
+import { x25519 } from "./crypto/x25519.ts";
 import {
   AEAD_VECTOR,
   ED25519_VECTORS,

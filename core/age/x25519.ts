@@ -8,7 +8,7 @@
  */
 import { checkLength, concat, utf8, wipe } from "../bytes.ts";
 import { MeteorError } from "../errors.ts";
-import { x25519, x25519Base } from "../crypto/_x25519.ts";
+import { x25519, x25519Base } from "../crypto/x25519.ts";
 import { hkdfSha256 } from "../crypto/hash.ts";
 import { bech32DecodeKey, bech32Encode } from "./bech32.ts";
 import { decodeBase64NoPad, encodeBase64NoPad } from "./_base64.ts";

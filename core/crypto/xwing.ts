@@ -20,7 +20,7 @@ import {
   mlkem768Encapsulate,
   mlkem768PublicKey,
 } from "./mlkem.ts";
-import { x25519, X25519_LENGTH, x25519Base } from "./_x25519.ts";
+import { x25519, X25519_LENGTH, x25519Base } from "./x25519.ts";
 
 /** X-Wing private key (seed) length in bytes. */
 export const XWING_SEED_LENGTH = 32;

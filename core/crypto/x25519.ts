@@ -1,6 +1,7 @@
 /**
  * X25519 (RFC 7748 §5) on Deno's native WebCrypto, for raw 32-byte scalars
- * and u-coordinates. Private to core/crypto.
+ * and u-coordinates: the Diffie-Hellman function of age's X25519 recipients
+ * and of X-Wing.
  *
  * @module
  */
@@ -8,7 +9,7 @@ import { checkLength } from "../bytes.ts";
 import { pkcs8PrivateKey } from "./_pkcs8.ts";
 import { subtle } from "./_webcrypto.ts";
 
-/** X25519 scalar, u-coordinate and output length in bytes. */
+/** X25519 scalar, u-coordinate and output length in bytes (RFC 7748 §5). */
 export const X25519_LENGTH = 32;
 
 const ALGORITHM = { name: "X25519" };
@@ -19,6 +20,17 @@ BASE_POINT[0] = 9;
 /**
  * X25519(scalar, u). Resolves to null when the result is all zero (u is of
  * low order, RFC 7748 §6.1): WebCrypto refuses that output, and so do callers.
+ * Throws RangeError unless both are 32 bytes.
+ *
+ * @example
+ * ```ts
+ * import { x25519, x25519Base } from "./x25519.ts";
+ * const a = crypto.getRandomValues(new Uint8Array(32));
+ * const b = crypto.getRandomValues(new Uint8Array(32));
+ * const ab = await x25519(a, await x25519Base(b));
+ * const ba = await x25519(b, await x25519Base(a));
+ * // ab and ba are the same 32-byte shared secret
+ * ```
  */
 export async function x25519(scalar: Uint8Array, u: Uint8Array): Promise<Uint8Array | null> {
   checkLength("scalar", scalar, X25519_LENGTH);
@@ -43,7 +55,16 @@ export async function x25519(scalar: Uint8Array, u: Uint8Array): Promise<Uint8Ar
   }
 }
 
-/** X25519(scalar, 9): the public key of a scalar (RFC 7748 §6.1). */
+/**
+ * X25519(scalar, 9): the public key of a scalar (RFC 7748 §6.1).
+ *
+ * @example
+ * ```ts
+ * import { x25519Base } from "./x25519.ts";
+ * const publicKey = await x25519Base(crypto.getRandomValues(new Uint8Array(32)));
+ * publicKey.length; // 32
+ * ```
+ */
 export async function x25519Base(scalar: Uint8Array): Promise<Uint8Array> {
   const pub = await x25519(scalar, BASE_POINT);
   // The base point has prime order, so a clamped scalar never yields zero.
