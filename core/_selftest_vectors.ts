@@ -23,8 +23,25 @@ export const HASH_VECTORS = {
   ),
 };
 
+/** One ChaCha20-Poly1305 known answer: `sealed` is ciphertext || tag. */
+export interface AeadVector {
+  /** Where the vector is published. */
+  name: string;
+  /** 32-byte key. */
+  key: Uint8Array;
+  /** 12-byte nonce. */
+  nonce: Uint8Array;
+  /** Associated data. */
+  aad: Uint8Array;
+  /** Plaintext. */
+  plaintext: Uint8Array;
+  /** Ciphertext || tag. */
+  sealed: Uint8Array;
+}
+
 /** RFC 8439 §2.8.2: the AEAD_CHACHA20_POLY1305 example. */
-export const AEAD_VECTOR = {
+export const AEAD_VECTOR: AeadVector = {
+  name: "RFC 8439 §2.8.2",
   key: fromHex("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"),
   nonce: fromHex("070000004041424344454647"),
   aad: fromHex("50515253c0c1c2c3c4c5c6c7"),
@@ -39,6 +56,32 @@ export const AEAD_VECTOR = {
       "1ae10b594f09e26a7e902ecbd0600691",
   ),
 };
+
+/** RFC 8439 §2.8.2 and Appendix A.5: the ChaCha20-Poly1305 AEAD examples. */
+export const RFC8439_AEAD_VECTORS: readonly AeadVector[] = [
+  AEAD_VECTOR,
+  {
+    name: "RFC 8439 Appendix A.5",
+    key: fromHex("1c9240a5eb55d38af333888604f6b5f0473917c1402b80099dca5cbc207075c0"),
+    nonce: fromHex("000000000102030405060708"),
+    aad: fromHex("f33388860000000000004e91"),
+    plaintext: utf8(
+      "Internet-Drafts are draft documents valid for a maximum of six months and may be " +
+        "updated, replaced, or obsoleted by other documents at any time. It is inappropriate " +
+        "to use Internet-Drafts as reference material or to cite them other than as " +
+        "/\u201cwork in progress./\u201d",
+    ),
+    sealed: fromHex(
+      "64a0861575861af460f062c79be643bd5e805cfd345cf389f108670ac76c8cb24c6cfc18755d43ee" +
+        "a09ee94e382d26b0bdb7b73c321b0100d4f03b7f355894cf332f830e710b97ce98c8a84abd0b948114ad" +
+        "176e008d33bd60f982b1ff37c8559797a06ef4f0ef61c186324e2b3506383606907b6a7c02b0f9f6157b" +
+        "53c867e4b9166c767b804d46a59b5216cde7a4e99040c5a40433225ee282a1b0a06c523eaf4534d7f83f" +
+        "a1155b0047718cbc546a0d072b04b3564eea1b422273f548271a0bb2316053fa76991955ebd63159434e" +
+        "cebb4e466dae5a1073a6727627097a1049e617d91d361094fa68f0ff77987130305beaba2eda04df997b" +
+        "714d6c6f2c29a6ad5cb4022b02709beead9d67890cbb22392336fea1851f38",
+    ),
+  },
+];
 
 /** RFC 7748 §6.1: the X25519 Diffie-Hellman example. */
 export const X25519_VECTOR = {

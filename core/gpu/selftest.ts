@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { constantTimeEqual, fromHex, toHex } from "../bytes.ts";
+import { constantTimeEqual } from "../bytes.ts";
 import { MeteorError } from "../errors.ts";
 import { batchAead, type BatchReport, type CipherPath, type CostModel } from "../crypto/batch.ts";
 import { cpuBatchAead } from "../crypto/batch_cpu.ts";
@@ -17,7 +17,7 @@ import type { AeadJob, BatchAead } from "../crypto/batch_types.ts";
 import { GpuAead } from "./aead.ts";
 import type { AdapterProvider } from "./device.ts";
 import type { SelftestCheck } from "../selftest.ts";
-import { RFC8439_AEAD_VECTORS } from "./_rfc8439.ts";
+import { type AeadVector, RFC8439_AEAD_VECTORS } from "../_selftest_vectors.ts";
 
 export type { SelftestCheck } from "../selftest.ts";
 
@@ -62,6 +62,11 @@ function sameAll(a: readonly (Uint8Array | null)[], b: readonly (Uint8Array | nu
     a.every((x, i) => x !== null && b[i] !== null && constantTimeEqual(x, b[i]!));
 }
 
+/** The AEAD job of a known-answer vector on `data` (its plaintext or its sealed bytes). */
+function vectorJob(v: AeadVector, data: Uint8Array): AeadJob {
+  return { key: v.key, nonce: v.nonce, aad: v.aad, data };
+}
+
 /**
  * Runs the GPU self-test.
  *
@@ -79,24 +84,17 @@ export async function gpuSelftest(options: GpuSelftestOptions = {}): Promise<Gpu
     const probe = await gpu.probe();
     if (!probe.available) return { status: "skipped", detail: "skipped: no WebGPU adapter" };
 
-    const vectors = RFC8439_AEAD_VECTORS.map((v) => ({
-      name: v.name,
-      job: { key: fromHex(v.key), nonce: fromHex(v.nonce), aad: fromHex(v.aad) },
-      plaintext: fromHex(v.plaintext),
-      sealed: v.sealed,
-    }));
-    const sealed = await gpu.sealBatch(vectors.map((v) => ({ ...v.job, data: v.plaintext })));
-    const opened = await gpu.openBatch(
-      vectors.map((v) => ({ ...v.job, data: fromHex(v.sealed) })),
-    );
+    const vectors = RFC8439_AEAD_VECTORS;
+    const sealed = await gpu.sealBatch(vectors.map((v) => vectorJob(v, v.plaintext)));
+    const opened = await gpu.openBatch(vectors.map((v) => vectorJob(v, v.sealed)));
     for (const [i, v] of vectors.entries()) {
-      if (toHex(sealed[i]) !== v.sealed || !sameAll([opened[i]], [v.plaintext])) {
+      if (!sameAll([sealed[i]], [v.sealed]) || !sameAll([opened[i]], [v.plaintext])) {
         return { status: "failed", detail: `${v.name} vector does not match on the GPU` };
       }
     }
-    const tampered = fromHex(vectors[0].sealed);
+    const tampered = vectors[0].sealed.slice();
     tampered[tampered.length - 1] ^= 1;
-    const [forged] = await gpu.openBatch([{ ...vectors[0].job, data: tampered }]);
+    const [forged] = await gpu.openBatch([vectorJob(vectors[0], tampered)]);
     if (forged !== null) return { status: "failed", detail: "a tampered tag was accepted" };
 
     const count = options.randomJobs ?? 256;

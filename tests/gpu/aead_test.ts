@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { fromHex, toHex } from "../../core/bytes.ts";
+import { toHex } from "../../core/bytes.ts";
 import type { AeadJob } from "../../core/crypto/batch_types.ts";
 import { GpuAead } from "../../core/gpu/aead.ts";
-import { RFC8439_AEAD_VECTORS } from "../../core/gpu/_rfc8439.ts";
+import { type AeadVector, RFC8439_AEAD_VECTORS } from "../../core/_selftest_vectors.ts";
 import { randomBytes } from "../crypto/_random.ts";
 import { BOUNDARY_SIZES, mixedLength, NO_GPU, nobleEngine, randomJobs } from "./_gpu.ts";
 
@@ -32,20 +32,13 @@ function gpuTest(name: string, fn: (gpu: GpuAead) => Promise<void>) {
 gpuTest(
   "GpuAead.sealBatch() matches the RFC 8439 vectors and openBatch() reverses them",
   async (gpu) => {
-    const jobs = RFC8439_AEAD_VECTORS.map((v) => ({
-      key: fromHex(v.key),
-      nonce: fromHex(v.nonce),
-      aad: fromHex(v.aad),
-    }));
-    assert.equal(jobs.length, 2);
-    const sealed = await gpu.sealBatch(
-      jobs.map((j, i) => ({ ...j, data: fromHex(RFC8439_AEAD_VECTORS[i].plaintext) })),
-    );
-    assert.deepEqual(sealed.map(toHex), RFC8439_AEAD_VECTORS.map((v) => v.sealed));
-    const opened = await gpu.openBatch(
-      jobs.map((j, i) => ({ ...j, data: fromHex(RFC8439_AEAD_VECTORS[i].sealed) })),
-    );
-    assert.deepEqual(opened.map((p) => toHex(p!)), RFC8439_AEAD_VECTORS.map((v) => v.plaintext));
+    const vectors = RFC8439_AEAD_VECTORS;
+    assert.equal(vectors.length, 2);
+    const job = ({ key, nonce, aad }: AeadVector, data: Uint8Array) => ({ key, nonce, aad, data });
+    const sealed = await gpu.sealBatch(vectors.map((v) => job(v, v.plaintext)));
+    assert.deepEqual(sealed.map(toHex), vectors.map((v) => toHex(v.sealed)));
+    const opened = await gpu.openBatch(vectors.map((v) => job(v, v.sealed)));
+    assert.deepEqual(opened.map((p) => toHex(p!)), vectors.map((v) => toHex(v.plaintext)));
   },
 );
 
