@@ -1,11 +1,11 @@
 /**
  * A worker of the pool in batch_workers.ts: opens each request
  * (_batch_wire.ts), runs its jobs through the CPU engine (batch_cpu.ts, so
- * the bytes are those of the calling thread's engine), transfers the results
- * back with the request's buffer, after wiping from it the keys (and, when
- * sealing, everything: the plaintext too). A slice it cannot do is answered
- * `ok: false`; the pool then redoes it on the calling thread, where the real
- * error surfaces.
+ * the bytes are those of the calling thread's engine), wipes the keys it was
+ * sent, and transfers the results back with the request's buffer (the pool
+ * packs its next slice into it, overwriting the rest). A slice it cannot do
+ * is answered `ok: false`; the pool then redoes it on the calling thread,
+ * where the real error surfaces.
  *
  * @module
  */
@@ -32,7 +32,7 @@ async function answer(request: WireRequest): Promise<WireResponse> {
   } catch {
     return { id: request.id, spare, ok: false };
   } finally {
-    wipe(request.op === "seal" ? request.bytes : requestKeys(request));
+    wipe(requestKeys(request));
   }
 }
 

@@ -13,7 +13,8 @@
  *   packed into again; the results come back transferred, not copied. The
  *   copy is what lets the pool redo a slice: the caller's jobs stay intact.
  * - Keys travel inside the transferred buffer (nothing of them stays on the
- *   calling thread) and the worker wipes them after use.
+ *   calling thread) and the worker wipes them after use; close() wipes the
+ *   buffers kept for reuse.
  * - No job is ever lost: a slice whose worker fails (an error, a crash, a
  *   message that cannot be read, or close() while it is out) is redone on
  *   the calling thread, where any real error (a bad key length) surfaces as
@@ -171,7 +172,8 @@ export class WorkerBatchAead implements BatchAead {
   /** Terminates the workers; slices still out are redone on the calling thread. */
   close(): void {
     for (const entry of this.#workers.splice(0)) this.#retire(entry);
-    this.#spares = [];
+    // They held copies of job data (plaintext, when sealing); keys were wiped in the worker.
+    for (const spare of this.#spares.splice(0)) new Uint8Array(spare).fill(0);
   }
 
   async #run(op: WireOp, jobs: readonly AeadJob[]): Promise<Result[]> {
