@@ -14,6 +14,7 @@ import { defaultWorkerCount } from "../core/crypto/batch_workers.ts";
 import { isMeteorError, MeteorError } from "../core/errors.ts";
 import { homePaths } from "../core/home.ts";
 import { readBoundedFile } from "../core/secret_file.ts";
+import { exists } from "./_fs.ts";
 
 /** Inputs at least this large get a progress bar (when stderr is a terminal). */
 export const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
@@ -96,17 +97,6 @@ export async function openInput(path: string | undefined): Promise<Input> {
   } catch (err) {
     if (err instanceof MeteorError) throw err;
     throw ioError(`read ${path}`, err);
-  }
-}
-
-/** Whether `path` is a file (or something) that exists. */
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw ioError(`inspect ${path}`, err);
   }
 }
 

@@ -26,7 +26,7 @@ import {
 import { loadNodeKeys } from "../core/keystore.ts";
 import { readBoundedFile } from "../core/secret_file.ts";
 import { type Contact, type Contacts, openStore } from "../core/store/mod.ts";
-import { exists } from "./_age_io.ts";
+import { exists } from "./_fs.ts";
 import { isAgeSecretKey, redact } from "./_command.ts";
 import { unlockPassphrase } from "./_passphrase.ts";
 

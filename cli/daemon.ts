@@ -31,6 +31,7 @@ import {
   printJson,
   refuseExtraArguments,
 } from "./_command.ts";
+import { exists } from "./_fs.ts";
 import { unlockPassphrase } from "./_passphrase.ts";
 import { describeSetup, type HomeSetup, setUpHome } from "./init.ts";
 
@@ -60,16 +61,6 @@ export interface RunningDaemon {
   addresses(): string[];
   /** Stops serving, stops the plugins in reverse, closes the database. Idempotent. */
   stop(): Promise<void>;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw new MeteorError("E_IO", `Cannot inspect ${path}: ${(err as Error).message}`);
-  }
 }
 
 /** Warns when a secret file can be read by other users (it should be 0600). */

@@ -19,6 +19,7 @@ import {
   printJson,
   refuseExtraArguments,
 } from "./_command.ts";
+import { exists } from "./_fs.ts";
 import { newPassphrase } from "./_passphrase.ts";
 
 /** What {@link setUpHome} did. */
@@ -45,16 +46,6 @@ function freePorts(count: number): number[] {
     return listeners.map((l) => (l.addr as Deno.NetAddr).port);
   } finally {
     for (const l of listeners) l.close();
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw new MeteorError("E_IO", `Cannot inspect ${path}: ${(err as Error).message}`);
   }
 }
 
