@@ -11,6 +11,7 @@ import { FramedStream } from "./_framing.ts";
 import {
   finishInitiator,
   finishResponder,
+  type HandshakeResult,
   initiate,
   type LocalIdentity,
   respond,
@@ -67,19 +68,40 @@ function checkPeerId(session: Session, remotePeerId: string): void {
 }
 
 /**
+ * Frames `stream`, runs one side of the handshake within the time limit and
+ * opens the session on its result, bound to the connection's PeerId. On any
+ * failure the stream is aborted and the error rethrown.
+ */
+async function openChannel(
+  stream: Stream,
+  options: ChannelOptions,
+  handshake: (framed: FramedStream, signal: AbortSignal) => Promise<HandshakeResult>,
+): Promise<Channel> {
+  const framed = new FramedStream(stream);
+  const signal = AbortSignal.timeout(options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS);
+  try {
+    const result = await handshake(framed, signal);
+    const session = new Session(result, (frame) => framed.write(frame), options.session);
+    checkPeerId(session, options.remotePeerId);
+    return { session, framed };
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)));
+    throw err;
+  }
+}
+
+/**
  * Runs the initiator's side of the handshake on a fresh outbound stream.
  * With `expectedId`, any other MeteorID is refused (E_ID_MISMATCH).
  *
  * @throws {MeteorError} E_HANDSHAKE, E_ID_MISMATCH, E_MALFORMED or E_TIMEOUT;
  *   the stream is aborted
  */
-export async function initiateChannel(
+export function initiateChannel(
   stream: Stream,
   options: ChannelOptions & { expectedId?: Uint8Array },
 ): Promise<Channel> {
-  const framed = new FramedStream(stream);
-  const signal = AbortSignal.timeout(options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS);
-  try {
+  return openChannel(stream, options, async (framed, signal) => {
     const state = await initiate();
     framed.write(state.message1);
     const message2 = await readHandshake(framed, signal);
@@ -91,13 +113,8 @@ export async function initiateChannel(
       options.expectedId,
     );
     framed.write(message3);
-    const session = new Session(result, (frame) => framed.write(frame), options.session);
-    checkPeerId(session, options.remotePeerId);
-    return { session, framed };
-  } catch (err) {
-    stream.abort(err instanceof Error ? err : new Error(String(err)));
-    throw err;
-  }
+    return result;
+  });
 }
 
 /**
@@ -106,24 +123,12 @@ export async function initiateChannel(
  * @throws {MeteorError} E_HANDSHAKE, E_ID_MISMATCH, E_MALFORMED or E_TIMEOUT;
  *   the stream is aborted
  */
-export async function acceptChannel(stream: Stream, options: ChannelOptions): Promise<Channel> {
-  const framed = new FramedStream(stream);
-  const signal = AbortSignal.timeout(options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS);
-  try {
+export function acceptChannel(stream: Stream, options: ChannelOptions): Promise<Channel> {
+  return openChannel(stream, options, async (framed, signal) => {
     const state = await respond(options.local, await readHandshake(framed, signal));
     framed.write(state.message2);
-    const result = await finishResponder(
-      state,
-      await readHandshake(framed, signal),
-      options.verify,
-    );
-    const session = new Session(result, (frame) => framed.write(frame), options.session);
-    checkPeerId(session, options.remotePeerId);
-    return { session, framed };
-  } catch (err) {
-    stream.abort(err instanceof Error ? err : new Error(String(err)));
-    throw err;
-  }
+    return await finishResponder(state, await readHandshake(framed, signal), options.verify);
+  });
 }
 
 /**
