@@ -13,6 +13,9 @@ export const METEOR_ID_LENGTH = 32;
 /** The largest message body stored, in bytes. */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
 
+/** The largest page a list of the inbox or the outbox returns. */
+export const MAX_PAGE = 1000;
+
 /** The largest identity document stored, in bytes. */
 export const MAX_DOCUMENT_BYTES = 64 * 1024;
 
@@ -79,12 +82,29 @@ export function checkKind(action: string, kind: unknown, body: Uint8Array): Body
   return kind;
 }
 
+/** Checks a message body (a copy of at most {@link MAX_MESSAGE_BYTES}) and its kind. */
+export function checkMessageBody(
+  action: string,
+  kind: unknown,
+  body: unknown,
+): { kind: BodyKind; body: Uint8Array } {
+  const copy = checkBytes(action, "message body", body, MAX_MESSAGE_BYTES);
+  return { kind: checkKind(action, kind, copy), body: copy };
+}
+
 /** Checks a non-negative safe integer (counts, sequence numbers, times). */
 export function checkCount(action: string, what: string, value: unknown): number {
   if (!Number.isSafeInteger(value) || (value as number) < 0) {
     throw malformed(action, `${what} must be a non-negative integer`);
   }
   return value as number;
+}
+
+/** Checks a page size: 1 to {@link MAX_PAGE}. */
+export function checkLimit(action: string, limit: unknown): number {
+  const n = checkCount(action, "limit", limit);
+  if (n === 0 || n > MAX_PAGE) throw malformed(action, `limit must be 1 to ${MAX_PAGE}`);
+  return n;
 }
 
 /** Decodes a stored text body. */

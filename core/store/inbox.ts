@@ -9,12 +9,11 @@ import type { DatabaseSync } from "node:sqlite";
 import { MeteorError } from "../errors.ts";
 import {
   type BodyKind,
-  checkBytes,
   checkCount,
-  checkKind,
+  checkLimit,
+  checkMessageBody,
   checkMessageId,
   checkMeteorId,
-  MAX_MESSAGE_BYTES,
 } from "./_validate.ts";
 
 /** A received message. */
@@ -53,7 +52,7 @@ export interface InboxQuery {
   from?: Uint8Array;
   /** Only messages received at or after this time (ms). */
   since?: number;
-  /** At most this many, newest last; default 100, at most 1000. */
+  /** At most this many, newest last; default 100, at most MAX_PAGE (1000). */
   limit?: number;
 }
 
@@ -77,9 +76,6 @@ function toMessage(row: Row): InboxMessage {
   };
 }
 
-/** The largest page {@link Inbox.list} returns. */
-export const MAX_PAGE = 1000;
-
 /** The inbox table. */
 export class Inbox {
   readonly #db: DatabaseSync;
@@ -99,8 +95,7 @@ export class Inbox {
     const action = "store message";
     const id = checkMessageId(action, message.id);
     const from = checkMeteorId(action, message.from);
-    const body = checkBytes(action, "message body", message.body, MAX_MESSAGE_BYTES);
-    const kind = checkKind(action, message.kind, body);
+    const { kind, body } = checkMessageBody(action, message.kind, message.body);
     const seq = checkCount(action, "seq", message.seq);
     const receivedAt = this.#now();
     const { changes } = this.#db.prepare(
@@ -116,10 +111,7 @@ export class Inbox {
   /** Messages oldest first, filtered by `query`. */
   list(query: InboxQuery = {}): InboxMessage[] {
     const action = "list inbox";
-    const limit = checkCount(action, "limit", query.limit ?? 100);
-    if (limit === 0 || limit > MAX_PAGE) {
-      throw new MeteorError("E_MALFORMED", `Cannot ${action}: limit must be 1 to ${MAX_PAGE}`);
-    }
+    const limit = checkLimit(action, query.limit ?? 100);
     const since = checkCount(action, "since", query.since ?? 0);
     const rows = query.from === undefined
       ? this.#db.prepare(

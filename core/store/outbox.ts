@@ -11,14 +11,12 @@ import type { DatabaseSync } from "node:sqlite";
 import { MeteorError } from "../errors.ts";
 import {
   type BodyKind,
-  checkBytes,
   checkCount,
-  checkKind,
+  checkLimit,
+  checkMessageBody,
   checkMessageId,
   checkMeteorId,
-  MAX_MESSAGE_BYTES,
 } from "./_validate.ts";
-import { MAX_PAGE } from "./inbox.ts";
 
 /** A queued message. */
 export interface OutboxMessage {
@@ -74,14 +72,6 @@ function toMessage(row: Row): OutboxMessage {
   };
 }
 
-function checkLimit(action: string, limit: unknown): number {
-  const n = checkCount(action, "limit", limit);
-  if (n === 0 || n > MAX_PAGE) {
-    throw new MeteorError("E_MALFORMED", `Cannot ${action}: limit must be 1 to ${MAX_PAGE}`);
-  }
-  return n;
-}
-
 /** The outbox table. */
 export class Outbox {
   readonly #db: DatabaseSync;
@@ -103,8 +93,7 @@ export class Outbox {
   enqueue(message: NewOutboxMessage): OutboxMessage {
     const action = "queue message";
     const to = checkMeteorId(action, message.to);
-    const body = checkBytes(action, "message body", message.body, MAX_MESSAGE_BYTES);
-    const kind = checkKind(action, message.kind, body);
+    const { kind, body } = checkMessageBody(action, message.kind, message.body);
     const id = checkMessageId(action, this.#newId());
     const createdAt = this.#now();
     this.#db.prepare(
