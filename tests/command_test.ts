@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { main } from "../cli.ts";
 import { isAgeSecretKey, redact, refuseExtraArguments } from "../cli/_command.ts";
 import { HybridIdentity } from "../core/age/mod.ts";
 import { isMeteorError } from "../core/errors.ts";
+import { meteor } from "./_cli.ts";
 
 const SEED = "9f".repeat(32);
 const AGE_KEY = "AGE-SECRET-KEY-PQ-1QYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQS8LRQ5G";
@@ -72,10 +72,6 @@ Deno.test("refuseExtraArguments() allows n - 1 and n positionals, refuses n + 1 
 
 Deno.test("main() never prints a secret given where a file name is expected", async () => {
   const home = await Deno.makeTempDir({ prefix: "meteor-command-" });
-  const printed: string[] = [];
-  const { log, error } = console;
-  console.log = (...parts: unknown[]) => printed.push(parts.join(" "));
-  console.error = (...parts: unknown[]) => printed.push(parts.join(" "));
   try {
     // A real identity file, so that decrypt goes on to open the input it is given.
     const keyFile = `${home}/key.txt`;
@@ -88,24 +84,19 @@ Deno.test("main() never prints a secret given where a file name is expected", as
       ["contacts", "add", "--home", home, "bob", SEED],
     ];
     for (const args of runs) {
-      printed.length = 0;
-      assert.notEqual(await main(args), 0, args[0]);
-      const text = printed.join("\n");
+      const run = await meteor(...args);
+      assert.notEqual(run.code, 0, args[0]);
+      const text = `${run.stdout}\n${run.stderr}`;
       assert.ok(text.includes("[secret]"), text);
       assert.ok(!text.includes(SEED.slice(0, 16)) && !text.includes(AGE_KEY.slice(0, 20)), text);
     }
   } finally {
-    console.log = log;
-    console.error = error;
     await Deno.remove(home, { recursive: true });
   }
 });
 
 Deno.test("decrypt -i KEY and encrypt -r KEY say that a secret key was given, without it", async () => {
   const home = await Deno.makeTempDir({ prefix: "meteor-command-" });
-  const printed: string[] = [];
-  const { error } = console;
-  console.error = (...parts: unknown[]) => printed.push(parts.join(" "));
   try {
     const runs: [string[], RegExp][] = [
       [
@@ -115,14 +106,13 @@ Deno.test("decrypt -i KEY and encrypt -r KEY say that a secret key was given, wi
       [["encrypt", "--home", home, "-r", X25519_KEY], /this is a secret key.*\[E_BAD_RECIPIENT\]/],
     ];
     for (const [args, message] of runs) {
-      printed.length = 0;
-      assert.notEqual(await main(args), 0, args[0]);
-      const text = printed.join("\n");
+      const run = await meteor(...args);
+      assert.notEqual(run.code, 0, args[0]);
+      const text = run.stderr;
       assert.match(text, message);
       assert.ok(!text.includes(AGE_KEY.slice(20, 40)) && !text.includes(X25519_KEY.slice(20, 40)));
     }
   } finally {
-    console.error = error;
     await Deno.remove(home, { recursive: true });
   }
 });

@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import * as typage from "age-encryption";
-import { main } from "../../cli.ts";
 import { setUpHome } from "../../cli/init.ts";
 import { homePaths } from "../../core/home.ts";
 import {
@@ -14,39 +12,7 @@ import {
 } from "../../core/identity/mod.ts";
 import { openStore } from "../../core/store/mod.ts";
 import { randomBytes } from "../crypto/_random.ts";
-
-const CLI = fileURLToPath(new URL("../../cli.ts", import.meta.url));
-
-/** Runs main() in-process, capturing what it prints. */
-async function meteor(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const { log, error } = console;
-  console.log = (...a: unknown[]) => out.push(a.join(" "));
-  console.error = (...a: unknown[]) => err.push(a.join(" "));
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join("\n"), stderr: err.join("\n") };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
-
-/** Runs the CLI as a subprocess (for stdin/stdout). */
-async function subprocess(args: string[], stdin: Uint8Array) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, ...args],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(stdin);
-  await writer.close();
-  const { code, stdout, stderr } = await child.output();
-  return { code, stdout, stderr: new TextDecoder().decode(stderr) };
-}
+import { meteor, meteorProcess } from "../_cli.ts";
 
 async function node(dir: string, name: string) {
   const seed = randomBytes(32);
@@ -305,15 +271,18 @@ Deno.test("meteor encrypt and decrypt stream stdin to stdout (subprocess)", asyn
   try {
     const alice = await node(dir, "alice");
     const plaintext = randomBytes(300_000);
-    const enc = await subprocess(["encrypt", "--home", alice.home, "-a", "-r", "self"], plaintext);
+    const enc = await meteorProcess(
+      ["encrypt", "--home", alice.home, "-a", "-r", "self"],
+      plaintext,
+    );
     assert.equal(enc.code, 0, enc.stderr);
     assert.ok(
       new TextDecoder().decode(enc.stdout).startsWith("-----BEGIN AGE ENCRYPTED FILE-----\n"),
     );
-    const dec = await subprocess(["decrypt", "--home", alice.home], enc.stdout);
+    const dec = await meteorProcess(["decrypt", "--home", alice.home], enc.stdout);
     assert.equal(dec.code, 0, dec.stderr);
     assert.deepEqual(dec.stdout, plaintext);
-    const garbage = await subprocess(["decrypt", "--home", alice.home], randomBytes(1000));
+    const garbage = await meteorProcess(["decrypt", "--home", alice.home], randomBytes(1000));
     assert.equal(garbage.code, 1);
     assert.equal(garbage.stderr.trim().split("\n").length, 1);
     assert.match(garbage.stderr, /E_HEADER_INVALID/);

@@ -9,18 +9,7 @@ import {
   type SelftestPrimitives,
 } from "../../core/selftest.ts";
 import { selftestCommand } from "../../cli/selftest.ts";
-
-/** Runs `run` with console.log captured; returns what it printed and its result. */
-async function captureLog<T>(run: () => Promise<T>): Promise<{ lines: string[]; result: T }> {
-  const lines: string[] = [];
-  const original = console.log;
-  console.log = (...args: unknown[]) => lines.push(args.join(" "));
-  try {
-    return { lines, result: await run() };
-  } finally {
-    console.log = original;
-  }
-}
+import { captureLog } from "../_cli.ts";
 
 const flipLastBit = (bytes: Uint8Array) => {
   const out = bytes.slice();

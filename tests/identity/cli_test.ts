@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { main } from "../../cli.ts";
 import { parseConfig } from "../../core/config.ts";
 import {
   ageIdentity,
@@ -12,72 +11,11 @@ import { HybridRecipient } from "../../core/age/mod.ts";
 import { fromHex } from "../../core/bytes.ts";
 import { qrMatrix, renderQr } from "../../cli/_qr.ts";
 import { AGE_IDENTITY_WARNING, parseSeedHex, SEED_WARNING } from "../../cli/seed.ts";
+import { meteor, meteorProcess, withTempHome } from "../_cli.ts";
 
 const IS_POSIX = Deno.build.os !== "windows";
 const KNOWN_SEED_HEX = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 const KNOWN_METEOR_ID = "meteor1ccs5dcgvvw2q2m7xn4uswjphyklr08wnm5aae0wgut7uhw6nvdhqclg3a5";
-const REPO = new URL("../../", import.meta.url);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `meteor ARGS` in this process, capturing console output. */
-async function meteor(...args: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const { log, error } = console;
-  console.log = (...parts: unknown[]) => out.push(parts.join(" "));
-  console.error = (...parts: unknown[]) => err.push(parts.join(" "));
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join("\n"), stderr: err.join("\n") };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
-
-function inherited(names: string[]): Record<string, string> {
-  return Object.fromEntries(names.flatMap((n) => {
-    const value = Deno.env.get(n);
-    return value === undefined ? [] : [[n, value]];
-  }));
-}
-
-/** Runs `meteor ARGS` as a subprocess with `stdin` as its input. */
-async function meteorProcess(stdin: string, env: Record<string, string>, ...args: string[]) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "cli.ts", ...args],
-    cwd: REPO,
-    // Only what Deno needs, so a METEOR_* variable of the caller cannot leak in.
-    clearEnv: true,
-    env: { ...inherited(["HOME", "PATH", "DENO_DIR", "TMPDIR"]), ...env, NO_COLOR: "1" },
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(stdin));
-  await writer.close();
-  const { code, stdout, stderr } = await child.output();
-  return {
-    code,
-    stdout: new TextDecoder().decode(stdout),
-    stderr: new TextDecoder().decode(stderr),
-  };
-}
-
-async function withHome(fn: (home: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "meteor-cli-" });
-  try {
-    await fn(`${dir}/home`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 async function withPassphrase(value: string, fn: () => Promise<void>): Promise<void> {
   Deno.env.set("METEOR_PASSPHRASE", value);
@@ -89,7 +27,7 @@ async function withPassphrase(value: string, fn: () => Promise<void>): Promise<v
 }
 
 Deno.test("meteor init creates keystore 0600, config with free ports, API token, home 0700", async () => {
-  await withHome(async (home) => {
+  await withTempHome(async (home) => {
     const run = await meteor("init", "--home", home, "--json");
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout);
@@ -110,7 +48,7 @@ Deno.test("meteor init creates keystore 0600, config with free ports, API token,
 });
 
 Deno.test("meteor init refuses to overwrite a keystore without --force", async () => {
-  await withHome(async (home) => {
+  await withTempHome(async (home) => {
     const first = JSON.parse((await meteor("init", "--home", home, "--json")).stdout);
     const refused = await meteor("init", "--home", home);
     assert.equal(refused.code, 1);
@@ -125,14 +63,14 @@ Deno.test("meteor init refuses to overwrite a keystore without --force", async (
 });
 
 Deno.test("meteor init rejects unknown options and extra words as usage errors", async () => {
-  await withHome(async (home) => {
+  await withTempHome(async (home) => {
     assert.equal((await meteor("init", "--home", home, "--bogus")).code, 2);
     assert.equal((await meteor("init", "--home", home, "extra")).code, 2);
   });
 });
 
 Deno.test("meteor id prints the ID, PeerId, age recipient and a verifiable document", async () => {
-  await withHome(async (home) => {
+  await withTempHome(async (home) => {
     await meteor("seed", "import", KNOWN_SEED_HEX, "--home", home);
     const run = await meteor("id", "--home", home, "--json", "--address", "/ip4/127.0.0.1/tcp/1");
     assert.equal(run.code, 0, run.stderr);
@@ -153,7 +91,7 @@ Deno.test("meteor id prints the ID, PeerId, age recipient and a verifiable docum
 });
 
 Deno.test("meteor id in a home without keystore fails with E_NOT_INITIALIZED", async () => {
-  await withHome(async (home) => {
+  await withTempHome(async (home) => {
     const run = await meteor("id", "--home", home, "--json");
     assert.equal(run.code, 1);
     assert.equal(JSON.parse(run.stdout).error.code, "E_NOT_INITIALIZED");
@@ -161,7 +99,7 @@ Deno.test("meteor id in a home without keystore fails with E_NOT_INITIALIZED", a
 });
 
 Deno.test("meteor seed export prints the hex seed and warns on stderr", async () => {
-  await withHome(async (home) => {
+  await withTempHome(async (home) => {
     await meteor("seed", "import", KNOWN_SEED_HEX, "--home", home);
     const run = await meteor("seed", "export", "--home", home);
     assert.equal(run.code, 0);
@@ -180,7 +118,7 @@ Deno.test("meteor seed export prints the hex seed and warns on stderr", async ()
 });
 
 Deno.test("meteor seed import refuses to overwrite without --force and rejects bad hex", async () => {
-  await withHome(async (home) => {
+  await withTempHome(async (home) => {
     await meteor("init", "--home", home);
     const refused = await meteor("seed", "import", KNOWN_SEED_HEX, "--home", home, "--json");
     assert.equal(JSON.parse(refused.stdout).error.code, "E_EXISTS");
@@ -208,7 +146,7 @@ Deno.test("meteor seed import refuses to overwrite without --force and rejects b
 });
 
 Deno.test("meteor init --passphrase encrypts; id and seed export need the passphrase", async () => {
-  await withHome(async (home) => {
+  await withTempHome(async (home) => {
     await withPassphrase("s3cret", async () => {
       const init = JSON.parse(
         (await meteor("init", "--home", home, "--passphrase", "--json")).stdout,
@@ -227,21 +165,16 @@ Deno.test("meteor init --passphrase encrypts; id and seed export need the passph
 });
 
 Deno.test("meteor seed import reads stdin; a locked keystore without passphrase fails", async () => {
-  await withHome(async (home) => {
+  await withTempHome(async (home) => {
     const imported = await meteorProcess(
+      ["seed", "import", "--home", home, "--passphrase", "--json"],
       `  ${KNOWN_SEED_HEX}\n`,
       { METEOR_PASSPHRASE: "pw" },
-      "seed",
-      "import",
-      "--home",
-      home,
-      "--passphrase",
-      "--json",
     );
     assert.equal(imported.code, 0, imported.stderr);
-    assert.equal(JSON.parse(imported.stdout).meteorId, KNOWN_METEOR_ID);
+    assert.equal(JSON.parse(new TextDecoder().decode(imported.stdout)).meteorId, KNOWN_METEOR_ID);
     // No METEOR_PASSPHRASE and stdin is not a terminal: refused, not hung.
-    const locked = await meteorProcess("", {}, "id", "--home", home);
+    const locked = await meteorProcess(["id", "--home", home], "");
     assert.equal(locked.code, 1);
     assert.match(locked.stderr, /E_BAD_PASSPHRASE/);
   });

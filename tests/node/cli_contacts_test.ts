@@ -6,7 +6,6 @@ import {
   contactsRemoveCommand,
 } from "../../cli/contacts.ts";
 import { startDaemon } from "../../cli/daemon.ts";
-import { setUpHome } from "../../cli/init.ts";
 import { isMeteorError } from "../../core/errors.ts";
 import { homePaths } from "../../core/home.ts";
 import {
@@ -15,38 +14,8 @@ import {
   formatDocument,
   formatMeteorId,
 } from "../../core/identity/mod.ts";
+import { captured, initTestHome, withTempHome } from "../_cli.ts";
 import { memoryLogger } from "./_helpers.ts";
-
-/** Runs `work` with console.log captured; resolves to the lines printed. */
-async function captured(work: () => Promise<unknown>): Promise<string[]> {
-  const lines: string[] = [];
-  const original = console.log;
-  console.log = (...args: unknown[]) => lines.push(args.join(" "));
-  try {
-    await work();
-  } finally {
-    console.log = original;
-  }
-  return lines;
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
-
-/** A home made by `meteor init`'s setUpHome, its config set to a fixed API port and no plugins. */
-async function initHome(): Promise<string> {
-  const home = `${await Deno.makeTempDir({ prefix: "meteor-contacts-" })}/home`;
-  await setUpHome(home, new Uint8Array(32).fill(3));
-  const config = JSON.parse(await Deno.readTextFile(homePaths(home).config));
-  config.api.port = freePort();
-  config.plugins = [];
-  await Deno.writeTextFile(homePaths(home).config, JSON.stringify(config));
-  return home;
-}
 
 function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), {
@@ -116,34 +85,34 @@ Deno.test("ApiClient.request() maps API answers and failures to MeteorErrors", a
   );
 });
 
-Deno.test("apiClientFor() reads the port and token from the home, or says what is missing", async () => {
-  const empty = await Deno.makeTempDir();
-  const home = await initHome();
-  try {
-    await assert.rejects(apiClientFor(empty), (err) => isMeteorError(err, "E_NOT_INITIALIZED"));
-    const config = JSON.parse(await Deno.readTextFile(homePaths(home).config));
-    const client = await apiClientFor(home);
-    assert.equal(client.url, `http://127.0.0.1:${config.api.port}`);
-    assert.equal(await client.running(), false);
-    await assert.rejects(
-      client.request("GET", "/v1/id"),
-      (err) => isMeteorError(err, "E_UNREACHABLE"),
-    );
-    await Deno.writeTextFile(homePaths(home).config, JSON.stringify({ api: { port: 0 } }));
-    await assert.rejects(apiClientFor(home), (err) => isMeteorError(err, "E_BAD_CONFIG"));
-  } finally {
-    await Deno.remove(empty, { recursive: true });
-    await Deno.remove(`${home}/..`, { recursive: true });
-  }
-});
+Deno.test("apiClientFor() reads the port and token from the home, or says what is missing", () =>
+  withTempHome(async (home) => {
+    await initTestHome(home, 3);
+    const empty = await Deno.makeTempDir();
+    try {
+      await assert.rejects(apiClientFor(empty), (err) => isMeteorError(err, "E_NOT_INITIALIZED"));
+      const config = JSON.parse(await Deno.readTextFile(homePaths(home).config));
+      const client = await apiClientFor(home);
+      assert.equal(client.url, `http://127.0.0.1:${config.api.port}`);
+      assert.equal(await client.running(), false);
+      await assert.rejects(
+        client.request("GET", "/v1/id"),
+        (err) => isMeteorError(err, "E_UNREACHABLE"),
+      );
+      await Deno.writeTextFile(homePaths(home).config, JSON.stringify({ api: { port: 0 } }));
+      await assert.rejects(apiClientFor(home), (err) => isMeteorError(err, "E_BAD_CONFIG"));
+    } finally {
+      await Deno.remove(empty, { recursive: true });
+    }
+  }));
 
-Deno.test("meteor contacts works on the store without a daemon and through the API with one", async () => {
-  const home = await initHome();
-  const alice = await deriveKeys(new Uint8Array(32).fill(1));
-  const bob = await deriveKeys(new Uint8Array(32).fill(2));
-  const aliceId = formatMeteorId(alice.meteorId);
-  const bobDoc = formatDocument(await createDocument(bob));
-  try {
+Deno.test("meteor contacts works on the store without a daemon and through the API with one", () =>
+  withTempHome(async (home) => {
+    await initTestHome(home, 3);
+    const alice = await deriveKeys(new Uint8Array(32).fill(1));
+    const bob = await deriveKeys(new Uint8Array(32).fill(2));
+    const aliceId = formatMeteorId(alice.meteorId);
+    const bobDoc = formatDocument(await createDocument(bob));
     const add = (...args: string[]) =>
       captured(() => contactsAddCommand.run(["--home", home, "--json", ...args]));
     const list = async () =>
@@ -201,7 +170,4 @@ Deno.test("meteor contacts works on the store without a daemon and through the A
     } finally {
       await daemon.stop();
     }
-  } finally {
-    await Deno.remove(`${home}/..`, { recursive: true });
-  }
-});
+  }));

@@ -1,40 +1,19 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { startDaemon } from "../../cli/daemon.ts";
-import { setUpHome } from "../../cli/init.ts";
 import { pluginsListCommand, pluginsRunCommand } from "../../cli/plugins.ts";
 import { isMeteorError } from "../../core/errors.ts";
-import { homePaths } from "../../core/home.ts";
+import { captured, initTestHome, withTempHome } from "../_cli.ts";
 import { memoryLogger } from "./_helpers.ts";
 
 const ECHO = fileURLToPath(new URL("../../examples/echo-plugin.ts", import.meta.url));
 
-async function captured(work: () => Promise<unknown>): Promise<string[]> {
-  const lines: string[] = [];
-  const original = console.log;
-  console.log = (...args: unknown[]) => lines.push(args.join(" "));
-  try {
-    await work();
-  } finally {
-    console.log = original;
-  }
-  return lines;
-}
-
-Deno.test("meteor plugins list and run: the echo example's command through a running daemon", async () => {
-  const home = `${await Deno.makeTempDir({ prefix: "meteor-plugins-" })}/home`;
-  try {
-    await setUpHome(home, new Uint8Array(32).fill(4));
-    const config = JSON.parse(await Deno.readTextFile(homePaths(home).config));
-    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    config.api.port = (probe.addr as Deno.NetAddr).port;
-    probe.close();
-    Object.assign(config, {
-      plugins: [],
+Deno.test("meteor plugins list and run: the echo example's command through a running daemon", () =>
+  withTempHome(async (home) => {
+    await initTestHome(home, 4, {
       customPlugins: [ECHO],
       pluginConfig: { echo: { prefix: "< " } },
     });
-    await Deno.writeTextFile(homePaths(home).config, JSON.stringify(config));
 
     const listed = JSON.parse(
       (await captured(() => pluginsListCommand.run(["--home", home, "--json"])))[0],
@@ -78,7 +57,4 @@ Deno.test("meteor plugins list and run: the echo example's command through a run
     } finally {
       await daemon.stop();
     }
-  } finally {
-    await Deno.remove(`${home}/..`, { recursive: true });
-  }
-});
+  }));

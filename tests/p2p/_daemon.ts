@@ -13,21 +13,12 @@ import { MeteorNode } from "../../core/node.ts";
 import { openStore } from "../../core/store/mod.ts";
 import { createApp } from "../../server.ts";
 import p2p, { type P2PApi } from "../../plugins/p2p/mod.ts";
+import { freePorts } from "../_cli.ts";
 
 /** The API port the test apps pretend to listen on (Host checks). */
 const API_PORT = 7999;
 /** The token of every test daemon. */
 export const TEST_TOKEN = "test-token-0123456789";
-
-/** Two free loopback TCP ports. */
-export function freePorts(): { tcp: number; ws: number } {
-  const a = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const b = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const ports = { tcp: (a.addr as Deno.NetAddr).port, ws: (b.addr as Deno.NetAddr).port };
-  a.close();
-  b.close();
-  return ports;
-}
 
 /** A running test daemon. */
 export interface TestDaemon {
@@ -54,7 +45,8 @@ export interface DaemonSpec {
 
 /** A daemon spec with a fresh temporary home and free ports. */
 export async function daemonSpec(seed: number): Promise<DaemonSpec> {
-  return { home: await Deno.makeTempDir({ prefix: "meteor-p2p-" }), seed, ports: freePorts() };
+  const [tcp, ws] = freePorts(2);
+  return { home: await Deno.makeTempDir({ prefix: "meteor-p2p-" }), seed, ports: { tcp, ws } };
 }
 
 /** Starts (or restarts) the daemon of `spec`. */

@@ -5,19 +5,12 @@ import { apiClientFor } from "../../cli/_api.ts";
 import { type RunningDaemon, startDaemon } from "../../cli/daemon.ts";
 import { inboxCommand } from "../../cli/inbox.ts";
 import { sendCommand } from "../../cli/send.ts";
-
-/** Three free loopback ports. */
-function ports(): number[] {
-  const listeners = [0, 1, 2].map(() => Deno.listen({ hostname: "127.0.0.1", port: 0 }));
-  const out = listeners.map((l) => (l.addr as Deno.NetAddr).port);
-  for (const l of listeners) l.close();
-  return out;
-}
+import { captureLog, freePorts } from "../_cli.ts";
 
 /** A home whose config keeps everything on 127.0.0.1, then its daemon. */
 async function daemon(): Promise<RunningDaemon> {
   const home = await Deno.makeTempDir({ prefix: "meteor-cli-" });
-  const [api, tcp, ws] = ports();
+  const [api, tcp, ws] = freePorts(3);
   const config = {
     version: 1,
     api: { host: "127.0.0.1", port: api },
@@ -31,14 +24,8 @@ async function daemon(): Promise<RunningDaemon> {
 
 /** Runs a command and returns what it printed with console.log. */
 async function output(run: () => Promise<number>): Promise<string> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...args: unknown[]) => lines.push(args.join(" "));
-  try {
-    assert.equal(await run(), 0);
-  } finally {
-    console.log = log;
-  }
+  const { lines, result } = await captureLog(run);
+  assert.equal(result, 0);
   return lines.join("\n");
 }
 
@@ -102,7 +89,7 @@ Deno.test("meteor send and meteor inbox report usage errors and a stopped daemon
       inboxCommand.run(["--home", home]),
       (err) => isMeteorError(err, "E_NOT_INITIALIZED"),
     );
-    const [api] = ports();
+    const [api] = freePorts(1);
     await Deno.writeTextFile(`${home}/config.json`, JSON.stringify({ api: { port: api } }));
     await Deno.writeTextFile(`${home}/api-token`, "t".repeat(43));
     await Deno.chmod(`${home}/api-token`, 0o600);
