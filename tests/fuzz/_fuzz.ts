@@ -105,16 +105,3 @@ export function assertNoSecret(error: unknown, secrets: readonly string[], what:
     }
   }
 }
-
-/** Whether to run the tests of known, reported bugs (METEOR_FUZZ_KNOWN_BUGS=1). */
-const RUN_KNOWN_BUGS = Deno.env.get("METEOR_FUZZ_KNOWN_BUGS") === "1";
-
-/**
- * Registers a test that currently fails because of a reported bug in a
- * module this suite does not own: ignored (with a warning naming the bug)
- * until the fix lands, or run with METEOR_FUZZ_KNOWN_BUGS=1 to check a fix.
- */
-export function knownBug(name: string, bug: string, fn: () => Promise<void> | void): void {
-  if (!RUN_KNOWN_BUGS) console.warn(`fuzz: ignored until fixed: ${name}: ${bug}`);
-  Deno.test({ name, ignore: !RUN_KNOWN_BUGS, fn });
-}
