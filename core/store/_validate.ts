@@ -6,9 +6,7 @@
  * @module
  */
 import { MeteorError } from "../errors.ts";
-
-/** MeteorIDs are 32 bytes (SHA3-256, docs/identity.md). */
-export const METEOR_ID_LENGTH = 32;
+import { METEOR_ID_LENGTH } from "../identity/meteor_id.ts";
 
 /** The largest message body stored, in bytes. */
 export const MAX_MESSAGE_BYTES = 256 * 1024;

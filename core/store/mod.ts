@@ -14,5 +14,6 @@ export { Outbox } from "./outbox.ts";
 export type { NewOutboxMessage, OutboxMessage } from "./outbox.ts";
 export { Counters } from "./counters.ts";
 export type { Counts } from "./counters.ts";
-export { MAX_DOCUMENT_BYTES, MAX_MESSAGE_BYTES, MAX_PAGE, METEOR_ID_LENGTH } from "./_validate.ts";
+export { MAX_DOCUMENT_BYTES, MAX_MESSAGE_BYTES, MAX_PAGE } from "./_validate.ts";
+export { METEOR_ID_LENGTH } from "../identity/meteor_id.ts";
 export type { BodyKind } from "./_validate.ts";
