@@ -6,7 +6,7 @@
  * @module
  */
 import { createCipheriv, createDecipheriv } from "node:crypto";
-import { checkLength, wipe } from "../bytes.ts";
+import { checkLength, concat, wipe } from "../bytes.ts";
 import { MeteorError } from "../errors.ts";
 
 /** ChaCha20-Poly1305 key length in bytes (RFC 8439 §2.8). */
@@ -88,18 +88,23 @@ export function open(
   const decipher = createDecipheriv(ALGORITHM, key, nonce, { authTagLength: AEAD_TAG_LENGTH });
   decipher.setAuthTag(sealed.subarray(length));
   if (aad.length > 0) decipher.setAAD(aad, { plaintextLength: length });
-  const out = new Uint8Array(length);
+  let body: Uint8Array | undefined;
+  let tail: Uint8Array;
   try {
-    const body = decipher.update(sealed.subarray(0, length));
-    out.set(body, 0);
-    wipe(body);
+    body = decipher.update(sealed.subarray(0, length));
     // RFC 8439 §2.8: the tag is checked here; plaintext is released only if it matches.
-    const tail = decipher.final();
-    out.set(tail, body.length);
+    tail = decipher.final();
   } catch {
-    wipe(out);
+    wipe(body);
     throw decryptFailed();
   }
+  // A stream cipher emits nothing at final(): the plaintext is `body`, handed over without a copy
+  // when it owns its whole buffer (a pooled Buffer would share its buffer with other data).
+  if (tail.length === 0 && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength) {
+    return new Uint8Array(body.buffer);
+  }
+  const out = concat(body, tail);
+  wipe(body, tail);
   return out;
 }
 
