@@ -6,7 +6,7 @@
  * @module
  */
 import { COMMANDS } from "./cli/commands.ts";
-import { type Command, redact } from "./cli/_command.ts";
+import { type Command, redact } from "./cli/command.ts";
 import { isMeteorError } from "./core/errors.ts";
 
 /** Exit code for usage errors. */

@@ -27,7 +27,7 @@ import { loadNodeKeys } from "../core/keystore.ts";
 import { readBoundedFile } from "../core/secret_file.ts";
 import { type Contact, type Contacts, openStore } from "../core/store/mod.ts";
 import { exists } from "./_fs.ts";
-import { isAgeSecretKey, redact } from "./_command.ts";
+import { isAgeSecretKey, redact } from "./command.ts";
 import { unlockPassphrase } from "./_passphrase.ts";
 
 /** A resolved recipient and how it was found (for `--json`). */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Command } from "./_command.ts";
+import type { Command } from "./command.ts";
 import { initCommand } from "./init.ts";
 import { idCommand } from "./id.ts";
 import { seedExportCommand, seedImportCommand } from "./seed.ts";

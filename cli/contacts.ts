@@ -13,7 +13,7 @@ import { homePaths } from "../core/home.ts";
 import { readBoundedFile } from "../core/secret_file.ts";
 import { MAX_DOCUMENT_BYTES, type NodeStore, openStore } from "../core/store/mod.ts";
 import { apiClientFor } from "./_api.ts";
-import { type Command, homeFrom, parseCommandArgs, printJson, redact } from "./_command.ts";
+import { type Command, homeFrom, parseCommandArgs, printJson, redact } from "./command.ts";
 
 /** Where contact commands apply: the daemon's API or the state database. */
 interface ContactsBackend {

@@ -30,7 +30,7 @@ import {
   parseCommandArgs,
   printJson,
   refuseExtraArguments,
-} from "./_command.ts";
+} from "./command.ts";
 import { exists } from "./_fs.ts";
 import { unlockPassphrase } from "./_passphrase.ts";
 import { describeSetup, type HomeSetup, setUpHome } from "./init.ts";

@@ -22,7 +22,7 @@ import {
   printJson,
   redact,
   refuseExtraArguments,
-} from "./_command.ts";
+} from "./command.ts";
 import { openInput, payloadEngine, progress, writeOutput } from "./_age_io.ts";
 import { unlockPassphrase } from "./_passphrase.ts";
 

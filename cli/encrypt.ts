@@ -12,7 +12,7 @@ import {
   parseCommandArgs,
   printJson,
   refuseExtraArguments,
-} from "./_command.ts";
+} from "./command.ts";
 import { openInput, payloadEngine, progress, writeOutput } from "./_age_io.ts";
 import { resolveRecipients } from "./_recipients.ts";
 

@@ -18,7 +18,7 @@ import {
   parseCommandArgs,
   printJson,
   refuseExtraArguments,
-} from "./_command.ts";
+} from "./command.ts";
 import { unlockPassphrase } from "./_passphrase.ts";
 import { renderQr } from "./_qr.ts";
 

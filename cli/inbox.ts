@@ -12,7 +12,7 @@ import {
   parseCommandArgs,
   printJson,
   refuseExtraArguments,
-} from "./_command.ts";
+} from "./command.ts";
 
 /** One message as GET /v1/inbox returns it. */
 interface InboxEntry {

@@ -18,7 +18,7 @@ import {
   parseCommandArgs,
   printJson,
   refuseExtraArguments,
-} from "./_command.ts";
+} from "./command.ts";
 import { exists } from "./_fs.ts";
 import { newPassphrase } from "./_passphrase.ts";
 

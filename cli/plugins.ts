@@ -16,7 +16,7 @@ import {
   parseCommandArgs,
   printJson,
   refuseExtraArguments,
-} from "./_command.ts";
+} from "./command.ts";
 import { configuredPlugins, readConfig } from "./daemon.ts";
 
 /** The configured plugins of a home, each with where it comes from, in start order. */

@@ -14,7 +14,7 @@ import {
   parseCommandArgs,
   printJson,
   refuseExtraArguments,
-} from "./_command.ts";
+} from "./command.ts";
 import { describeSetup, refuseExistingKeystore, setUpHome } from "./init.ts";
 import { newPassphrase, promptHidden, unlockPassphrase } from "./_passphrase.ts";
 import { renderQr } from "./_qr.ts";

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { Command } from "./_command.ts";
-import { parseCommandArgs, printJson, refuseExtraArguments } from "./_command.ts";
+import type { Command } from "./command.ts";
+import { parseCommandArgs, printJson, refuseExtraArguments } from "./command.ts";
 import { MeteorError } from "../core/errors.ts";
 import { DEFAULT_CHECKS, selftest, type SelftestCheck } from "../core/selftest.ts";
 import { gpuSelftestChecks } from "../core/gpu/selftest.ts";

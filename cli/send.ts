@@ -8,7 +8,7 @@
  */
 import { MeteorError } from "../core/errors.ts";
 import { type ApiClient, apiClientFor } from "./_api.ts";
-import { type Command, homeFrom, parseCommandArgs, printJson } from "./_command.ts";
+import { type Command, homeFrom, parseCommandArgs, printJson } from "./command.ts";
 
 /** What POST /v1/messages answers. */
 interface Queued {

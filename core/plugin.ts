@@ -56,7 +56,7 @@ export interface PluginRoutes {
 
 /**
  * A CLI command a plugin adds to `meteor`; the same shape as
- * cli/_command.ts `Command` (core does not import the CLI).
+ * cli/command.ts `Command` (core does not import the CLI).
  */
 export interface PluginCommand {
   /** The word after `meteor`. */

@@ -17,7 +17,7 @@
  */
 import { Hono } from "hono";
 import { apiClientFor } from "../cli/_api.ts";
-import { homeFrom, parseCommandArgs, printJson } from "../cli/_command.ts";
+import { homeFrom, parseCommandArgs, printJson } from "../cli/command.ts";
 import { MeteorError } from "../core/errors.ts";
 import type { Plugin, PluginCommand, PluginContext, PluginInstance } from "../core/plugin.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isAgeSecretKey, redact, refuseExtraArguments } from "../cli/_command.ts";
+import { isAgeSecretKey, redact, refuseExtraArguments } from "../cli/command.ts";
 import { HybridIdentity } from "../core/age/mod.ts";
 import { isMeteorError } from "../core/errors.ts";
 import { meteor } from "./_cli.ts";

@@ -49,7 +49,7 @@ export function isAgeSecretKey(text: string): boolean {
  *
  * @example
  * ```ts
- * import { redact } from "./_command.ts";
+ * import { redact } from "./command.ts";
  * redact(`Cannot parse arguments: unexpected "${"ab".repeat(32)}"`);
  * // 'Cannot parse arguments: unexpected "[secret]" ([secret]: what looks like ...)'
  * ```
@@ -72,14 +72,33 @@ export function refuseExtraArguments(positionals: readonly string[], allowed: nu
   }
 }
 
+/** What {@link parseCommandArgs} returns for a command's `options` (node:util parseArgs results). */
+export type ParsedCommandArgs<O extends NonNullable<ParseArgsConfig["options"]>> = ReturnType<
+  typeof parseArgs<{
+    args: string[];
+    options: typeof COMMON_OPTIONS & O;
+    allowPositionals: true;
+    strict: true;
+  }>
+>;
+
 /**
  * Parses `args` against `options` (plus {@link COMMON_OPTIONS}), turning
  * unknown flags and missing values into a usage error.
+ *
+ * @example
+ * ```ts
+ * import { parseCommandArgs } from "./command.ts";
+ * const { values, positionals } = parseCommandArgs(["--json", "-o", "out", "in"], {
+ *   output: { type: "string", short: "o" },
+ * });
+ * // values.json === true, values.output === "out", positionals: ["in"]
+ * ```
  */
 export function parseCommandArgs<O extends NonNullable<ParseArgsConfig["options"]>>(
   args: string[],
   options: O,
-) {
+): ParsedCommandArgs<O> {
   try {
     return parseArgs({
       args,
