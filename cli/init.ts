@@ -113,6 +113,33 @@ export function describeSetup(setup: HomeSetup): string {
   ].join("\n");
 }
 
+/** The options `meteor init` and `meteor seed import` share. */
+export const SETUP_OPTIONS = {
+  force: { type: "boolean", default: false },
+  passphrase: { type: "boolean", default: false },
+} as const;
+
+/**
+ * Stores `seed` in `home` with {@link setUpHome} (under a new passphrase when
+ * `--passphrase` was given) and prints what was set up; resolves to the exit
+ * code. Takes ownership of `seed`: it is wiped, whatever happens.
+ */
+export async function storeSeed(
+  home: string,
+  seed: Uint8Array,
+  values: { force: boolean; passphrase: boolean; json: boolean },
+): Promise<number> {
+  try {
+    const passphrase = values.passphrase ? await newPassphrase() : undefined;
+    const setup = await setUpHome(home, seed, { passphrase, force: values.force });
+    if (values.json) printJson(setup);
+    else console.log(describeSetup(setup));
+    return 0;
+  } finally {
+    wipe(seed);
+  }
+}
+
 /** `meteor init`. */
 export const initCommand: Command = {
   name: "init",
@@ -139,22 +166,10 @@ Examples:
   meteor init --home /srv/meteor --passphrase
   METEOR_PASSPHRASE=... meteor init --passphrase --json`,
   async run(args) {
-    const { values, positionals } = parseCommandArgs(args, {
-      force: { type: "boolean", default: false },
-      passphrase: { type: "boolean", default: false },
-    });
+    const { values, positionals } = parseCommandArgs(args, SETUP_OPTIONS);
     refuseExtraArguments(positionals, 0);
     const home = homeFrom(values);
     await refuseExistingKeystore(home, values.force);
-    const passphrase = values.passphrase ? await newPassphrase() : undefined;
-    const seed = crypto.getRandomValues(new Uint8Array(SEED_LENGTH));
-    try {
-      const setup = await setUpHome(home, seed, { passphrase, force: values.force });
-      if (values.json) printJson(setup);
-      else console.log(describeSetup(setup));
-      return 0;
-    } finally {
-      wipe(seed);
-    }
+    return await storeSeed(home, crypto.getRandomValues(new Uint8Array(SEED_LENGTH)), values);
   },
 };

@@ -15,8 +15,8 @@ import {
   printJson,
   refuseExtraArguments,
 } from "./command.ts";
-import { describeSetup, refuseExistingKeystore, setUpHome } from "./init.ts";
-import { newPassphrase, promptHidden, unlockPassphrase } from "./_passphrase.ts";
+import { refuseExistingKeystore, SETUP_OPTIONS, storeSeed } from "./init.ts";
+import { promptHidden, unlockPassphrase } from "./_passphrase.ts";
 import { renderQr } from "./_qr.ts";
 
 /** The warning printed to stderr on every export. */
@@ -142,10 +142,7 @@ Examples:
   meteor seed import < /media/usb/meteor-seed.txt
   meteor seed import --home /srv/meteor --passphrase < seed.txt`,
   async run(args) {
-    const { values, positionals } = parseCommandArgs(args, {
-      force: { type: "boolean", default: false },
-      passphrase: { type: "boolean", default: false },
-    });
+    const { values, positionals } = parseCommandArgs(args, SETUP_OPTIONS);
     refuseExtraArguments(positionals, 1);
     const home = homeFrom(values);
     await refuseExistingKeystore(home, values.force);
@@ -153,15 +150,6 @@ Examples:
       (Deno.stdin.isTerminal()
         ? await promptHidden("Seed (64 hex characters): ")
         : await readStdin());
-    const seed = parseSeedHex(text);
-    try {
-      const passphrase = values.passphrase ? await newPassphrase() : undefined;
-      const setup = await setUpHome(home, seed, { passphrase, force: values.force });
-      if (values.json) printJson(setup);
-      else console.log(describeSetup(setup));
-      return 0;
-    } finally {
-      wipe(seed);
-    }
+    return await storeSeed(home, parseSeedHex(text), values);
   },
 };
