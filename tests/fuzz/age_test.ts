@@ -26,8 +26,8 @@ import {
 import { concat, concatAll, utf8 } from "../../core/bytes.ts";
 import { cpuBatchAead } from "../../core/crypto/batch_cpu.ts";
 import type { BatchAead } from "../../core/crypto/batch_types.ts";
-import { navigatorAdapter } from "../../core/gpu/device.ts";
 import { GpuAead } from "../../core/gpu/aead.ts";
+import { NO_GPU, refusingFallback } from "../gpu/_gpu.ts";
 import type { ErrorCode } from "../../core/errors.ts";
 import {
   assertCode,
@@ -531,19 +531,11 @@ Deno.test("decryptStream() releases only verified chunks of a tampered payload",
   await checkTampering("cpu", cpuBatchAead, [1, 16]);
 });
 
-const hasAdapter = (await navigatorAdapter()) !== null;
-
 Deno.test({
   name: "decryptStream() on the GPU engine releases only verified chunks of a tampered payload",
-  ignore: !hasAdapter,
+  ignore: NO_GPU,
   async fn() {
-    // The fallback fails the test if used: every chunk is opened on the GPU.
-    const refuse: BatchAead = {
-      name: "refuse",
-      sealBatch: () => Promise.reject(new Error("fallback used")),
-      openBatch: () => Promise.reject(new Error("fallback used")),
-    };
-    const gpu = new GpuAead({ fallback: refuse });
+    const gpu = new GpuAead({ fallback: refusingFallback });
     try {
       await checkTampering("gpu", gpu, [16]);
     } finally {

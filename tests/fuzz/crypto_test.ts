@@ -23,7 +23,7 @@ import {
 import { cpuBatchAead } from "../../core/crypto/batch_cpu.ts";
 import type { AeadJob, BatchAead } from "../../core/crypto/batch_types.ts";
 import { GpuAead } from "../../core/gpu/aead.ts";
-import { navigatorAdapter } from "../../core/gpu/device.ts";
+import { NO_GPU, refusingFallback } from "../gpu/_gpu.ts";
 import { assertCode, expectCode, flipped, outcome, seedNote } from "./_fuzz.ts";
 import { Prng } from "./_prng.ts";
 
@@ -286,18 +286,11 @@ Deno.test("cpuBatchAead.openBatch() refuses exactly the damaged jobs of random b
   await checkBatchTampering(cpuBatchAead, "cpu");
 });
 
-const hasAdapter = (await navigatorAdapter()) !== null;
-
 Deno.test({
   name: "GpuAead.openBatch() refuses exactly the damaged jobs of random batches",
-  ignore: !hasAdapter,
+  ignore: NO_GPU,
   async fn() {
-    const refuse: BatchAead = {
-      name: "refuse",
-      sealBatch: () => Promise.reject(new Error("fallback used")),
-      openBatch: () => Promise.reject(new Error("fallback used")),
-    };
-    const gpu = new GpuAead({ fallback: refuse });
+    const gpu = new GpuAead({ fallback: refusingFallback });
     try {
       await checkBatchTampering(gpu, "gpu");
     } finally {

@@ -16,6 +16,13 @@ const adapter = await navigatorAdapter();
 export const NO_GPU = adapter === null;
 if (NO_GPU) console.log("tests/gpu: no WebGPU adapter here; GPU-dependent tests are ignored");
 
+/** A fallback engine that fails the test if used: every job must run on the GPU. */
+export const refusingFallback: BatchAead = {
+  name: "refuse",
+  sealBatch: () => Promise.reject(new Error("fallback used")),
+  openBatch: () => Promise.reject(new Error("fallback used")),
+};
+
 /** A BatchAead on @noble/ciphers, the independent reference. */
 export const nobleEngine: BatchAead = {
   name: "noble",

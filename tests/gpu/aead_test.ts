@@ -4,21 +4,21 @@ import type { AeadJob } from "../../core/crypto/batch_types.ts";
 import { GpuAead } from "../../core/gpu/aead.ts";
 import { type AeadVector, RFC8439_AEAD_VECTORS } from "../../core/_selftest_vectors.ts";
 import { randomBytes } from "../crypto/_random.ts";
-import { BOUNDARY_SIZES, mixedLength, NO_GPU, nobleEngine, randomJobs } from "./_gpu.ts";
-
-// The fallback must never be used in these tests: it fails them if it is.
-const refuse = {
-  name: "refuse",
-  sealBatch: () => Promise.reject(new Error("fallback used")),
-  openBatch: () => Promise.reject(new Error("fallback used")),
-};
+import {
+  BOUNDARY_SIZES,
+  mixedLength,
+  NO_GPU,
+  nobleEngine,
+  randomJobs,
+  refusingFallback,
+} from "./_gpu.ts";
 
 function gpuTest(name: string, fn: (gpu: GpuAead) => Promise<void>) {
   Deno.test({
     name,
     ignore: NO_GPU,
     async fn() {
-      const gpu = new GpuAead({ fallback: refuse });
+      const gpu = new GpuAead({ fallback: refusingFallback });
       try {
         await fn(gpu);
         assert.equal(gpu.stats().fallbackJobs, 0);
