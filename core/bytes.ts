@@ -69,9 +69,14 @@ export function wipe(...buffers: (Uint8Array | undefined)[]): void {
   for (const b of buffers) b?.fill(0);
 }
 
+/** Throws TypeError unless `bytes` is a Uint8Array (of any length). */
+export function checkBytes(name: string, bytes: Uint8Array): void {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
+}
+
 /** Throws RangeError unless `bytes` is a Uint8Array of exactly `length` bytes. */
 export function checkLength(name: string, bytes: Uint8Array, length: number): void {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
+  checkBytes(name, bytes);
   if (bytes.length !== length) {
     throw new RangeError(`${name} must be ${length} bytes, got ${bytes.length}`);
   }

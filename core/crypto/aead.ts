@@ -6,7 +6,7 @@
  * @module
  */
 import { createCipheriv, createDecipheriv } from "node:crypto";
-import { checkLength, concat, wipe } from "../bytes.ts";
+import { checkBytes, checkLength, concat, wipe } from "../bytes.ts";
 import { MeteorError } from "../errors.ts";
 
 /** ChaCha20-Poly1305 key length in bytes (RFC 8439 §2.8). */
@@ -18,10 +18,6 @@ export const AEAD_TAG_LENGTH = 16;
 
 const ALGORITHM = "chacha20-poly1305";
 const EMPTY = new Uint8Array(0);
-
-function checkData(name: string, bytes: Uint8Array): void {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
-}
 
 /**
  * Encrypts and authenticates `plaintext` (and authenticates `aad`) with a
@@ -45,8 +41,8 @@ export function seal(
 ): Uint8Array {
   checkLength("key", key, AEAD_KEY_LENGTH);
   checkLength("nonce", nonce, AEAD_NONCE_LENGTH);
-  checkData("plaintext", plaintext);
-  checkData("aad", aad);
+  checkBytes("plaintext", plaintext);
+  checkBytes("aad", aad);
   const cipher = createCipheriv(ALGORITHM, key, nonce, { authTagLength: AEAD_TAG_LENGTH });
   if (aad.length > 0) cipher.setAAD(aad, { plaintextLength: plaintext.length });
   const out = new Uint8Array(plaintext.length + AEAD_TAG_LENGTH);
@@ -81,8 +77,8 @@ export function open(
 ): Uint8Array {
   checkLength("key", key, AEAD_KEY_LENGTH);
   checkLength("nonce", nonce, AEAD_NONCE_LENGTH);
-  checkData("sealed", sealed);
-  checkData("aad", aad);
+  checkBytes("sealed", sealed);
+  checkBytes("aad", aad);
   if (sealed.length < AEAD_TAG_LENGTH) throw decryptFailed();
   const length = sealed.length - AEAD_TAG_LENGTH;
   const decipher = createDecipheriv(ALGORITHM, key, nonce, { authTagLength: AEAD_TAG_LENGTH });

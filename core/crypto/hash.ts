@@ -7,15 +7,12 @@
  * @module
  */
 import { createHash, createHmac, hkdfSync } from "node:crypto";
+import { checkBytes } from "../bytes.ts";
 
 /** SHA-256 output length in bytes. */
 const HASH_LENGTH = 32;
 /** HKDF-SHA-256 output is at most 255 hash lengths (RFC 5869 §2.3). */
 const HKDF_MAX_LENGTH = 255 * HASH_LENGTH;
-
-function checkBytes(name: string, bytes: Uint8Array): void {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
-}
 
 /** Copies a node Buffer into a plain Uint8Array that owns its memory. */
 function own(buffer: Uint8Array): Uint8Array {

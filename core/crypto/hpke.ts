@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { concat, wipe } from "../bytes.ts";
+import { checkBytes, concat, wipe } from "../bytes.ts";
 import { open, seal } from "./aead.ts";
 import { hkdfExpandSha256, hkdfExtractSha256 } from "./hash.ts";
 import { xwingDecapsulate, xwingEncapsulate } from "./xwing.ts";
@@ -82,10 +82,6 @@ function keySchedule(sharedSecret: Uint8Array, info: Uint8Array) {
   } finally {
     wipe(secret);
   }
-}
-
-function checkBytes(name: string, bytes: Uint8Array): void {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
 }
 
 /**
