@@ -36,8 +36,11 @@ export interface HomeSetup {
   files: Record<"keystore" | "config" | "apiToken", { path: string; created: boolean }>;
 }
 
-/** Finds `count` free TCP ports by binding port 0 on 127.0.0.1, all at once. */
-function freePorts(count: number): number[] {
+/**
+ * Finds `count` free TCP ports by binding port 0 on 127.0.0.1, all at once
+ * (so they differ), and releases them.
+ */
+export function freePorts(count: number): number[] {
   const listeners = Array.from(
     { length: count },
     () => Deno.listen({ hostname: "127.0.0.1", port: 0 }),

@@ -6,8 +6,11 @@
  * @module
  */
 import { main } from "../cli.ts";
-import { setUpHome } from "../cli/init.ts";
+import { freePorts, setUpHome } from "../cli/init.ts";
 import { homePaths } from "../core/home.ts";
+
+/** `count` loopback TCP ports that were free a moment ago (the ones `meteor init` picks). */
+export { freePorts };
 
 const REPO = new URL("../", import.meta.url);
 
@@ -91,17 +94,6 @@ export async function withTempHome<T>(work: (home: string) => Promise<T>): Promi
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-}
-
-/** `count` loopback TCP ports that were free a moment ago. */
-export function freePorts(count: number): number[] {
-  const listeners = Array.from(
-    { length: count },
-    () => Deno.listen({ hostname: "127.0.0.1", port: 0 }),
-  );
-  const ports = listeners.map((l) => (l.addr as Deno.NetAddr).port);
-  for (const l of listeners) l.close();
-  return ports;
 }
 
 /**
