@@ -24,7 +24,6 @@ import { describeBatchReport } from "../core/gpu/selftest.ts";
 import { formatNumber, median, table, timeRuns } from "./_stats.ts";
 
 const KiB = 1024;
-const MiB = 1024 * KiB;
 /** The prototype's advertised rate for 64-byte messages (on an A100). */
 const GOAL_64B = 1_900_000;
 
