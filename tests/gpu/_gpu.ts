@@ -1,10 +1,12 @@
 /**
  * Shared helpers of the GPU tests: whether this machine has a WebGPU adapter
  * (GPU-dependent tests are ignored, with a message, when it has none), an
- * independent reference engine on @noble/ciphers, and random jobs.
+ * independent reference engine on @noble/ciphers, random jobs, and the
+ * check of an engine against that reference.
  *
  * @module
  */
+import assert from "node:assert/strict";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import type { AeadJob, BatchAead } from "../../core/crypto/batch_types.ts";
 import { navigatorAdapter } from "../../core/gpu/device.ts";
@@ -86,4 +88,16 @@ export function mixedLength(): number {
   if (r < 0.7) return randomInt(300);
   if (r < 0.9) return randomInt(4096);
   return randomInt(3 * 65536 + 200);
+}
+
+/**
+ * Seals and opens `count` random jobs of mixed lengths through `engine` and
+ * checks both against the @noble/ciphers reference.
+ */
+export async function assertMatchesReference(engine: BatchAead, count: number): Promise<void> {
+  const jobs = randomJobs(count, mixedLength);
+  const expected = await nobleEngine.sealBatch(jobs);
+  assert.deepEqual(await engine.sealBatch(jobs), expected);
+  const opened = await engine.openBatch(jobs.map((j, i) => ({ ...j, data: expected[i] })));
+  assert.deepEqual(opened, jobs.map((j) => j.data));
 }

@@ -7,7 +7,7 @@ import {
   gpuBreakEven,
 } from "../../core/crypto/batch.ts";
 import type { BatchAead } from "../../core/crypto/batch_types.ts";
-import { mixedLength, NO_GPU, nobleEngine, randomJobs } from "./_gpu.ts";
+import { assertMatchesReference, NO_GPU, nobleEngine, randomJobs } from "./_gpu.ts";
 
 const noAdapter = () => Promise.resolve(null);
 
@@ -36,14 +36,6 @@ const instantCpu: BatchAead = {
   sealBatch: (jobs) => Promise.resolve(jobs.map((j) => new Uint8Array(j.data.length + 16))),
   openBatch: (jobs) => Promise.resolve(jobs.map(() => null)),
 };
-
-async function assertRoundTrip(engine: BatchAead, count: number) {
-  const jobs = randomJobs(count, mixedLength);
-  const expected = await nobleEngine.sealBatch(jobs);
-  assert.deepEqual(await engine.sealBatch(jobs), expected);
-  const opened = await engine.openBatch(jobs.map((j, i) => ({ ...j, data: expected[i] })));
-  assert.deepEqual(opened, jobs.map((j) => j.data));
-}
 
 Deno.test("fitCostModel() fits fixed and per-job costs through two timings", () => {
   const cases: [[number, number], [number, number], CostModel][] = [
@@ -79,7 +71,7 @@ Deno.test("gpuBreakEven() gives the smallest batch the GPU wins, or null", () =>
 Deno.test("createBatchAead() with path cpu uses the CPU engine and reports no GPU", async () => {
   const cpu = slowCpu(0, 0);
   const engine = createBatchAead({ path: "cpu", cpu });
-  await assertRoundTrip(engine, 100);
+  await assertMatchesReference(engine, 100);
   assert.equal(engine.name, "cpu");
   assert.equal(cpu.jobs, 200);
   assert.deepEqual(await engine.report(), { requested: "cpu", calibrations: [] });
@@ -89,7 +81,7 @@ for (const path of ["auto", "gpu"] as const) {
   Deno.test(`createBatchAead() with path ${path} and no adapter runs on the CPU`, async () => {
     const engine = createBatchAead({ path, cpu: nobleEngine, adapter: noAdapter });
     try {
-      await assertRoundTrip(engine, 100);
+      await assertMatchesReference(engine, 100);
       const report = await engine.report();
       assert.equal(report.requested, path);
       assert.equal(report.gpu?.available, false);
@@ -154,7 +146,7 @@ Deno.test({
   async fn() {
     const engine = createBatchAead({ path: "gpu" });
     try {
-      await assertRoundTrip(engine, 300);
+      await assertMatchesReference(engine, 300);
       const report = await engine.report();
       assert.equal(report.gpu?.available, true);
       assert.equal(report.gpuStats!.fallbackJobs, 0);
