@@ -8,6 +8,7 @@
 import { main } from "../cli.ts";
 import { freePorts, setUpHome } from "../cli/init.ts";
 import { homePaths } from "../core/home.ts";
+import { withTempDir } from "./_temp.ts";
 
 /** `count` loopback TCP ports that were free a moment ago (the ones `meteor init` picks). */
 export { freePorts };
@@ -87,13 +88,8 @@ export async function meteorProcess(
 }
 
 /** Runs `work` on `<temporary folder>/home` (not created), removing the folder afterwards. */
-export async function withTempHome<T>(work: (home: string) => Promise<T>): Promise<T> {
-  const dir = await Deno.makeTempDir({ prefix: "meteor-cli-" });
-  try {
-    return await work(`${dir}/home`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+export function withTempHome<T>(work: (home: string) => Promise<T>): Promise<T> {
+  return withTempDir((dir) => work(`${dir}/home`), "meteor-cli-");
 }
 
 /**

@@ -13,20 +13,12 @@ import {
   writeKeystore,
 } from "../../core/keystore.ts";
 import { writeSecretFile } from "../../core/secret_file.ts";
+import { withTempDir } from "../_temp.ts";
 
 const SEED = new Uint8Array(32).map((_, i) => i * 7);
 /** Cheap scrypt for tests; the default cost is exercised once below. */
 const FAST = { logN: 10 };
 const IS_POSIX = Deno.build.os !== "windows";
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "meteor-keystore-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 async function assertCode(promise: Promise<unknown>, code: ErrorCode, message?: string) {
   await assert.rejects(promise, (err) => isMeteorError(err, code), message);

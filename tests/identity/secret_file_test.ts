@@ -1,17 +1,9 @@
 import assert from "node:assert/strict";
 import { isMeteorError } from "../../core/errors.ts";
 import { ensurePrivateDir, readBoundedFile, writeSecretFile } from "../../core/secret_file.ts";
+import { withTempDir } from "../_temp.ts";
 
 const IS_POSIX = Deno.build.os !== "windows";
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "meteor-secret-file-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 const names = (dir: string) => [...Deno.readDirSync(dir)].map((e) => e.name).sort();
 
