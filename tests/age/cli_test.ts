@@ -12,7 +12,13 @@ import {
 } from "../../core/identity/mod.ts";
 import { openStore } from "../../core/store/mod.ts";
 import { randomBytes } from "../crypto/_random.ts";
-import { meteor, meteorProcess } from "../_cli.ts";
+import { type CliRun, meteor, meteorProcess } from "../_cli.ts";
+
+/** Runs `meteor ARGS` in this process and asserts that it exits 0. */
+async function meteorOk(...args: string[]): Promise<CliRun> {
+  const run = await meteorOk(...args);
+  return run;
+}
 
 async function node(dir: string, name: string) {
   const seed = randomBytes(32);
@@ -34,24 +40,17 @@ Deno.test("meteor encrypt/decrypt round-trip to self, to a recipient, a document
     await Deno.writeFile(`${dir}/in`, plaintext);
 
     // To self.
-    assert.equal(
-      (await meteor(
-        "encrypt",
-        "--home",
-        alice.home,
-        "-r",
-        "self",
-        "-o",
-        `${dir}/self.age`,
-        `${dir}/in`,
-      )).code,
-      0,
+    await meteorOk(
+      "encrypt",
+      "--home",
+      alice.home,
+      "-r",
+      "self",
+      "-o",
+      `${dir}/self.age`,
+      `${dir}/in`,
     );
-    assert.equal(
-      (await meteor("decrypt", "--home", alice.home, "-o", `${dir}/self.out`, `${dir}/self.age`))
-        .code,
-      0,
-    );
+    await meteorOk("decrypt", "--home", alice.home, "-o", `${dir}/self.out`, `${dir}/self.age`);
     assert.deepEqual(await Deno.readFile(`${dir}/self.out`), plaintext);
 
     // To an identity document file, with JSON output naming the MeteorID.
@@ -97,30 +96,17 @@ Deno.test("meteor encrypt/decrypt round-trip to self, to a recipient, a document
       store.close();
     }
     for (const [r, out] of [["bob", "name"], [bob.meteorId, "id"]]) {
-      assert.equal(
-        (await meteor(
-          "encrypt",
-          "--home",
-          alice.home,
-          "-r",
-          r,
-          "-o",
-          `${dir}/${out}.age`,
-          `${dir}/in`,
-        )).code,
-        0,
+      await meteorOk(
+        "encrypt",
+        "--home",
+        alice.home,
+        "-r",
+        r,
+        "-o",
+        `${dir}/${out}.age`,
+        `${dir}/in`,
       );
-      assert.equal(
-        (await meteor(
-          "decrypt",
-          "--home",
-          bob.home,
-          "-o",
-          `${dir}/${out}.out`,
-          `${dir}/${out}.age`,
-        )).code,
-        0,
-      );
+      await meteorOk("decrypt", "--home", bob.home, "-o", `${dir}/${out}.out`, `${dir}/${out}.age`);
       assert.deepEqual(await Deno.readFile(`${dir}/${out}.out`), plaintext);
     }
     const carol = await meteor(
@@ -153,7 +139,7 @@ Deno.test("meteor decrypt -i reads age identity files and multi-recipient files"
     await Deno.writeFile(`${dir}/in`, plaintext);
     const r1 = await typage.identityToRecipient(x);
     const r2 = await typage.identityToRecipient(pq);
-    const enc = await meteor(
+    await meteorOk(
       "encrypt",
       "--home",
       `${dir}/none`,
@@ -166,13 +152,9 @@ Deno.test("meteor decrypt -i reads age identity files and multi-recipient files"
       `${dir}/f.age`,
       `${dir}/in`,
     );
-    assert.equal(enc.code, 0, enc.stderr);
     for (const keys of ["keys.txt", "pq.txt"]) {
       const out = `${dir}/${keys}.out`;
-      assert.equal(
-        (await meteor("decrypt", "-i", `${dir}/${keys}`, "-o", out, `${dir}/f.age`)).code,
-        0,
-      );
+      await meteorOk("decrypt", "-i", `${dir}/${keys}`, "-o", out, `${dir}/f.age`);
       assert.deepEqual(await Deno.readFile(out), plaintext);
     }
     // typage reads the armored multi-recipient file too.
@@ -237,11 +219,7 @@ Deno.test("meteor decrypt leaves no partial plaintext when the file is damaged",
     );
     assert.match(refused.stderr, /E_EXISTS/);
     assert.equal(await Deno.readTextFile(`${dir}/out`), "keep");
-    assert.equal(
-      (await meteor("decrypt", "--home", alice.home, "--force", "-o", `${dir}/out`, `${dir}/f.age`))
-        .code,
-      0,
-    );
+    await meteorOk("decrypt", "--home", alice.home, "--force", "-o", `${dir}/out`, `${dir}/f.age`);
     assert.deepEqual(await Deno.readFile(`${dir}/out`), await Deno.readFile(`${dir}/in`));
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -300,30 +278,21 @@ Deno.test("meteor encrypt/decrypt work, and agree with the CPU, when config forc
     const configPath = homePaths(alice.home).config;
     const config = JSON.parse(await Deno.readTextFile(configPath));
     await Deno.writeTextFile(configPath, JSON.stringify({ ...config, cipher: { path: "gpu" } }));
-    assert.equal(
-      (await meteor(
-        "encrypt",
-        "--home",
-        alice.home,
-        "-r",
-        "self",
-        "-o",
-        `${dir}/f.age`,
-        `${dir}/in`,
-      )).code,
-      0,
+    await meteorOk(
+      "encrypt",
+      "--home",
+      alice.home,
+      "-r",
+      "self",
+      "-o",
+      `${dir}/f.age`,
+      `${dir}/in`,
     );
-    assert.equal(
-      (await meteor("decrypt", "--home", alice.home, "-o", `${dir}/gpu.out`, `${dir}/f.age`)).code,
-      0,
-    );
+    await meteorOk("decrypt", "--home", alice.home, "-o", `${dir}/gpu.out`, `${dir}/f.age`);
     assert.deepEqual(await Deno.readFile(`${dir}/gpu.out`), plaintext);
     // The CPU path reads the same file.
     await Deno.writeTextFile(configPath, JSON.stringify({ ...config, cipher: { path: "cpu" } }));
-    assert.equal(
-      (await meteor("decrypt", "--home", alice.home, "-o", `${dir}/cpu.out`, `${dir}/f.age`)).code,
-      0,
-    );
+    await meteorOk("decrypt", "--home", alice.home, "-o", `${dir}/cpu.out`, `${dir}/f.age`);
     assert.deepEqual(await Deno.readFile(`${dir}/cpu.out`), plaintext);
   } finally {
     await Deno.remove(dir, { recursive: true });
