@@ -16,7 +16,8 @@ import { type CliRun, meteor, meteorProcess } from "../_cli.ts";
 
 /** Runs `meteor ARGS` in this process and asserts that it exits 0. */
 async function meteorOk(...args: string[]): Promise<CliRun> {
-  const run = await meteorOk(...args);
+  const run = await meteor(...args);
+  assert.equal(run.code, 0, run.stderr);
   return run;
 }
 
