@@ -18,7 +18,7 @@ import { multiaddr } from "@multiformats/multiaddr";
 import { createLibp2p, type Libp2p } from "libp2p";
 import { constantTimeEqual, fromHex, toHex, utf8 } from "../../core/bytes.ts";
 import { isMeteorError, MeteorError } from "../../core/errors.ts";
-import type { EventBus } from "../../core/events.ts";
+import type { EventBus, PeerEventDetail } from "../../core/events.ts";
 import {
   formatMeteorId,
   libp2pPrivateKey,
@@ -278,6 +278,13 @@ export class P2PNode {
     await this.libp2p.stop();
   }
 
+  /** The detail of peer:connect and peer:disconnect: the PeerId and its MeteorID once known. */
+  #peerDetail(peer: PeerId): PeerEventDetail {
+    const peerId = peer.toString();
+    const hex = this.#meteorIds.get(peerId);
+    return { peerId, ...(hex ? { meteorId: formatMeteorId(fromHex(hex)) } : {}) };
+  }
+
   async #listen(): Promise<void> {
     const options = { maxInboundStreams: 8 };
     await this.libp2p.handle(
@@ -287,21 +294,11 @@ export class P2PNode {
     );
     await this.libp2p.handle(ID_PROTOCOL, (stream) => this.#onIdStream(stream), options);
     this.libp2p.addEventListener("peer:connect", (event) => {
-      const peerId = event.detail.toString();
-      const hex = this.#meteorIds.get(peerId);
-      this.#deps.events.emit("peer:connect", {
-        peerId,
-        ...(hex ? { meteorId: formatMeteorId(fromHex(hex)) } : {}),
-      });
+      this.#deps.events.emit("peer:connect", this.#peerDetail(event.detail));
       this.#lookup(event.detail).catch((err) => this.#debug("identity lookup", err));
     });
     this.libp2p.addEventListener("peer:disconnect", (event) => {
-      const peerId = event.detail.toString();
-      const hex = this.#meteorIds.get(peerId);
-      this.#deps.events.emit("peer:disconnect", {
-        peerId,
-        ...(hex ? { meteorId: formatMeteorId(fromHex(hex)) } : {}),
-      });
+      this.#deps.events.emit("peer:disconnect", this.#peerDetail(event.detail));
     });
     this.#deps.events.on("contact:add", (detail) => this.#onContactAdded(detail), {
       signal: this.#stopped.signal,
