@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { multiaddr } from "@multiformats/multiaddr";
 import { MeteorError } from "../../core/errors.ts";
 import { REKEY_AFTER_MESSAGES, REKEY_AFTER_MS } from "./session/mod.ts";
 
@@ -42,6 +43,25 @@ function strings(key: string, value: unknown): string[] {
   return [...value];
 }
 
+/** An array of multiaddrs, each parsed so that a typo is a config error, not a failed start. */
+function multiaddrs(key: string, value: unknown): string[] {
+  const list = strings(key, value);
+  list.forEach((text, i) => {
+    let reason: string;
+    try {
+      if (multiaddr(text).getComponents().length > 0) return;
+      reason = "it is empty";
+    } catch (err) {
+      reason = (err as Error).message;
+    }
+    throw bad(
+      `${key}[${i}]`,
+      `a multiaddr such as /ip4/127.0.0.1/tcp/4001, not ${JSON.stringify(text)} (${reason})`,
+    );
+  });
+  return list;
+}
+
 function positive(key: string, value: unknown): number {
   if (!Number.isSafeInteger(value) || (value as number) < 1) throw bad(key, "a positive integer");
   return value as number;
@@ -64,7 +84,7 @@ export function parseP2PConfig(raw: unknown): P2PConfig {
     switch (key) {
       case "listen":
       case "bootstrap":
-        config[key] = strings(key, value);
+        config[key] = multiaddrs(key, value);
         break;
       case "retryMs":
       case "rekeyAfterMessages":
