@@ -18,10 +18,22 @@ import {
   refuseExtraArguments,
 } from "./command.ts";
 import { configuredPlugins, readConfig } from "./daemon.ts";
+import { exists } from "./_fs.ts";
 
-/** The configured plugins of a home, each with where it comes from, in start order. */
+/**
+ * The configured plugins of a home, each with where it comes from, in start
+ * order. E_NOT_INITIALIZED when `home` has neither config.json nor a keystore
+ * (a mistyped --home must not list the defaults as if it were a node).
+ */
 async function pluginsOf(home: string): Promise<{ plugin: Plugin; source: string }[]> {
-  const config = await readConfig(homePaths(home).config);
+  const paths = homePaths(home);
+  if (!await exists(paths.config) && !await exists(paths.keystore)) {
+    throw new MeteorError(
+      "E_NOT_INITIALIZED",
+      `Cannot find the node at ${home}: run 'meteor init' or 'meteor daemon' first`,
+    );
+  }
+  const config = await readConfig(paths.config);
   const plugins = await configuredPlugins(home, config);
   const sources = [...config.plugins.map(() => "built-in"), ...config.customPlugins];
   const sourceOf = new Map(plugins.map((p, i) => [p, sources[i]]));

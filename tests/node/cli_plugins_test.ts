@@ -58,3 +58,20 @@ Deno.test("meteor plugins list and run: the echo example's command through a run
       await daemon.stop();
     }
   }));
+
+Deno.test("meteor plugins list and run refuse a home that is not a node (E_NOT_INITIALIZED)", () =>
+  withTempHome(async (home) => {
+    const missing = `${home}/nonexistent`;
+    const cases: [string, () => Promise<number>][] = [
+      ["list, missing home", () => pluginsListCommand.run(["--home", missing])],
+      ["list, empty home", () => pluginsListCommand.run(["--home", home, "--json"])],
+      ["run, missing home", () => pluginsRunCommand.run(["--home", missing, "echo", "say", "x"])],
+    ];
+    for (const [what, run] of cases) {
+      await assert.rejects(
+        run(),
+        (err) => isMeteorError(err, "E_NOT_INITIALIZED") && err.message.includes("meteor init"),
+        what,
+      );
+    }
+  }));
