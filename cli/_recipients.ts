@@ -18,6 +18,7 @@ import {
   DOCUMENT_TEXT_PREFIX,
   formatMeteorId,
   type IdentityDocument,
+  looksLikeMeteorId,
   MAX_DOCUMENT_TEXT_LENGTH,
   parseMeteorId,
   readDocument,
@@ -130,7 +131,7 @@ export async function resolveRecipients(
       } else if (input.startsWith(DOCUMENT_TEXT_PREFIX)) {
         const { recipient, meteorId } = await fromDocument(input);
         add(input, "document", recipient, meteorId);
-      } else if (input.startsWith("meteor1")) {
+      } else if (looksLikeMeteorId(input)) {
         await fromContact(input, (await contacts())?.byId(parseMeteorId(input)));
       } else {
         const byName = contactNamed(await contacts(), input);

@@ -10,6 +10,7 @@
 import { type ContactJson, contactJson, resolveContactIdentity } from "../core/contacts.ts";
 import { isMeteorError, MeteorError } from "../core/errors.ts";
 import { homePaths } from "../core/home.ts";
+import { DOCUMENT_TEXT_PREFIX, looksLikeMeteorId } from "../core/identity/mod.ts";
 import { readBoundedFile } from "../core/secret_file.ts";
 import { MAX_DOCUMENT_BYTES, type NodeStore, openStore } from "../core/store/mod.ts";
 import { apiClientFor } from "./_api.ts";
@@ -82,7 +83,7 @@ async function backendFor(home: string): Promise<ContactsBackend> {
  * that field.
  */
 async function idText(arg: string): Promise<string> {
-  if (arg.startsWith("meteor1") || arg.startsWith("meteor-doc:")) return arg;
+  if (looksLikeMeteorId(arg) || arg.startsWith(DOCUMENT_TEXT_PREFIX)) return arg;
   let bytes: Uint8Array;
   if (arg === "-") {
     bytes = new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());

@@ -13,7 +13,7 @@ import {
   createDocument,
   formatDocument,
   formatMeteorId,
-  METEOR_ID_HRP,
+  looksLikeMeteorId,
   parseMeteorId,
 } from "../core/identity/mod.ts";
 import type { Counts, InboxMessage } from "../core/store/mod.ts";
@@ -81,7 +81,7 @@ function messageView(message: InboxMessage, contact: string | null) {
 
 /** A MeteorID in text form or the name of a contact. */
 function resolvePeer(node: ApiNode, text: string): Uint8Array {
-  if (text.startsWith(`${METEOR_ID_HRP}1`)) return parseMeteorId(text);
+  if (looksLikeMeteorId(text)) return parseMeteorId(text);
   const contact = node.store.contacts.get(text);
   if (!contact) throw new MeteorError("E_NOT_FOUND", `Cannot find contact: no contact "${text}"`);
   return contact.meteorId;

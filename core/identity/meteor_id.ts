@@ -108,3 +108,21 @@ export function parseMeteorId(text: string): Uint8Array {
   if (id.length !== METEOR_ID_LENGTH) throw bad("wrong length");
   return id;
 }
+
+/**
+ * Whether `text` is meant as a MeteorID (rather than a contact name or a
+ * path): it starts with "meteor1" in any case, as the all-upper-case form of
+ * a QR code does (docs/identity.md §3). Only a prefix test: the caller parses
+ * it with {@link parseMeteorId}, which says what is wrong with a bad one.
+ *
+ * @example
+ * ```ts
+ * import { looksLikeMeteorId } from "./meteor_id.ts";
+ * looksLikeMeteorId("METEOR1QQSR..."); // true
+ * looksLikeMeteorId("alice"); // false
+ * ```
+ */
+export function looksLikeMeteorId(text: string): boolean {
+  const prefix = `${METEOR_ID_HRP}1`;
+  return text.slice(0, prefix.length).toLowerCase() === prefix;
+}

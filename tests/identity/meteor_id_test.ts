@@ -4,6 +4,7 @@ import { isMeteorError } from "../../core/errors.ts";
 import {
   encodePublicKeyBundle,
   formatMeteorId,
+  looksLikeMeteorId,
   METEOR_ID_TEXT_LENGTH,
   meteorIdOf,
   parseMeteorId,
@@ -112,4 +113,19 @@ Deno.test("encodePublicKeyBundle() rejects keys of the wrong length", () => {
       assert.throws(() => encodePublicKeyBundle(bad), RangeError, `${name} ${delta}`);
     }
   }
+});
+
+Deno.test("looksLikeMeteorId() tests the meteor1 prefix in any case", () => {
+  const cases: [string, boolean][] = [
+    [TEXT, true],
+    [TEXT.toUpperCase(), true], // a QR code's form (docs/identity.md §3)
+    ["Meteor1x", true], // mixed case: meant as an ID, which parseMeteorId() then refuses
+    ["meteor1", true],
+    ["meteor", false],
+    ["meteor-doc:AAAA", false],
+    [" " + TEXT, false],
+    ["alice", false],
+    ["", false],
+  ];
+  for (const [text, expected] of cases) assert.equal(looksLikeMeteorId(text), expected, text);
 });

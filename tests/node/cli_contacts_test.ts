@@ -134,6 +134,11 @@ Deno.test("meteor contacts works on the store without a daemon and through the A
     );
     assert.equal(JSON.parse((await add("bob", docFile))[0]).contact.hasDocument, true);
     assert.deepEqual((await list()).map((c: { name: string }) => c.name), ["alice", "bob"]);
+    // The all-upper-case form a QR code carries (docs/identity.md §3).
+    const carolId = formatMeteorId(new Uint8Array(32).fill(7));
+    const upper = JSON.parse((await add("up", carolId.toUpperCase()))[0]);
+    assert.equal(upper.contact.meteorId, carolId);
+    await captured(() => contactsRemoveCommand.run(["--home", home, "up"]));
 
     const failures: [string[], string][] = [
       [["alice", aliceId], "E_EXISTS"],

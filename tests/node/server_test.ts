@@ -346,8 +346,10 @@ Deno.test("GET /v1/inbox lists received messages with contact names and filters"
       (await (await get("?from=alice")).json()).messages.map((m: { id: string }) => m.id),
       ["a1"],
     );
-    const byId = await get(`?from=${formatMeteorId(bob)}&limit=1`);
-    assert.deepEqual((await byId.json()).messages.map((m: { id: string }) => m.id), ["b1"]);
+    for (const id of [formatMeteorId(bob), formatMeteorId(bob).toUpperCase()]) {
+      const byId = await get(`?from=${id}&limit=1`);
+      assert.deepEqual((await byId.json()).messages.map((m: { id: string }) => m.id), ["b1"], id);
+    }
     const cases: [string, number, string][] = [
       ["?from=nobody", 404, "E_NOT_FOUND"],
       ["?from=meteor1zzz", 400, "E_BAD_ID"],
