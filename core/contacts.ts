@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { constantTimeEqual } from "./bytes.ts";
+import { MeteorError } from "./errors.ts";
 import {
   DOCUMENT_TEXT_PREFIX,
   encodeDocument,
@@ -67,4 +69,24 @@ export async function resolveContactIdentity(
     return { meteorId: doc.meteorId, document: encodeDocument(doc) };
   }
   return { meteorId: parseMeteorId(trimmed), document: null };
+}
+
+/**
+ * Refuses a contact whose MeteorID is the node's own: a node cannot open a
+ * session to itself, so such a contact could only collect undeliverable mail.
+ *
+ * @throws {MeteorError} E_BAD_ID when `meteorId` equals `own`
+ *
+ * @example
+ * ```ts ignore
+ * refuseOwnId(contact.meteorId, node.keys.meteorId);
+ * ```
+ */
+export function refuseOwnId(meteorId: Uint8Array, own: Uint8Array): void {
+  if (constantTimeEqual(meteorId, own)) {
+    throw new MeteorError(
+      "E_BAD_ID",
+      `Cannot add contact: ${formatMeteorId(own)} is this node's own MeteorID`,
+    );
+  }
 }

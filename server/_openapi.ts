@@ -105,7 +105,8 @@ export const CORE_PATHS: Record<string, OpenApiPathItem> = {
     },
     post: {
       summary:
-        "Adds a contact by MeteorID text or identity document text (verified). Emits contact:add.",
+        "Adds a contact by MeteorID text or identity document text (verified); the node's own " +
+        "MeteorID is refused (400 E_BAD_ID). Emits contact:add.",
       requestBody: json({
         type: "object",
         required: ["name", "id"],

@@ -7,7 +7,7 @@
  */
 import type { Context, Hono } from "hono";
 import { toBase64 } from "../core/bytes.ts";
-import { contactJson, resolveContactIdentity } from "../core/contacts.ts";
+import { contactJson, refuseOwnId, resolveContactIdentity } from "../core/contacts.ts";
 import { MeteorError } from "../core/errors.ts";
 import {
   createDocument,
@@ -139,6 +139,7 @@ export function coreRoutes(app: Hono, node: ApiNode): void {
     const body = await readJsonObject(c);
     const name = stringField(body, "name");
     const { meteorId, document } = await resolveContactIdentity(stringField(body, "id"));
+    refuseOwnId(meteorId, node.keys.meteorId);
     const contact = node.store.contacts.add({ name, meteorId, document });
     const view = contactJson(contact);
     node.events.emit("contact:add", { name: view.name, meteorId: view.meteorId });

@@ -10,6 +10,8 @@ import { memoryLogger } from "./_helpers.ts";
 
 const ECHO = fromFileUrl(new URL("../../examples/echo-plugin.ts", import.meta.url));
 const CLI = fromFileUrl(new URL("../../cli.ts", import.meta.url));
+/** A MeteorID that is not the test node's own (any 32 bytes form one). */
+const FRIEND = formatMeteorId(new Uint8Array(32).fill(9));
 
 /** A temp home whose config runs no built-in plugin and the given custom ones. */
 async function tempHome(config: Record<string, unknown> = {}): Promise<string> {
@@ -242,16 +244,21 @@ Deno.test(
             authorization: `Bearer ${(await Deno.readTextFile(`${home}/api-token`)).trim()}`,
           };
           if (run === 0) {
-            const added = await fetch(`${started.api}/v1/contacts`, {
-              method: "POST",
-              headers,
-              body: JSON.stringify({ name: "self", id: started.meteorId }),
-            });
+            const add = (name: string, id: string) =>
+              fetch(`${started.api}/v1/contacts`, {
+                method: "POST",
+                headers,
+                body: JSON.stringify({ name, id }),
+              });
+            const self = await add("self", started.meteorId);
+            assert.equal(self.status, 400);
+            assert.equal((await self.json()).error.code, "E_BAD_ID");
+            const added = await add("friend", FRIEND);
             assert.equal(added.status, 201);
             await added.body?.cancel();
           } else {
             const contacts = await (await fetch(`${started.api}/v1/contacts`, { headers })).json();
-            assert.deepEqual(contacts.contacts.map((c: { name: string }) => c.name), ["self"]);
+            assert.deepEqual(contacts.contacts.map((c: { name: string }) => c.name), ["friend"]);
           }
           child.kill(signal);
           const last = await lines.next();

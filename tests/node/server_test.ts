@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { isMeteorError } from "../../core/errors.ts";
 import {
   createDocument,
+  deriveKeys,
   formatDocument,
   formatMeteorId,
   readDocument,
@@ -257,7 +258,7 @@ Deno.test("/v1/contacts adds by MeteorID or verified document, lists, gets and r
   node.events.onAny((e) => events.push([e.name, e.detail]));
   try {
     const app = createApp(node);
-    const keys = await testKeys();
+    const keys = await deriveKeys(new Uint8Array(32).fill(8));
     const id = formatMeteorId(keys.meteorId);
     const doc = formatDocument(await createDocument(keys));
     const call = (method: string, path: string, body?: unknown) =>
@@ -266,6 +267,11 @@ Deno.test("/v1/contacts adds by MeteorID or verified document, lists, gets and r
         headers: auth({ "content-type": "application/json" }),
         body: body === undefined ? undefined : JSON.stringify(body),
       });
+    const own = await testKeys();
+    for (const self of [formatMeteorId(own.meteorId), formatDocument(await createDocument(own))]) {
+      const refused = await call("POST", "/v1/contacts", { name: "self", id: self });
+      assert.deepEqual([refused.status, await errorCode(refused)], [400, "E_BAD_ID"]);
+    }
     const added = await call("POST", "/v1/contacts", { name: "me", id: `  ${id}\n` });
     assert.equal(added.status, 201);
     assert.deepEqual(
