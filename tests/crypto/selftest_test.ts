@@ -9,7 +9,7 @@ import {
   type SelftestPrimitives,
 } from "../../core/selftest.ts";
 import { selftestCommand } from "../../cli/selftest.ts";
-import { captureLog } from "../_cli.ts";
+import { captureLog, withTempHome } from "../_cli.ts";
 
 const flipLastBit = (bytes: Uint8Array) => {
   const out = bytes.slice();
@@ -153,3 +153,42 @@ Deno.test("meteor selftest refuses positional arguments and unknown flags", asyn
     await assert.rejects(selftestCommand([]).run(args), (e) => isMeteorError(e, "E_USAGE"));
   }
 });
+
+Deno.test("meteor selftest checks the cipher path of the home's config and names the config", () =>
+  withTempHome(async (home) => {
+    const config = `${home}/config.json`;
+    const built: string[] = [];
+    const command = selftestCommand([], (path) => {
+      built.push(path);
+      return [{ name: `path ${path}`, run: () => Promise.resolve(path) }];
+    });
+    const report = async (...args: string[]) => {
+      const { lines, result } = await captureLog(() => command.run(["--json", ...args]));
+      assert.equal(result, 0);
+      return JSON.parse(lines[0]);
+    };
+    // No home folder, then a home without config: "auto".
+    for (const makeHome of [false, true]) {
+      if (makeHome) await Deno.mkdir(home);
+      const none = await report("--home", home);
+      assert.deepEqual([none.config, none.cipherPath], [null, "auto"]);
+      assert.equal(none.results[0].name, "path auto");
+    }
+    for (const path of ["gpu", "cpu", "auto"]) {
+      await Deno.writeTextFile(config, JSON.stringify({ cipher: { path } }));
+      const got = await report("--home", home);
+      assert.deepEqual([got.config, got.cipherPath, got.results[0].name], [
+        config,
+        path,
+        `path ${path}`,
+      ]);
+      const text = await captureLog(() => command.run(["--home", home]));
+      assert.equal(text.lines[0], `config: ${config} (cipher.path ${path})`);
+    }
+    assert.deepEqual(built, ["auto", "auto", "gpu", "gpu", "cpu", "cpu", "auto", "auto"]);
+    await Deno.writeTextFile(config, JSON.stringify({ cipher: { path: "fast" } }));
+    await assert.rejects(
+      command.run(["--home", home]),
+      (err) => isMeteorError(err, "E_BAD_CONFIG"),
+    );
+  }));
