@@ -108,10 +108,19 @@ class Pipeline<J, R> {
 /**
  * A window's outputs as one array: whoever reads the stream (the CLI writing
  * a file) then handles one piece per window rather than one per chunk, which
- * costs more than this copy. `wipeParts` wipes the parts copied (plaintext).
+ * costs more than this copy. Parts that already lie back to back in one
+ * buffer (as an engine may return them) are joined without a copy.
+ * `wipeParts` wipes the parts copied (plaintext).
  */
 function joined(parts: readonly Uint8Array[], wipeParts: boolean): Uint8Array {
   if (parts.length === 1) return parts[0];
+  const first = parts[0];
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < parts.length && end >= 0; i++) {
+    const part = parts[i];
+    end = part.buffer === first.buffer && part.byteOffset === end ? end + part.length : -1;
+  }
+  if (end >= 0) return new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset);
   const out = concatAll(parts);
   if (wipeParts) wipe(...parts);
   return out;

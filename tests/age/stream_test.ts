@@ -183,3 +183,30 @@ Deno.test("sealChunks() and openChunks() check their arguments", () => {
   assert.throws(() => sealChunks(randomBytes(16), streamOf(new Uint8Array(0))), RangeError);
   assert.throws(() => openChunks(KEY, streamOf(new Uint8Array(0)), { window: 0 }), RangeError);
 });
+
+Deno.test("sealChunks() and openChunks() take results an engine packs back to back in one buffer", async () => {
+  // Like the WebGPU engine: every result a view of one output buffer.
+  const packed = async (results: Promise<(Uint8Array | null)[]>) => {
+    const list = await results;
+    const out = concat(...list.map((r) => r ?? new Uint8Array(0)));
+    let at = 0;
+    return list.map((r) => r === null ? null : out.subarray(at, at += r.length));
+  };
+  const engine: BatchAead = {
+    name: "packed",
+    sealBatch: async (jobs) => (await packed(cpuBatchAead.sealBatch(jobs))) as Uint8Array[],
+    openBatch: (jobs) => packed(cpuBatchAead.openBatch(jobs)),
+  };
+  const pt = randomBytes(20 * CHUNK_SIZE + 3);
+  const sealed = await readAll(sealChunks(KEY, streamOf(pt), { engine }));
+  assert.deepEqual(sealed, await seal(pt));
+  assert.deepEqual(await readAll(openChunks(KEY, streamOf(sealed), { engine })), pt);
+  const damaged = sealed.slice();
+  damaged[18 * SEALED_CHUNK_SIZE] ^= 1;
+  const parts: Uint8Array[] = [];
+  const error = await (async () => {
+    for await (const p of openChunks(KEY, streamOf(damaged), { engine })) parts.push(p);
+  })().catch((err) => err);
+  assert.ok(isMeteorError(error, "E_DECRYPT_FAILED"));
+  assert.deepEqual(concat(...parts), pt.subarray(0, 18 * CHUNK_SIZE));
+});
