@@ -36,11 +36,23 @@ async function waitDelivered(client: ApiClient, id: string, seconds: number): Pr
   );
 }
 
+/**
+ * The message text: the words, or stdin for "-" (one final newline dropped).
+ * Refuses empty text (E_USAGE) and stdin that is not UTF-8 (E_MALFORMED),
+ * which would otherwise be sent with replacement characters.
+ */
 async function readText(words: string[]): Promise<string> {
+  let text = words.join(" ");
   if (words.length === 1 && words[0] === "-") {
-    return (await new Response(Deno.stdin.readable).text()).replace(/\n$/, "");
+    const bytes = new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes).replace(/\n$/, "");
+    } catch {
+      throw new MeteorError("E_MALFORMED", "Cannot send: input is not UTF-8 text");
+    }
   }
-  return words.join(" ");
+  if (text === "") throw new MeteorError("E_USAGE", "Cannot send: the message is empty");
+  return text;
 }
 
 /** The `meteor send` command. */
@@ -56,7 +68,7 @@ PEER's node acknowledges that it stored the message.
 
   PEER          a contact name (see 'meteor contacts list') or a MeteorID (meteor1...)
   TEXT...       the message; several words are joined with spaces; "-" reads stdin
-                (UTF-8, at most 16 KiB)
+                (UTF-8, at most 16 KiB; empty text is refused)
   --wait        wait until the peer acknowledges the message
   --timeout S   how long --wait waits, in seconds (default 30)
   --json        print {"id", "to", "status", "deliveredAt"?} as JSON

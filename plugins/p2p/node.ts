@@ -224,12 +224,14 @@ export class P2PNode {
    * Queues a text message to a contact name or a MeteorID (text form) and
    * starts delivering it. Resolves once it is durably queued.
    *
-   * @throws {MeteorError} E_NOT_FOUND (no such contact), E_BAD_ID, E_TOO_LARGE
+   * @throws {MeteorError} E_MALFORMED (empty text), E_NOT_FOUND (no such
+   * contact), E_BAD_ID (malformed, or this node's own ID), E_TOO_LARGE
    */
   send(to: string, text: string): SendResult {
     if (typeof to !== "string" || typeof text !== "string") {
       throw new MeteorError("E_MALFORMED", 'Cannot send message: "to" and "text" must be strings');
     }
+    if (text === "") throw new MeteorError("E_MALFORMED", "Cannot send message: the text is empty");
     const recipient = this.#resolve(to);
     const body = utf8(text);
     if (body.length > MAX_TEXT_BYTES) {
@@ -237,6 +239,9 @@ export class P2PNode {
         "E_TOO_LARGE",
         `Cannot send message: text over ${MAX_TEXT_BYTES} bytes`,
       );
+    }
+    if (constantTimeEqual(recipient, this.#deps.keys.meteorId)) {
+      throw new MeteorError("E_BAD_ID", "Cannot send message: that is this node's own MeteorID");
     }
     const queued = this.#deps.store.outbox.enqueue({ to: recipient, kind: "text", body });
     this.#flushLater(toHex(recipient));

@@ -33,7 +33,11 @@ const OPENAPI: Record<string, OpenApiPathItem> = {
           additionalProperties: false,
           properties: {
             to: { type: "string", description: "Contact name or MeteorID (meteor1...)" },
-            text: { type: "string", description: `UTF-8 text, at most ${MAX_TEXT_BYTES} bytes` },
+            text: {
+              type: "string",
+              minLength: 1,
+              description: `UTF-8 text, not empty, at most ${MAX_TEXT_BYTES} bytes`,
+            },
           },
         }),
       },
@@ -50,7 +54,10 @@ const OPENAPI: Record<string, OpenApiPathItem> = {
             },
           }),
         },
-        "400": error("Malformed body or MeteorID (E_MALFORMED, E_BAD_ID)"),
+        "400": error(
+          "Malformed body or empty text (E_MALFORMED); malformed MeteorID, or this node's own " +
+            "(E_BAD_ID)",
+        ),
         "401": error("Missing or wrong API token (E_UNAUTHORIZED)"),
         "403": error("Forbidden Host or Origin (E_FORBIDDEN)"),
         "404": error("No such contact (E_NOT_FOUND)"),

@@ -5,7 +5,7 @@ import { apiClientFor } from "../../cli/_api.ts";
 import { type RunningDaemon, startDaemon } from "../../cli/daemon.ts";
 import { inboxCommand } from "../../cli/inbox.ts";
 import { sendCommand } from "../../cli/send.ts";
-import { captureLog, freePorts } from "../_cli.ts";
+import { captureLog, freePorts, meteorProcess } from "../_cli.ts";
 
 /** A home whose config keeps everything on 127.0.0.1, then its daemon. */
 async function daemon(): Promise<RunningDaemon> {
@@ -76,6 +76,7 @@ Deno.test({
 Deno.test("meteor send and meteor inbox report usage errors and a stopped daemon", async () => {
   const cases: [() => Promise<number>, string][] = [
     [() => sendCommand.run(["alice"]), "E_USAGE"],
+    [() => sendCommand.run(["alice", ""]), "E_USAGE"],
     [() => sendCommand.run(["--timeout", "0", "alice", "x"]), "E_USAGE"],
     [() => inboxCommand.run(["--limit", "ten"]), "E_USAGE"],
     [() => inboxCommand.run(["extra"]), "E_USAGE"],
@@ -97,6 +98,24 @@ Deno.test("meteor send and meteor inbox report usage errors and a stopped daemon
       sendCommand.run(["--home", home, "alice", "x"]),
       (err) => isMeteorError(err, "E_UNREACHABLE"),
     );
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("meteor send refuses empty and non-UTF-8 stdin before asking the daemon", async () => {
+  const home = await Deno.makeTempDir({ prefix: "meteor-cli-" });
+  try {
+    const cases: [Uint8Array | string, RegExp][] = [
+      ["", /the message is empty \[E_USAGE\]/],
+      ["\n", /the message is empty \[E_USAGE\]/],
+      [new Uint8Array([0x68, 0x69, 0xff, 0xfe]), /input is not UTF-8 text \[E_MALFORMED\]/],
+    ];
+    for (const [stdin, expected] of cases) {
+      const run = await meteorProcess(["send", "--home", `${home}/none`, "alice", "-"], stdin);
+      assert.notEqual(run.code, 0);
+      assert.match(run.stderr, expected);
+    }
   } finally {
     await Deno.remove(home, { recursive: true });
   }

@@ -212,6 +212,14 @@ Deno.test({
         json: { to: d.id, text: "x", more: 1 },
       });
       assert.equal(extra.status, 400);
+      const refused: [unknown, number, string][] = [
+        [{ to: d.id, text: "" }, 400, "E_MALFORMED"],
+        [{ to: d.id, text: "to myself" }, 400, "E_BAD_ID"],
+      ];
+      for (const [json, status, code] of refused) {
+        const res = await d.api("/v1/messages", { method: "POST", json });
+        assert.deepEqual([res.status, (await res.json()).error.code], [status, code]);
+      }
       const long = await d.api("/v1/messages", {
         method: "POST",
         json: { to: d.id, text: "x".repeat(16 * 1024 + 1) },
