@@ -26,11 +26,29 @@ interface InboxEntry {
   seq: number;
 }
 
+/**
+ * Characters a sender could use to forge lines or drive the terminal: C0
+ * controls (newlines included), DEL, C1 controls, the Unicode line and
+ * paragraph separators and the bidirectional overrides and isolates.
+ */
+// deno-lint-ignore no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/** `text` with every {@link UNSAFE} character written as an escape (\n, \x1b, \u202e). */
+function escapeControls(text: string): string {
+  return text.replace(UNSAFE, (c) => {
+    const code = c.charCodeAt(0);
+    return NAMED[c] ??
+      (code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16)}`);
+  });
+}
+
 function line(m: InboxEntry): string {
   const when = new Date(m.receivedAt).toISOString().replace(/\.\d+Z$/, "Z");
   const who = m.contact ?? `${m.from.slice(0, 16)}... (not a contact)`;
   const body = m.kind === "text" ? m.text : `[${m.base64?.length ?? 0} base64 characters]`;
-  return `${when}  ${who}: ${body}`;
+  return `${when}  ${escapeControls(`${who}: ${body ?? ""}`)}`;
 }
 
 function count(name: string, value: string | undefined): number | undefined {
@@ -49,6 +67,8 @@ export const inboxCommand: Command = {
 
 Lists the direct messages this node received, oldest first: time, sender
 (the contact name, or the MeteorID of a sender who is not a contact) and text.
+One message is one line: control characters in the text (newlines, terminal
+escapes) are shown escaped, as \\n or \\x1b; --json gives the exact text.
 Messages arrive end-to-end encrypted and authenticated; a sender shown by
 contact name proved it holds that contact's identity keys.
 

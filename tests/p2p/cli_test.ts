@@ -62,6 +62,22 @@ Deno.test({
 
       const text = await output(() => inboxCommand.run(["--home", bob.home, "--from", "alice"]));
       assert.match(text, /alice: hello bob$/);
+
+      // A sender cannot forge inbox lines or drive the terminal; --json keeps the exact text.
+      const forged = "fake\n2026-01-01T00:00:00Z  bank: \x1b[31mpay now\r\t\x00\x7f\x9b\u202e!";
+      await output(() => sendCommand.run(["--home", alice.home, "--wait", "bob", forged]));
+      const lines = (await output(() => inboxCommand.run(["--home", bob.home]))).split("\n");
+      assert.equal(lines.length, 2);
+      assert.ok(
+        lines[1].endsWith(
+          "alice: fake\\n2026-01-01T00:00:00Z  bank: \\x1b[31mpay now\\r\\t\\x00\\x7f\\x9b\\u202e!",
+        ),
+        lines[1],
+      );
+      const exact = JSON.parse(
+        await output(() => inboxCommand.run(["--home", bob.home, "--json"])),
+      );
+      assert.equal(exact.messages[1].text, forged);
       const queued = await output(() => sendCommand.run(["--home", bob.home, "alice", "hi"]));
       assert.match(queued, /^Queued message /);
     } finally {
