@@ -38,7 +38,7 @@ export interface PeerStatusApi {
 
 /** The running node as the API sees it. */
 export interface ApiNode {
-  /** The bearer token every request but /v1/health must present. */
+  /** The bearer token every request must present. */
   readonly token: string;
   /** The `host:port` values Host and Origin may name (see core/node.ts apiHosts). */
   allowedHosts(): readonly string[];
@@ -59,9 +59,6 @@ export interface ApiNode {
   /** Aborted when the node stops; closes the event streams. */
   readonly signal: AbortSignal;
 }
-
-/** Paths that need no token. */
-const OPEN_PATHS = ["/v1/health"];
 
 function pluginMounts(node: ApiNode): (MountedRoutes & { app: Hono })[] {
   const mounts = [];
@@ -90,7 +87,9 @@ function pluginMounts(node: ApiNode): (MountedRoutes & { app: Hono })[] {
  * @example
  * ```ts ignore
  * const app = createApp(node);
- * const res = await app.request("http://127.0.0.1:7701/v1/health");
+ * const res = await app.request("http://127.0.0.1:7701/v1/health", {
+ *   headers: { authorization: `Bearer ${node.token}` },
+ * });
  * ```
  */
 export function createApp(node: ApiNode): Hono {
@@ -100,7 +99,7 @@ export function createApp(node: ApiNode): Hono {
   app.onError(onError(node.logger));
   app.notFound(notFound);
   app.use("*", hostGuard(() => node.allowedHosts()));
-  app.use("*", tokenGuard(node.token, OPEN_PATHS));
+  app.use("*", tokenGuard(node.token));
   app.use("*", readBody(MAX_REQUEST_BYTES));
   coreRoutes(app, node);
   app.get("/v1/openapi.json", (c) => c.json(openapi));

@@ -46,10 +46,11 @@ export class ApiClient {
     this.#fetch = options.fetch ?? fetch;
   }
 
-  /** Whether a daemon answers GET /v1/health at this URL. */
+  /** Whether a daemon answers GET /v1/health at this URL (with the token, as every route needs). */
   async running(): Promise<boolean> {
     try {
       const res = await this.#fetch(`${this.url}/v1/health`, {
+        headers: { authorization: `Bearer ${this.#token}` },
         signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
       });
       await res.body?.cancel();

@@ -53,17 +53,15 @@ export function presentedToken(c: Context): string | undefined {
     ?.slice(TOKEN_PROTOCOL_PREFIX.length);
 }
 
-/** Refuses (401 E_UNAUTHORIZED) a request without the node's token, except for `open` paths. */
-export function tokenGuard(token: string, open: readonly string[]): MiddlewareHandler {
+/**
+ * Refuses (401 E_UNAUTHORIZED) a request without the node's token. Every
+ * path needs it, /v1/health included (issue 3: every request needs the token).
+ */
+export function tokenGuard(token: string): MiddlewareHandler {
   return async (c, next) => {
-    if (!open.includes(c.req.path)) {
-      const presented = presentedToken(c);
-      if (presented === undefined || !apiTokenMatches(token, presented)) {
-        throw new MeteorError(
-          "E_UNAUTHORIZED",
-          "Cannot accept request: missing or wrong API token",
-        );
-      }
+    const presented = presentedToken(c);
+    if (presented === undefined || !apiTokenMatches(token, presented)) {
+      throw new MeteorError("E_UNAUTHORIZED", "Cannot accept request: missing or wrong API token");
     }
     await next();
   };

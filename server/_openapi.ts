@@ -33,9 +33,7 @@ const nameParam = { name: "name", in: "path", required: true, schema: { type: "s
 export const CORE_PATHS: Record<string, OpenApiPathItem> = {
   "/v1/health": {
     get: {
-      summary:
-        "Liveness: answers while the node runs. Needs no token (Host and Origin are still checked).",
-      security: [],
+      summary: "Liveness: answers while the node runs. Needs the token, like every route.",
       responses: {
         "200": ok("The node is up", {
           type: "object",
@@ -326,7 +324,7 @@ export function buildOpenApi(version: string, plugins: readonly MountedRoutes[])
       title: "Meteor node local API",
       version,
       description: "The local HTTP and WebSocket API of a Meteor node (docs/api.md). " +
-        "Served on 127.0.0.1 only; every route but /v1/health needs the bearer token from the node home.",
+        "Served on 127.0.0.1 only; every route needs the bearer token from the node home.",
     },
     servers: [{ url: "http://127.0.0.1:{port}", variables: { port: { default: "7701" } } }],
     security: [{ bearer: [] }],

@@ -83,6 +83,14 @@ Deno.test("ApiClient.request() maps API answers and failures to MeteorErrors", a
       .running(),
     false,
   );
+  // The liveness probe presents the token too: the API refuses every request without it.
+  const probe = new ApiClient("http://127.0.0.1:1", "mtk_token", {
+    fetch: (_url, init) => {
+      const token = new Headers(init?.headers).get("authorization") === "Bearer mtk_token";
+      return Promise.resolve(new Response(null, { status: token ? 200 : 401 }));
+    },
+  });
+  assert.equal(await probe.running(), true);
 });
 
 Deno.test("apiClientFor() reads the port and token from the home, or says what is missing", () =>

@@ -238,11 +238,14 @@ Deno.test(
           assert.equal(started.event, "started");
           assert.equal(started.initialized, run === 0);
           assert.match(started.meteorId, /^meteor1/);
-          const health = await fetch(`${started.api}/v1/health`);
-          assert.deepEqual(await health.json(), { status: "ok" });
+          const anonymous = await fetch(`${started.api}/v1/health`);
+          assert.equal(anonymous.status, 401);
+          await anonymous.body?.cancel();
           const headers = {
             authorization: `Bearer ${(await Deno.readTextFile(`${home}/api-token`)).trim()}`,
           };
+          const health = await fetch(`${started.api}/v1/health`, { headers });
+          assert.deepEqual(await health.json(), { status: "ok" });
           if (run === 0) {
             const add = (name: string, id: string) =>
               fetch(`${started.api}/v1/contacts`, {

@@ -51,7 +51,9 @@ Deno.test("createApp() refuses requests without the right token (401 E_UNAUTHORI
       } else await res.body?.cancel();
     }
     const health = await app.request(`${BASE}/v1/health`);
-    assert.deepEqual([health.status, await health.json()], [200, { status: "ok" }]);
+    assert.deepEqual([health.status, await errorCode(health)], [401, "E_UNAUTHORIZED"]);
+    const healthy = await app.request(`${BASE}/v1/health`, { headers: auth() });
+    assert.deepEqual([healthy.status, await healthy.json()], [200, { status: "ok" }]);
     const unknown = await app.request(`${BASE}/v1/nothing`);
     assert.equal(unknown.status, 401);
     await unknown.body?.cancel();
