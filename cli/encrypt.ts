@@ -36,6 +36,8 @@ A RECIPIENT is one of:
   NAME               the name of such a contact
   meteor-doc:...     an identity document (checked before use)
   FILE               a file holding an identity document (meteor id prints one)
+Post-quantum (age1pq1, Meteor) and X25519 (age1) recipients cannot be mixed
+in one file: it would only be as safe as X25519 (age >= 1.3 refuses too).
 
 Options:
   -r, --recipient R  encrypt to R (repeat for several recipients)

@@ -11,6 +11,7 @@ import { MeteorError } from "../errors.ts";
 import { armorEncoder } from "./armor.ts";
 import { encodeHeader } from "./header.ts";
 import { prepend, readAll, streamOf } from "./_io.ts";
+import { HYBRID_STANZA_TYPE } from "./mlkem768x25519.ts";
 import { SCRYPT_STANZA_TYPE } from "./scrypt.ts";
 import { FILE_KEY_LENGTH, type Recipient, type Stanza } from "./stanza.ts";
 import { PAYLOAD_NONCE_LENGTH, payloadKey, sealChunks, type StreamOptions } from "./stream.ts";
@@ -22,10 +23,39 @@ export interface EncryptOptions extends StreamOptions {
 }
 
 /**
+ * The recipient rules of age, checked on the wrapped stanzas: an scrypt
+ * stanza must be alone (age spec, "The scrypt recipient type"), and
+ * post-quantum (mlkem768x25519) and classical stanzas are never mixed, since
+ * the file key would then be only as safe as the classical one (age >= 1.3
+ * refuses the same: its hybrid recipient carries the "postquantum" label and
+ * Encrypt requires every recipient's labels to be equal).
+ *
+ * @throws {MeteorError} E_BAD_RECIPIENT
+ */
+function checkRecipientMix(stanzas: readonly Stanza[]): void {
+  if (stanzas.length > 1 && stanzas.some((s) => s.args[0] === SCRYPT_STANZA_TYPE)) {
+    throw new MeteorError(
+      "E_BAD_RECIPIENT",
+      "Cannot encrypt: a passphrase cannot be combined with other recipients",
+    );
+  }
+  const postQuantum = stanzas.filter((s) => s.args[0] === HYBRID_STANZA_TYPE).length;
+  if (postQuantum > 0 && postQuantum < stanzas.length) {
+    throw new MeteorError(
+      "E_BAD_RECIPIENT",
+      "Cannot encrypt: post-quantum and classical recipients cannot be mixed " +
+        "(the file would only be classically secure)",
+    );
+  }
+}
+
+/**
  * Encrypts a stream to `recipients`. Resolves once every recipient wrapped the
  * file key, to the stream of the encrypted file. Throws TypeError with no
  * recipients, and MeteorError E_BAD_RECIPIENT when a passphrase (scrypt)
- * recipient is mixed with others (age spec: an scrypt stanza must be alone).
+ * recipient is mixed with others, or post-quantum (mlkem768x25519) recipients
+ * with classical ones (as age >= 1.3 refuses: the file would only be
+ * classically secure).
  *
  * @example
  * ```ts
@@ -44,12 +74,7 @@ export async function encryptStream(
   let key: Uint8Array | undefined;
   try {
     const stanzas: Stanza[] = (await Promise.all(recipients.map((r) => r.wrap(fileKey)))).flat();
-    if (stanzas.length > 1 && stanzas.some((s) => s.args[0] === SCRYPT_STANZA_TYPE)) {
-      throw new MeteorError(
-        "E_BAD_RECIPIENT",
-        "Cannot encrypt: a passphrase cannot be combined with other recipients",
-      );
-    }
+    checkRecipientMix(stanzas);
     const nonce = crypto.getRandomValues(new Uint8Array(PAYLOAD_NONCE_LENGTH));
     key = payloadKey(fileKey, nonce);
     const file = prepend(

@@ -134,12 +134,32 @@ Deno.test("meteor decrypt -i reads age identity files and multi-recipient files"
   try {
     const x = await typage.generateX25519Identity();
     const pq = await typage.generateHybridIdentity();
+    const pq2 = await typage.generateHybridIdentity();
     await Deno.writeTextFile(`${dir}/keys.txt`, `# test keys\n${x}\n\n${pq}\n`);
-    await Deno.writeTextFile(`${dir}/pq.txt`, `${pq}\n`);
+    await Deno.writeTextFile(`${dir}/pq.txt`, `${pq2}\n`);
     const plaintext = randomBytes(70_000);
     await Deno.writeFile(`${dir}/in`, plaintext);
-    const r1 = await typage.identityToRecipient(x);
-    const r2 = await typage.identityToRecipient(pq);
+    const r1 = await typage.identityToRecipient(pq);
+    const r2 = await typage.identityToRecipient(pq2);
+    // age's rule: a post-quantum recipient is never mixed with a classical one.
+    const mixed = await meteor(
+      "encrypt",
+      "--home",
+      `${dir}/none`,
+      "-r",
+      r1,
+      "-r",
+      await typage.identityToRecipient(x),
+      "-o",
+      `${dir}/mixed.age`,
+      `${dir}/in`,
+    );
+    assert.equal(mixed.code, 1);
+    assert.match(
+      mixed.stderr,
+      /post-quantum and classical recipients cannot be mixed.*E_BAD_RECIPIENT/,
+    );
+    assert.equal(await Deno.stat(`${dir}/mixed.age`).catch(() => null), null);
     await meteorOk(
       "encrypt",
       "--home",

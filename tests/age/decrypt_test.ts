@@ -37,7 +37,10 @@ async function attempt(file: Uint8Array, identities: Identity[] = [me, pq]) {
 }
 
 const plaintext = randomBytes(2 * CHUNK_SIZE + 100);
-const file = await encrypt(plaintext, [me.recipient(), await pq.recipient()]);
+const file = await encrypt(plaintext, [
+  me.recipient(),
+  (await X25519Identity.generate()).recipient(),
+]);
 /** The offset just past the header's MAC line. */
 function headerEndOf(bytes: Uint8Array): number {
   const text = new TextDecoder().decode(bytes);

@@ -9,6 +9,7 @@ import {
   encryptStream,
   encryptString,
   HybridIdentity,
+  type Recipient,
   ScryptIdentity,
   ScryptRecipient,
   X25519Identity,
@@ -43,18 +44,49 @@ Deno.test("encrypt() never writes the same file twice and does not touch its inp
 });
 
 Deno.test("a file for several recipients decrypts with each identity alone", async () => {
-  const x = await X25519Identity.generate();
   const h = HybridIdentity.generate();
+  const x1 = await X25519Identity.generate();
+  const x2 = await X25519Identity.generate();
   const plaintext = randomBytes(CHUNK_SIZE + 1);
-  const file = await encrypt(plaintext, [x.recipient(), myRecipient, await h.recipient()]);
-  for (const identity of [x, me, h]) assert.deepEqual(await decrypt(file, [identity]), plaintext);
-  const stranger = HybridIdentity.generate();
-  await assert.rejects(
-    decrypt(file, [stranger]),
-    (e) => isMeteorError(e, "E_NO_MATCHING_IDENTITY"),
-  );
-  // The first identity that matches is enough; others are not needed.
-  assert.deepEqual(await decrypt(file, [stranger, h]), plaintext);
+  for (
+    const identities of [[me, h], [x1, x2]] as (HybridIdentity | X25519Identity)[][]
+  ) {
+    const recipients = await Promise.all(identities.map((i) => i.recipient()));
+    const file = await encrypt(plaintext, recipients);
+    for (const identity of identities) {
+      assert.deepEqual(await decrypt(file, [identity]), plaintext);
+    }
+    const stranger = HybridIdentity.generate();
+    await assert.rejects(
+      decrypt(file, [stranger]),
+      (e) => isMeteorError(e, "E_NO_MATCHING_IDENTITY"),
+    );
+    // The first identity that matches is enough; others are not needed.
+    assert.deepEqual(await decrypt(file, [stranger, identities[1]]), plaintext);
+  }
+});
+
+Deno.test("encrypt() refuses to mix post-quantum and classical recipients", async () => {
+  const pq = await HybridIdentity.generate().recipient();
+  const x = (await X25519Identity.generate()).recipient();
+  const x2 = (await X25519Identity.generate()).recipient();
+  const cases: [string, Recipient[]][] = [
+    ["classical, post-quantum", [x, myRecipient]],
+    ["post-quantum, classical", [myRecipient, x]],
+    ["two post-quantum, one classical", [myRecipient, pq, x]],
+    ["one post-quantum, two classical", [x, myRecipient, x2]],
+  ];
+  for (const [name, recipients] of cases) {
+    await assert.rejects(
+      encrypt(randomBytes(10), recipients),
+      (e) =>
+        isMeteorError(e, "E_BAD_RECIPIENT") &&
+        e.message ===
+          "Cannot encrypt: post-quantum and classical recipients cannot be mixed " +
+            "(the file would only be classically secure)",
+      name,
+    );
+  }
 });
 
 Deno.test("encryptString() writes armor that decryptString() reads back", async () => {
