@@ -106,24 +106,28 @@ class Pipeline<J, R> {
 }
 
 /**
- * A window's outputs as one array: whoever reads the stream (the CLI writing
- * a file) then handles one piece per window rather than one per chunk, which
- * costs more than this copy. Parts that already lie back to back in one
- * buffer (as an engine may return them) are joined without a copy.
- * `wipeParts` wipes the parts copied (plaintext).
+ * A window's outputs in few pieces: whoever reads the stream (the CLI writing
+ * a file) then handles a piece per window rather than one per chunk. Results
+ * that lie back to back in one buffer (as the CPU engine returns a batch, a
+ * worker of the pool its slice, the WebGPU engine its dispatch) become one
+ * piece per run, with no copy; results that each have their own buffer are
+ * copied into one, which costs less than handling them one by one.
+ * `wipeParts` wipes the parts so copied (plaintext).
  */
-function joined(parts: readonly Uint8Array[], wipeParts: boolean): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const first = parts[0];
-  let end = first.byteOffset + first.length;
-  for (let i = 1; i < parts.length && end >= 0; i++) {
-    const part = parts[i];
-    end = part.buffer === first.buffer && part.byteOffset === end ? end + part.length : -1;
+function pieces(parts: Uint8Array[], wipeParts: boolean): Uint8Array[] {
+  const runs: Uint8Array[] = [];
+  for (const part of parts) {
+    const run = runs.at(-1);
+    if (run?.buffer === part.buffer && run.byteOffset + run.length === part.byteOffset) {
+      runs[runs.length - 1] = new Uint8Array(run.buffer, run.byteOffset, run.length + part.length);
+    } else {
+      runs.push(part);
+    }
   }
-  if (end >= 0) return new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset);
+  if (runs.length === 1 || runs.length < parts.length) return runs;
   const out = concatAll(parts);
   if (wipeParts) wipe(...parts);
-  return out;
+  return [out];
 }
 
 function options(opts: StreamOptions): { engine: BatchAead; window: number } {
@@ -168,7 +172,7 @@ export function sealChunks(
     async pull(controller) {
       try {
         while (!last && pipeline.room()) pipeline.push(await readWindow());
-        controller.enqueue(joined(await pipeline.next(), false));
+        for (const piece of pieces(await pipeline.next(), false)) controller.enqueue(piece);
         if (last && pipeline.empty()) {
           wipe(ownKey);
           controller.close();
@@ -250,7 +254,7 @@ export function openChunks(
       let released = false;
       const release = () => {
         if (verified.length === 0) return;
-        controller.enqueue(joined(verified.splice(0), true));
+        for (const piece of pieces(verified.splice(0), true)) controller.enqueue(piece);
         released = true;
       };
       try {

@@ -1,12 +1,13 @@
 /**
  * The CPU implementation of {@link BatchAead}: each job is sealed or opened
- * with the native ChaCha20-Poly1305 of aead.ts (RFC 8439 §2.8), in order.
+ * with the native ChaCha20-Poly1305 of aead.ts (RFC 8439 §2.8), in order; a
+ * batch's sealed results lie back to back in one buffer.
  * It is the reference the WebGPU engine must match byte for byte.
  *
  * @module
  */
 import { isMeteorError } from "../errors.ts";
-import { open, seal } from "./aead.ts";
+import { AEAD_TAG_LENGTH, open, sealInto } from "./aead.ts";
 import type { AeadJob, BatchAead } from "./batch_types.ts";
 
 export type { AeadJob, BatchAead } from "./batch_types.ts";
@@ -28,7 +29,7 @@ export const cpuBatchAead: BatchAead = {
   name: "cpu",
   sealBatch(jobs: readonly AeadJob[]): Promise<Uint8Array[]> {
     try {
-      return Promise.resolve(jobs.map((job) => seal(job.key, job.nonce, job.data, job.aad)));
+      return Promise.resolve(sealAll(jobs));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -41,6 +42,23 @@ export const cpuBatchAead: BatchAead = {
     }
   },
 };
+
+// Every result is a view of one buffer, back to back: a caller joining them
+// (the age STREAM) needs no copy. A job that is not well-formed throws as seal() would.
+function sealAll(jobs: readonly AeadJob[]): Uint8Array[] {
+  let total = 0;
+  for (const job of jobs) {
+    total += (job.data instanceof Uint8Array ? job.data.length : 0) + AEAD_TAG_LENGTH;
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  return jobs.map((job) => {
+    const length = (job.data instanceof Uint8Array ? job.data.length : 0) + AEAD_TAG_LENGTH;
+    const sealed = out.subarray(at, at += length);
+    sealInto(sealed, job.key, job.nonce, job.data, job.aad);
+    return sealed;
+  });
+}
 
 // A tag that does not verify is a null result; misuse (bad lengths) still throws.
 function openOrNull(job: AeadJob): Uint8Array | null {
