@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { toHex } from "../../core/bytes.ts";
 import { isMeteorError } from "../../core/errors.ts";
-import { open, seal } from "../../core/crypto/aead.ts";
+import { open, seal, sealInto } from "../../core/crypto/aead.ts";
 import { randomBytes as random } from "./_random.ts";
 import { RFC8439_AEAD_VECTORS } from "../../core/_selftest_vectors.ts";
 
@@ -88,4 +88,18 @@ Deno.test("seal() and open() leave their inputs unchanged", () => {
   open(key, nonce, sealed, aad);
   assert.deepEqual([key, nonce, plaintext, aad], copies);
   assert.deepEqual(sealed, sealedCopy);
+});
+
+Deno.test("sealInto() writes seal()'s bytes into its range only, and checks its length", () => {
+  for (const n of [0, 1, 65535, 65536, 65537]) {
+    const [key, nonce, plaintext, aad] = [random(32), random(12), random(n), random(n % 7)];
+    const buffer = random(n + 16 + 10);
+    const around = [buffer.slice(0, 5), buffer.slice(n + 21)];
+    sealInto(buffer.subarray(5, n + 21), key, nonce, plaintext, aad);
+    assert.deepEqual(buffer.subarray(5, n + 21), seal(key, nonce, plaintext, aad), `n ${n}`);
+    assert.deepEqual([buffer.slice(0, 5), buffer.slice(n + 21)], around, `n ${n}`);
+    for (const wrong of [n + 15, n + 17]) {
+      assert.throws(() => sealInto(new Uint8Array(wrong), key, nonce, plaintext), RangeError);
+    }
+  }
 });
