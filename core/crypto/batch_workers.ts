@@ -160,7 +160,7 @@ export class WorkerBatchAead implements BatchAead {
   }
 
   /** Opens every job, spread over the workers; null where a tag does not verify. */
-  openBatch(jobs: readonly AeadJob[]): Promise<Result[]> {
+  openBatch(jobs: readonly AeadJob[]): Promise<(Uint8Array | null)[]> {
     return this.#run("open", jobs);
   }
 
