@@ -28,6 +28,8 @@ import { cpuBatchAead } from "./batch_cpu.ts";
 import type { AeadJob, BatchAead } from "./batch_types.ts";
 import { packRequest, requestLength, type WireOp, type WireResponse } from "./_batch_wire.ts";
 
+export type { AeadJob, BatchAead } from "./batch_types.ts";
+
 /** The most workers {@link defaultWorkerCount} proposes. */
 export const MAX_DEFAULT_WORKERS = 8;
 
