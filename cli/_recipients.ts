@@ -4,7 +4,9 @@
  * - `self`: this node's own X-Wing key (`age1pq1...` of the keystore);
  * - an age recipient string: `age1pq1...` (hybrid) or `age1...` (X25519);
  * - an identity document, inline (`meteor-doc:...`) or a file holding one
- *   (text or binary form): verified (signatures, ID) before its X-Wing key is used;
+ *   (what `meteor id` or `meteor id --json` prints, or a bare document in text
+ *   or binary form; cli/_identity_file.ts): verified (signatures, ID) before
+ *   its X-Wing key is used;
  * - a MeteorID (`meteor1...`) or the name of a contact whose identity
  *   document is stored (core/store): the document's keys must hash to the
  *   contact's MeteorID, so a contact's key cannot be swapped.
@@ -19,15 +21,14 @@ import {
   formatMeteorId,
   type IdentityDocument,
   looksLikeMeteorId,
-  MAX_DOCUMENT_TEXT_LENGTH,
   parseMeteorId,
   readDocument,
   wipeNodeKeys,
 } from "../core/identity/mod.ts";
 import { loadNodeKeys } from "../core/keystore.ts";
-import { readBoundedFile } from "../core/secret_file.ts";
 import { type Contact, type Contacts, openStore } from "../core/store/mod.ts";
 import { exists } from "./_fs.ts";
+import { readIdentityFile } from "./_identity_file.ts";
 import { isAgeSecretKey, redact } from "./command.ts";
 import { unlockPassphrase } from "./_passphrase.ts";
 
@@ -138,11 +139,7 @@ export async function resolveRecipients(
         if (byName !== undefined) {
           await fromContact(input, byName);
         } else if (await exists(input)) {
-          const bytes = await readBoundedFile(input, MAX_DOCUMENT_TEXT_LENGTH, { pipes: true });
-          const text = new TextDecoder().decode(bytes).trim();
-          const { recipient, meteorId } = await fromDocument(
-            text.startsWith(DOCUMENT_TEXT_PREFIX) ? text : bytes,
-          );
+          const { recipient, meteorId } = await fromDocument(await readIdentityFile(input));
           add(input, "document", recipient, meteorId);
         } else {
           throw bad(input, "not a recipient, contact or identity document file");

@@ -10,10 +10,11 @@
 import { type ContactJson, contactJson, resolveContactIdentity } from "../core/contacts.ts";
 import { isMeteorError, MeteorError } from "../core/errors.ts";
 import { homePaths } from "../core/home.ts";
+import { toBase64 } from "../core/bytes.ts";
 import { DOCUMENT_TEXT_PREFIX, looksLikeMeteorId } from "../core/identity/mod.ts";
-import { readBoundedFile } from "../core/secret_file.ts";
-import { MAX_DOCUMENT_BYTES, type NodeStore, openStore } from "../core/store/mod.ts";
+import { type NodeStore, openStore } from "../core/store/mod.ts";
 import { apiClientFor } from "./_api.ts";
+import { readIdentityFile } from "./_identity_file.ts";
 import { type Command, homeFrom, parseCommandArgs, printJson, redact } from "./command.ts";
 
 /** Where contact commands apply: the daemon's API or the state database. */
@@ -78,41 +79,26 @@ async function backendFor(home: string): Promise<ContactsBackend> {
 
 /**
  * The ID text an argument stands for: the argument itself when it is a
- * MeteorID or document text, else the contents of the file it names ("-" is
- * stdin). A JSON file with a "document" field (`meteor id --json`) gives
- * that field.
+ * MeteorID or document text, else the identity in the file it names ("-" is
+ * stdin; cli/_identity_file.ts: what `meteor id` or `meteor id --json`
+ * prints, a bare document or a MeteorID). A binary document is given in
+ * its text form.
  */
 async function idText(arg: string): Promise<string> {
   if (looksLikeMeteorId(arg) || arg.startsWith(DOCUMENT_TEXT_PREFIX)) return arg;
-  let bytes: Uint8Array;
-  if (arg === "-") {
-    bytes = new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
-  } else {
-    try {
-      bytes = await readBoundedFile(arg, 4 * MAX_DOCUMENT_BYTES, { pipes: true });
-    } catch (err) {
-      if (isMeteorError(err, "E_NOT_FOUND")) {
-        throw new MeteorError(
-          "E_BAD_ID",
-          redact(`Cannot add contact: "${arg}" is not a MeteorID, a meteor-doc: text or a file`),
-        );
-      }
-      throw err;
+  let identity: string | Uint8Array;
+  try {
+    identity = await readIdentityFile(arg);
+  } catch (err) {
+    if (isMeteorError(err, "E_NOT_FOUND")) {
+      throw new MeteorError(
+        "E_BAD_ID",
+        redact(`Cannot add contact: "${arg}" is not a MeteorID, a meteor-doc: text or a file`),
+      );
     }
+    throw err;
   }
-  if (bytes.length > 4 * MAX_DOCUMENT_BYTES) {
-    throw new MeteorError("E_TOO_LARGE", "Cannot add contact: the identity input is too large");
-  }
-  const text = new TextDecoder().decode(bytes).trim();
-  if (text.startsWith("{")) {
-    try {
-      const parsed = JSON.parse(text);
-      if (typeof parsed?.document === "string") return parsed.document;
-    } catch {
-      // not JSON: parsed as ID text below, which names the problem
-    }
-  }
-  return text;
+  return typeof identity === "string" ? identity : DOCUMENT_TEXT_PREFIX + toBase64(identity);
 }
 
 async function withBackend<T>(
@@ -150,7 +136,8 @@ ID_OR_DOCUMENT is one of:
                    from the peer when it connects and checked against the ID
   meteor-doc:...   an identity document (from 'meteor id'): verified now
                    (both signatures, keys match the ID, not expired)
-  FILE             a file holding either, or the JSON of 'meteor id --json'
+  FILE             a file holding either, or what 'meteor id' or
+                   'meteor id --json' prints
   -                the same, read from stdin
 
 ${SHARED_HELP}

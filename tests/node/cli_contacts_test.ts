@@ -6,15 +6,17 @@ import {
   contactsRemoveCommand,
 } from "../../cli/contacts.ts";
 import { startDaemon } from "../../cli/daemon.ts";
+import { fromBase64 } from "../../core/bytes.ts";
 import { isMeteorError } from "../../core/errors.ts";
 import { homePaths } from "../../core/home.ts";
 import {
   createDocument,
   deriveKeys,
+  DOCUMENT_TEXT_PREFIX,
   formatDocument,
   formatMeteorId,
 } from "../../core/identity/mod.ts";
-import { captured, initTestHome, withTempHome } from "../_cli.ts";
+import { captured, initTestHome, meteor, meteorProcess, withTempHome } from "../_cli.ts";
 import { memoryLogger } from "./_helpers.ts";
 
 function json(body: unknown, status = 200): Response {
@@ -183,4 +185,35 @@ Deno.test("meteor contacts works on the store without a daemon and through the A
     } finally {
       await daemon.stop();
     }
+  }));
+
+Deno.test("meteor contacts add reads what meteor id and meteor id --json print, and a binary document", () =>
+  withTempHome(async (home) => {
+    await initTestHome(home, 3);
+    const bob = `${home}/bob`;
+    await initTestHome(bob, 4);
+    const text = await meteor("id", "--home", bob);
+    const json = await meteor("id", "--home", bob, "--json");
+    assert.deepEqual([text.code, json.code], [0, 0]);
+    const { meteorId, document } = JSON.parse(json.stdout);
+    const files: [string, string | Uint8Array][] = [
+      ["id.txt", text.stdout + "\n"], // meteor id > id.txt
+      ["id.json", json.stdout + "\n"], // meteor id --json > id.json
+      ["doc.bin", fromBase64(document.slice(DOCUMENT_TEXT_PREFIX.length))],
+    ];
+    for (const [name, contents] of files) {
+      const path = `${home}/${name}`;
+      if (typeof contents === "string") await Deno.writeTextFile(path, contents);
+      else await Deno.writeFile(path, contents);
+      const added = await captured(() =>
+        contactsAddCommand.run(["--home", home, "--json", "bob", path])
+      );
+      assert.deepEqual(JSON.parse(added[0]).contact.meteorId, meteorId, name);
+      assert.equal(JSON.parse(added[0]).contact.hasDocument, true, name);
+      await captured(() => contactsRemoveCommand.run(["--home", home, "bob"]));
+    }
+    // "-": the same from stdin (ssh bob meteor id | meteor contacts add bob -).
+    const piped = await meteorProcess(["contacts", "add", "--home", home, "bob", "-"], text.stdout);
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.match(new TextDecoder().decode(piped.stdout), /Identity document verified/);
   }));
