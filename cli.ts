@@ -51,7 +51,10 @@ export async function main(args: string[]): Promise<number> {
       for (const c of group) console.error(`  meteor ${c.name}  ${c.summary}`);
       return EXIT_USAGE;
     }
-    console.error(redact(`meteor: unknown command "${args[0]}" (see meteor --help)`));
+    const message = redact(`unknown command "${args[0]}" (see meteor --help)`);
+    if (args.includes("--json")) {
+      console.log(JSON.stringify({ error: { code: "E_USAGE", message } }));
+    } else console.error(`meteor: ${message} [E_USAGE]`);
     return EXIT_USAGE;
   }
   const { command, rest } = found;

@@ -83,8 +83,20 @@ export type ParsedCommandArgs<O extends NonNullable<ParseArgsConfig["options"]>>
 >;
 
 /**
+ * node:util parseArgs's error message on one line: its first line, and the
+ * advice line that starts "To " when there is one (an option value that
+ * starts with a dash: "To specify an option argument starting with a dash
+ * use '--timeout=-XYZ'."); the "Did you forget" question between is left out.
+ */
+function oneLine(message: string): string {
+  const [first, ...rest] = message.split("\n").map((line) => line.trim().replace(/\.$/, ""));
+  const advice = rest.find((line) => line.startsWith("To "));
+  return advice === undefined ? first : `${first}; ${advice[0].toLowerCase()}${advice.slice(1)}`;
+}
+
+/**
  * Parses `args` against `options` (plus {@link COMMON_OPTIONS}), turning
- * unknown flags and missing values into a usage error.
+ * unknown flags and missing values into a one-line usage error.
  *
  * @example
  * ```ts
@@ -107,7 +119,10 @@ export function parseCommandArgs<O extends NonNullable<ParseArgsConfig["options"
       strict: true,
     });
   } catch (err) {
-    throw new MeteorError("E_USAGE", redact(`Cannot parse arguments: ${(err as Error).message}`));
+    throw new MeteorError(
+      "E_USAGE",
+      redact(`Cannot parse arguments: ${oneLine((err as Error).message)}`),
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isAgeSecretKey, redact, refuseExtraArguments } from "../cli/command.ts";
+import { isAgeSecretKey, parseCommandArgs, redact, refuseExtraArguments } from "../cli/command.ts";
 import { HybridIdentity } from "../core/age/mod.ts";
 import { isMeteorError } from "../core/errors.ts";
 import { meteor } from "./_cli.ts";
@@ -115,4 +115,48 @@ Deno.test("decrypt -i KEY and encrypt -r KEY say that a secret key was given, wi
   } finally {
     await Deno.remove(home, { recursive: true });
   }
+});
+
+Deno.test("parseCommandArgs() reports a bad option on one line, with parseArgs's advice", () => {
+  const options = { timeout: { type: "string", short: "t" } } as const;
+  const cases: [string[], RegExp][] = [
+    [
+      ["--timeout", "-1"],
+      /^Cannot parse arguments: Option '--timeout' argument is ambiguous; to specify an option argument starting with a dash use '--timeout=-XYZ'$/,
+    ],
+    [
+      ["-t", "-1"],
+      /^Cannot parse arguments: Option '-t' argument is ambiguous; to specify .* '-t-XYZ'$/,
+    ],
+    [["--timeout"], /^Cannot parse arguments: Option '-t, --timeout <value>' argument missing$/],
+    [["--fast"], /^Cannot parse arguments: Unknown option '--fast'/],
+  ];
+  for (const [args, message] of cases) {
+    assert.throws(
+      () => parseCommandArgs(args, options),
+      (err) =>
+        isMeteorError(err, "E_USAGE") && !err.message.includes("\n") && message.test(err.message),
+      args.join(" "),
+    );
+  }
+});
+
+Deno.test("main() prints every usage error as one line with its code, or JSON with --json", async () => {
+  const cases: [string[], string][] = [
+    [["bogus"], 'meteor: unknown command "bogus" (see meteor --help) [E_USAGE]'],
+    [
+      ["send", "--timeout", "-1", "bob", "x"],
+      "meteor send: Cannot parse arguments: Option '--timeout' argument is ambiguous; " +
+      "to specify an option argument starting with a dash use '--timeout=-XYZ' [E_USAGE]",
+    ],
+  ];
+  for (const [args, line] of cases) {
+    const run = await meteor(...args);
+    assert.deepEqual([run.code, run.stdout, run.stderr], [2, "", line]);
+  }
+  const json = await meteor("bogus", "--json");
+  assert.deepEqual([json.code, json.stderr], [2, ""]);
+  assert.deepEqual(JSON.parse(json.stdout), {
+    error: { code: "E_USAGE", message: 'unknown command "bogus" (see meteor --help)' },
+  });
 });
