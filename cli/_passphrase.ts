@@ -6,7 +6,7 @@
  * @module
  */
 import { MeteorError } from "../core/errors.ts";
-import { keystoreNeedsPassphrase } from "../core/keystore.ts";
+import { exposedKeystore, keystoreNeedsPassphrase } from "../core/keystore.ts";
 
 /** The environment variable a passphrase may come from (scripts, services). */
 export const PASSPHRASE_ENV = "METEOR_PASSPHRASE";
@@ -53,12 +53,33 @@ export async function promptHidden(prompt: string): Promise<string> {
   }
 }
 
+/** The keystores this process has already warned about. */
+const warned = new Set<string>();
+
+/**
+ * Warns once per process, on stderr, that the encrypted keystore of `home`
+ * is open to other users: only the passphrase protects it then (a plain one
+ * is refused by core/keystore.ts).
+ */
+async function warnIfExposed(home: string): Promise<void> {
+  const exposed = await exposedKeystore(home);
+  if (exposed === undefined || warned.has(exposed.path)) return;
+  warned.add(exposed.path);
+  const mode = exposed.mode.toString(8).padStart(4, "0");
+  console.error(
+    `meteor: warning: ${exposed.path} may be read by other users (mode ${mode}); ` +
+      `only its passphrase protects the seed: run chmod 600 ${exposed.path}`,
+  );
+}
+
 /**
  * The passphrase needed to unlock the keystore of `home`, or undefined when
- * it is not encrypted: `METEOR_PASSPHRASE` if set, else a prompt.
+ * it is not encrypted: `METEOR_PASSPHRASE` if set, else a prompt. Warns
+ * once when an encrypted keystore is open to other users.
  */
 export async function unlockPassphrase(home: string): Promise<string | undefined> {
   if (!(await keystoreNeedsPassphrase(home))) return undefined;
+  await warnIfExposed(home);
   return Deno.env.get(PASSPHRASE_ENV) ?? await promptHidden("Keystore passphrase: ");
 }
 

@@ -18,6 +18,11 @@
  * seed is refused rather than read as another identity (the AEAD tag does
  * this for the encrypted form).
  *
+ * Permissions: a plain keystore that users other than its owner may read or
+ * write (any of mode 0o077, e.g. 0644) is refused, as ssh refuses such a
+ * private key; an encrypted one is read, and {@link exposedKeystore} lets
+ * the CLI warn about it.
+ *
  * @module
  */
 import { scrypt } from "node:crypto";
@@ -44,6 +49,8 @@ export const SCRYPT_MIN_LOG_N = 10;
 export const SCRYPT_MAX_LOG_N = 20;
 /** The largest keystore file read, in bytes. */
 export const MAX_KEYSTORE_BYTES = 4096;
+/** The permission bits of group and others: none may be set on a plain keystore. */
+export const KEYSTORE_OTHERS_MASK = 0o077;
 
 const SCRYPT_R = 8;
 const SCRYPT_P = 1;
@@ -61,6 +68,11 @@ export interface KeystoreOptions {
 }
 
 const malformed = (why: string) => new MeteorError("E_MALFORMED", `Cannot read keystore: ${why}`);
+const notInitialized = (path: string) =>
+  new MeteorError(
+    "E_NOT_INITIALIZED",
+    `Cannot read keystore: ${path} does not exist (run meteor init)`,
+  );
 
 /** The MeteorID text of `seed`, stored beside a plain seed as its check. */
 async function meteorIdText(seed: Uint8Array): Promise<string> {
@@ -221,18 +233,58 @@ export async function decodeKeystore(text: string, passphrase?: string): Promise
   }
 }
 
+/** Where a keystore is open to users other than its owner: its path and its mode. */
+export interface ExposedKeystore {
+  /** The keystore file. */
+  path: string;
+  /** Its permission bits (e.g. 0o644). */
+  mode: number;
+}
+
+/**
+ * The keystore of the home at `homeDir` when group or others have any
+ * permission on it (mode & {@link KEYSTORE_OTHERS_MASK}); undefined when it
+ * is private, or where the file system has no Unix modes (Windows).
+ *
+ * @throws {MeteorError} E_NOT_INITIALIZED when there is no keystore; E_IO
+ */
+export async function exposedKeystore(homeDir: string): Promise<ExposedKeystore | undefined> {
+  const path = homePaths(homeDir).keystore;
+  let mode: number | null;
+  try {
+    mode = (await Deno.stat(path)).mode;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) throw notInitialized(path);
+    throw new MeteorError("E_IO", `Cannot inspect ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  if (mode === null || (mode & KEYSTORE_OTHERS_MASK) === 0) return undefined;
+  return { path, mode: mode & 0o777 };
+}
+
+/** The text of the home's keystore; a plain one open to other users is refused. */
 async function readKeystoreText(homeDir: string): Promise<string> {
+  const text = await readKeystoreFile(homeDir);
+  const exposed = await exposedKeystore(homeDir);
+  if (exposed !== undefined && !isKeystoreEncrypted(text)) {
+    throw new MeteorError(
+      "E_BAD_CONFIG",
+      `Cannot use keystore: ${exposed.path} holds the seed unencrypted and other users ` +
+        `may read it (mode ${exposed.mode.toString(8).padStart(4, "0")}): ` +
+        `run chmod 600 ${exposed.path}`,
+    );
+  }
+  return text;
+}
+
+async function readKeystoreFile(homeDir: string): Promise<string> {
   const path = homePaths(homeDir).keystore;
   let bytes: Uint8Array;
   try {
     bytes = await readBoundedFile(path, MAX_KEYSTORE_BYTES);
   } catch (err) {
-    if (err instanceof MeteorError && err.code === "E_NOT_FOUND") {
-      throw new MeteorError(
-        "E_NOT_INITIALIZED",
-        `Cannot read keystore: ${path} does not exist (run meteor init)`,
-      );
-    }
+    if (err instanceof MeteorError && err.code === "E_NOT_FOUND") throw notInitialized(path);
     if (err instanceof MeteorError && err.code === "E_TOO_LARGE") throw malformed("too large");
     throw err;
   }
@@ -273,7 +325,8 @@ export async function keystoreNeedsPassphrase(homeDir: string): Promise<boolean>
 /**
  * The seed in the keystore of the home at `homeDir`. The caller wipes it.
  *
- * @throws {MeteorError} E_NOT_INITIALIZED, E_MALFORMED, E_BAD_PASSPHRASE, E_IO
+ * @throws {MeteorError} E_NOT_INITIALIZED, E_MALFORMED, E_BAD_PASSPHRASE, E_IO;
+ *   E_BAD_CONFIG for a plain keystore open to other users
  */
 export async function readSeed(homeDir: string, passphrase?: string): Promise<Uint8Array> {
   return await decodeKeystore(await readKeystoreText(homeDir), passphrase);
@@ -292,7 +345,8 @@ export async function readSeed(homeDir: string, passphrase?: string): Promise<Ui
  * wipeNodeKeys(keys);
  * ```
  *
- * @throws {MeteorError} E_NOT_INITIALIZED, E_MALFORMED, E_BAD_PASSPHRASE, E_IO
+ * @throws {MeteorError} E_NOT_INITIALIZED, E_MALFORMED, E_BAD_PASSPHRASE, E_IO;
+ *   E_BAD_CONFIG for a plain keystore open to other users
  */
 export async function loadNodeKeys(homeDir: string, passphrase?: string): Promise<NodeKeys> {
   const seed = await readSeed(homeDir, passphrase);

@@ -211,3 +211,30 @@ Deno.test("renderQr() draws the generator's modules with half blocks and a quiet
   }
   assert.equal(formatMeteorId(parseMeteorId(KNOWN_METEOR_ID.toUpperCase())), KNOWN_METEOR_ID);
 });
+
+Deno.test({
+  name: "meteor id warns once about an encrypted keystore open to others, refuses a plain one",
+  ignore: !IS_POSIX,
+  fn: () =>
+    withTempHome(async (home) => {
+      const keystore = `${home}/keystore.json`;
+      await withPassphrase("s3cret", async () => {
+        assert.equal((await meteor("init", "--home", home, "--passphrase")).code, 0);
+        await Deno.chmod(keystore, 0o644);
+        const first = await meteor("id", "--home", home);
+        assert.equal(first.code, 0, first.stderr);
+        assert.equal(
+          first.stderr,
+          `meteor: warning: ${keystore} may be read by other users (mode 0644); ` +
+            `only its passphrase protects the seed: run chmod 600 ${keystore}`,
+        );
+        const again = await meteor("id", "--home", home);
+        assert.deepEqual([again.code, again.stderr], [0, ""]);
+      });
+      assert.equal((await meteor("init", "--home", home, "--force")).code, 0);
+      await Deno.chmod(keystore, 0o640);
+      const plain = await meteor("id", "--home", home);
+      assert.equal(plain.code, 1);
+      assert.match(plain.stderr, /unencrypted.*\(mode 0640\): run chmod 600 .*\[E_BAD_CONFIG\]$/);
+    }),
+});

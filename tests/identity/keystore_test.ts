@@ -5,6 +5,7 @@ import { deriveKeys, formatMeteorId } from "../../core/identity/mod.ts";
 import {
   decodeKeystore,
   encodeKeystore,
+  exposedKeystore,
   isKeystoreEncrypted,
   keystoreNeedsPassphrase,
   loadNodeKeys,
@@ -186,4 +187,39 @@ Deno.test("encodeKeystore() rejects seeds of 31 and 33 bytes and out-of-range co
   for (const logN of [9, 21, 16.5]) {
     await assert.rejects(encodeKeystore(SEED, { passphrase: "pw", logN }), RangeError);
   }
+});
+
+Deno.test({
+  name: "readSeed() refuses a plain keystore open to other users; an encrypted one is read",
+  ignore: !IS_POSIX,
+  fn: () =>
+    withTempDir(async (dir) => {
+      const [plain, locked] = [`${dir}/plain`, `${dir}/locked`];
+      await writeKeystore(plain, SEED);
+      await writeKeystore(locked, SEED, { passphrase: "pw", ...FAST });
+      for (const mode of [0o600, 0o400, 0o700, 0o640, 0o604, 0o620, 0o602, 0o644, 0o666]) {
+        const open = (mode & 0o077) !== 0;
+        for (const home of [plain, locked]) await Deno.chmod(`${home}/keystore.json`, mode);
+        const name = mode.toString(8);
+        const expected = open ? { path: `${locked}/keystore.json`, mode } : undefined;
+        assert.deepEqual(await exposedKeystore(locked), expected, name);
+        assert.deepEqual(await readSeed(locked, "pw"), SEED, name);
+        if (!open) {
+          assert.deepEqual(await readSeed(plain), SEED, name);
+          continue;
+        }
+        const reads = [readSeed, loadNodeKeys, keystoreNeedsPassphrase];
+        for (const read of reads) {
+          await assert.rejects(
+            read(plain),
+            (err) =>
+              isMeteorError(err, "E_BAD_CONFIG") &&
+              err.message.includes(`(mode 0${name})`) &&
+              err.message.endsWith(`run chmod 600 ${plain}/keystore.json`),
+            name,
+          );
+        }
+      }
+      await assertCode(exposedKeystore(`${dir}/none`), "E_NOT_INITIALIZED");
+    }),
 });
