@@ -20,19 +20,35 @@ interface Queued {
 /** How often `--wait` polls the outbox, in ms. */
 const POLL_MS = 250;
 
+/** One message as GET /v1/outbox returns it (the fields used here). */
+interface OutboxEntry {
+  id: string;
+  deliveredAt: number | null;
+  waiting?: { code: string; message: string } | null;
+}
+
+/**
+ * Polls the outbox until message `id` is acknowledged. E_TIMEOUT after
+ * `seconds`, saying why the message waits when the daemon knows (such as
+ * E_NO_ADDRESS: no address known for the peer).
+ */
 async function waitDelivered(client: ApiClient, id: string, seconds: number): Promise<number> {
   const deadline = Date.now() + seconds * 1000;
+  let entry: OutboxEntry | undefined;
   while (Date.now() < deadline) {
-    const { messages } = await client.request<{
-      messages: { id: string; deliveredAt: number | null }[];
-    }>("GET", "/v1/outbox?limit=1000");
-    const deliveredAt = messages.find((m) => m.id === id)?.deliveredAt;
-    if (typeof deliveredAt === "number") return deliveredAt;
+    const { messages } = await client.request<{ messages: OutboxEntry[] }>(
+      "GET",
+      "/v1/outbox?limit=1000",
+    );
+    entry = messages.find((m) => m.id === id);
+    if (typeof entry?.deliveredAt === "number") return entry.deliveredAt;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
+  const why = entry?.waiting ? `; waiting: ${entry.waiting.message} (${entry.waiting.code})` : "";
   throw new MeteorError(
     "E_TIMEOUT",
-    `Cannot confirm delivery: not acknowledged within ${seconds} s (it stays queued and is retried)`,
+    `Cannot confirm delivery: not acknowledged within ${seconds} s${why}. ` +
+      "It stays queued and is retried.",
   );
 }
 
@@ -69,7 +85,9 @@ PEER's node acknowledges that it stored the message.
   PEER          a contact name (see 'meteor contacts list') or a MeteorID (meteor1...)
   TEXT...       the message; several words are joined with spaces; "-" reads stdin
                 (UTF-8, at most 16 KiB; empty text is refused)
-  --wait        wait until the peer acknowledges the message
+  --wait        wait until the peer acknowledges the message; on timeout, say why it
+                waits (e.g. E_NO_ADDRESS: no address is known for PEER, so add its
+                identity document, from 'meteor id' on its side, as the contact)
   --timeout S   how long --wait waits, in seconds (default 30)
   --json        print {"id", "to", "status", "deliveredAt"?} as JSON
   --home DIR    the node home (default $METEOR_HOME or ~/.meteor)

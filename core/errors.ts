@@ -63,6 +63,8 @@ export const ERROR_CODES = {
   HANDSHAKE: "E_HANDSHAKE",
   /** The peer is not reachable or not connected. */
   UNREACHABLE: "E_UNREACHABLE",
+  /** No network address is known for the peer (no identity document with addresses, not connected). */
+  NO_ADDRESS: "E_NO_ADDRESS",
   /** An operation timed out. */
   TIMEOUT: "E_TIMEOUT",
   /** WebGPU is unavailable or failed. */

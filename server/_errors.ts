@@ -35,6 +35,7 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   E_HEADER_MAC: 422,
   E_HANDSHAKE: 502,
   E_UNREACHABLE: 503,
+  E_NO_ADDRESS: 503,
   E_NOT_INITIALIZED: 503,
   E_GPU_UNAVAILABLE: 503,
   E_TIMEOUT: 504,

@@ -17,7 +17,13 @@ import { P2PNode, type PeerInfo, type SendResult } from "./node.ts";
 import { p2pRoutes } from "./routes.ts";
 
 export { DEFAULT_P2P_CONFIG, type P2PConfig, parseP2PConfig } from "./config.ts";
-export { type P2PDeps, P2PNode, type PeerInfo, type SendResult } from "./node.ts";
+export {
+  type P2PDeps,
+  P2PNode,
+  type PeerInfo,
+  type SendResult,
+  type WaitingReason,
+} from "./node.ts";
 export { ID_PROTOCOL, SESSION_PROTOCOL } from "./channel.ts";
 
 /** What the p2p plugin offers other plugins and the API server. */

@@ -17,7 +17,7 @@ import { webSockets } from "@libp2p/websockets";
 import { multiaddr } from "@multiformats/multiaddr";
 import { createLibp2p, type Libp2p } from "libp2p";
 import { constantTimeEqual, fromHex, toHex, utf8 } from "../../core/bytes.ts";
-import { isMeteorError, MeteorError } from "../../core/errors.ts";
+import { type ErrorCode, isMeteorError, MeteorError } from "../../core/errors.ts";
 import type { EventBus, PeerEventDetail } from "../../core/events.ts";
 import {
   formatMeteorId,
@@ -71,6 +71,18 @@ export interface PeerInfo {
   addresses: string[];
   /** Open Meteor sessions with it. */
   sessions: number;
+}
+
+/**
+ * Why messages to a peer are still waiting (GET /v1/outbox, `meteor send
+ * --wait`): the stable code of the last failed delivery attempt and a
+ * sentence saying what would help.
+ */
+export interface WaitingReason {
+  /** E_NO_ADDRESS, E_UNREACHABLE, E_TIMEOUT, E_HANDSHAKE, ... */
+  code: ErrorCode;
+  /** What happened and what would help, naming the contact. */
+  message: string;
 }
 
 /** What {@link P2PNode.send} returns. */
@@ -127,6 +139,8 @@ export class P2PNode {
   /** Hex MeteorIDs learned for PeerIds (identity lookup, sessions). */
   readonly #meteorIds = new Map<string, string>();
   readonly #flushing = new Map<string, Promise<void>>();
+  /** Why delivery to each hex MeteorID last failed; cleared when a channel opens. */
+  readonly #waiting = new Map<string, WaitingReason>();
   readonly #counts: Record<string, number> = {
     handshakes: 0,
     handshakeFailures: 0,
@@ -246,6 +260,14 @@ export class P2PNode {
     const queued = this.#deps.store.outbox.enqueue({ to: recipient, kind: "text", body });
     this.#flushLater(toHex(recipient));
     return { id: queued.id, to: formatMeteorId(recipient), status: "queued" };
+  }
+
+  /**
+   * Why messages to `meteorId` are waiting, or null when no delivery attempt
+   * has failed since the last channel to it opened.
+   */
+  waiting(meteorId: Uint8Array): WaitingReason | null {
+    return this.#waiting.get(toHex(meteorId)) ?? null;
   }
 
   /** Dials a multiaddr (for bootstrap peers and tests). */
@@ -451,14 +473,56 @@ export class P2PNode {
     return channel;
   }
 
-  /** The PeerId for a MeteorID: a connected peer we looked up, or a contact's document. */
+  /**
+   * The PeerId for a MeteorID (a peer we looked up, or a contact's document)
+   * when we are connected to it or know an address to dial.
+   *
+   * @throws {MeteorError} E_NO_ADDRESS otherwise: a contact known by ID only
+   * is reached once it connects to us (§8) or its document is added
+   */
   async #findPeer(hex: string): Promise<PeerId> {
-    for (const [peerId, known] of this.#meteorIds) {
-      if (known === hex) return peerIdFromString(peerId);
+    let peerId: PeerId | undefined;
+    for (const [known, id] of this.#meteorIds) {
+      if (id === hex) {
+        peerId = peerIdFromString(known);
+        break;
+      }
     }
     const contact = this.#deps.store.contacts.byId(fromHex(hex));
-    if (contact?.document) return peerIdFromString((await this.#remember(contact.document)).peerId);
-    throw new MeteorError("E_UNREACHABLE", "Cannot reach peer: no known address");
+    if (!peerId && contact?.document) {
+      peerId = peerIdFromString((await this.#remember(contact.document)).peerId);
+    }
+    if (peerId && (this.libp2p.getConnections(peerId).length > 0 || await this.#dialable(peerId))) {
+      return peerId;
+    }
+    throw new MeteorError(
+      "E_NO_ADDRESS",
+      `Cannot reach peer: no known address for ${this.#who(hex)}`,
+    );
+  }
+
+  /** Whether the peer store holds an address for `peerId`. */
+  async #dialable(peerId: PeerId): Promise<boolean> {
+    const peer = await this.libp2p.peerStore.get(peerId).catch(() => undefined);
+    return (peer?.addresses.length ?? 0) > 0;
+  }
+
+  /** A peer as messages name it: `"name" (meteor1...)`, or its MeteorID. */
+  #who(hex: string): string {
+    const id = fromHex(hex);
+    const name = this.#deps.store.contacts.byId(id)?.name;
+    return name === undefined ? formatMeteorId(id) : `"${name}" (${formatMeteorId(id)})`;
+  }
+
+  /** Records why messages to `hex` wait; a new reason is logged once, not at every retry. */
+  #wait(hex: string, err: unknown): void {
+    if (this.#stopped.signal.aborted) return;
+    const reason = waitingReason(err, this.#who(hex));
+    const before = this.#waiting.get(hex);
+    this.#waiting.set(hex, reason);
+    if (before?.code !== reason.code) {
+      this.#deps.logger.info("messages waiting", { code: reason.code, reason: reason.message });
+    }
   }
 
   #register(channel: Channel): void {
@@ -548,7 +612,14 @@ export class P2PNode {
     const { outbox } = this.#deps.store;
     const meteorId = fromHex(hex);
     if (outbox.pending(meteorId, 1).length === 0) return;
-    const channel = await this.#channelTo(hex);
+    let channel: Channel;
+    try {
+      channel = await this.#channelTo(hex);
+    } catch (err) {
+      this.#wait(hex, err);
+      throw err;
+    }
+    this.#waiting.delete(hex);
     const sent = this.#peers.get(hex)?.sent.get(channel) ?? new Set<string>();
     for (const message of outbox.pending(meteorId, FLUSH_BATCH)) {
       if (sent.has(message.id) || channel.session.closed || this.#stopped.signal.aborted) continue;
@@ -578,6 +649,25 @@ export class P2PNode {
     if (this.#stopped.signal.aborted) return;
     this.#deps.logger.debug(`${what} failed`, { error: err });
   }
+}
+
+/** The {@link WaitingReason} for a failed attempt to open a channel to `who`. */
+function waitingReason(err: unknown, who: string): WaitingReason {
+  if (isMeteorError(err, "E_NO_ADDRESS")) {
+    return {
+      code: err.code,
+      message: `no known address for ${who}: add its identity document ('meteor id' on ` +
+        "their side) or a bootstrap address, or wait for it to connect",
+    };
+  }
+  if (isMeteorError(err) && err.code !== "E_UNREACHABLE") {
+    return { code: err.code, message: `cannot open a session with ${who}: ${err.message}` };
+  }
+  return {
+    code: "E_UNREACHABLE",
+    message: `cannot connect to ${who} at its known addresses (offline, or its addresses ` +
+      "changed: add its new identity document); retrying",
+  };
 }
 
 function sameBytes(a: Uint8Array | null, b: Uint8Array): boolean {

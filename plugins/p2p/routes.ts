@@ -67,7 +67,8 @@ const OPENAPI: Record<string, OpenApiPathItem> = {
   },
   "/outbox": {
     get: {
-      summary: "Messages sent from this node, oldest first, with their delivery state",
+      summary: "Messages sent from this node, oldest first, with their delivery state and, " +
+        "for those not yet delivered, why they wait",
       parameters: [{
         name: "limit",
         in: "query",
@@ -91,6 +92,23 @@ const OPENAPI: Record<string, OpenApiPathItem> = {
                     createdAt: { type: "integer" },
                     attempts: { type: "integer" },
                     deliveredAt: { type: ["integer", "null"] },
+                    waiting: {
+                      description: "Why an undelivered message waits (the last failed " +
+                        "delivery attempt), or null",
+                      oneOf: [{ type: "null" }, {
+                        type: "object",
+                        required: ["code", "message"],
+                        properties: {
+                          code: {
+                            type: "string",
+                            description: "E_NO_ADDRESS (no address known: add the peer's " +
+                              "identity document or a bootstrap address, or wait for it to " +
+                              "connect), E_UNREACHABLE, E_TIMEOUT, E_HANDSHAKE, ...",
+                          },
+                          message: { type: "string" },
+                        },
+                      }],
+                    },
                   },
                 },
               },
@@ -142,6 +160,7 @@ export function p2pRoutes(node: P2PNode, store: NodeStore): PluginRoutes {
       createdAt: m.createdAt,
       attempts: m.attempts,
       deliveredAt: m.deliveredAt,
+      waiting: m.deliveredAt === null ? node.waiting(m.to) : null,
     }));
     return c.json({ messages });
   });

@@ -9,6 +9,7 @@ import {
 } from "../../core/identity/mod.ts";
 import { HybridRecipient } from "../../core/age/mod.ts";
 import { fromHex } from "../../core/bytes.ts";
+import { reachableAddresses } from "../../cli/_addresses.ts";
 import { qrMatrix, renderQr } from "../../cli/_qr.ts";
 import { AGE_IDENTITY_WARNING, parseSeedHex, SEED_WARNING } from "../../cli/seed.ts";
 import { meteor, meteorProcess, withTempHome } from "../_cli.ts";
@@ -80,7 +81,12 @@ Deno.test("meteor id prints the ID, PeerId, age recipient and a verifiable docum
     assert.equal(id.peerId, keys.peerId);
     assert.deepEqual(HybridRecipient.parse(id.ageRecipient).publicKey, keys.publicKeys.xwing);
     const doc = await readDocument(id.document, { expectedId: parseMeteorId(KNOWN_METEOR_ID) });
-    assert.deepEqual(doc.addresses, ["/ip4/127.0.0.1/tcp/1"]);
+    // --address first, then the addresses config.json listens on (no daemon runs).
+    const { p2p } = JSON.parse(await Deno.readTextFile(`${home}/config.json`));
+    const listening = reachableAddresses(p2p.listen, keys.peerId, Deno.networkInterfaces());
+    assert.ok(listening.length >= 2);
+    assert.deepEqual(doc.addresses, ["/ip4/127.0.0.1/tcp/1", ...listening]);
+    assert.deepEqual(id.addresses, doc.addresses);
     assert.equal(new Date(doc.expiresAt).toISOString(), id.documentExpiresAt);
 
     const text = await meteor("id", "--home", home, "--qr");

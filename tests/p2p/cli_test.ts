@@ -3,14 +3,19 @@ import { isMeteorError } from "../../core/errors.ts";
 import { silentLogger } from "../../core/logger.ts";
 import { apiClientFor } from "../../cli/_api.ts";
 import { type RunningDaemon, startDaemon } from "../../cli/daemon.ts";
+import { idCommand } from "../../cli/id.ts";
 import { inboxCommand } from "../../cli/inbox.ts";
 import { sendCommand } from "../../cli/send.ts";
 import { captureLog, freePorts, meteorProcess } from "../_cli.ts";
+import { waitFor } from "./_daemon.ts";
 
-/** A home whose config keeps everything on 127.0.0.1, then its daemon. */
-async function daemon(): Promise<RunningDaemon> {
+/**
+ * A home whose config keeps everything on 127.0.0.1, then its daemon; with
+ * `anyPort` it listens on ports chosen at start, which only the daemon knows.
+ */
+async function daemon(anyPort = false): Promise<RunningDaemon> {
   const home = await Deno.makeTempDir({ prefix: "meteor-cli-" });
-  const [api, tcp, ws] = freePorts(3);
+  const [api, tcp, ws] = anyPort ? [freePorts(1)[0], 0, 0] : freePorts(3);
   const config = {
     version: 1,
     api: { host: "127.0.0.1", port: api },
@@ -85,6 +90,51 @@ Deno.test({
       await bob.stop();
       await Deno.remove(alice.home, { recursive: true });
       await Deno.remove(bob.home, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "meteor id's document carries the daemon's addresses, so contacts added by ID get mail",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    // Ports chosen at start: only the running daemon can say where it listens.
+    const one = await daemon(true);
+    const two = await daemon(true);
+    const homes = [one.home, two.home];
+    try {
+      const id = async (home: string) =>
+        JSON.parse(await output(() => idCommand.run(["--home", home, "--json"])));
+      const [idOne, idTwo] = [await id(one.home), await id(two.home)];
+      assert.deepEqual(idOne.addresses, one.addresses());
+      assert.ok(
+        idOne.addresses.length === 2 && idOne.addresses[0].endsWith(`/p2p/${idOne.peerId}`),
+      );
+      const [clientOne, clientTwo] = [await apiClientFor(one.home), await apiClientFor(two.home)];
+      // Both know each other by MeteorID only: "one" cannot reach "two" and says why.
+      await clientOne.request("POST", "/v1/contacts", { name: "two", id: idTwo.meteorId });
+      await clientTwo.request("POST", "/v1/contacts", { name: "one", id: idOne.meteorId });
+      await assert.rejects(
+        sendCommand.run(["--home", one.home, "--wait", "--timeout", "1", "two", "hi two"]),
+        (err) =>
+          isMeteorError(err, "E_TIMEOUT") &&
+          err.message.includes(`no known address for "two" (${idTwo.meteorId})`) &&
+          err.message.includes("(E_NO_ADDRESS)"),
+      );
+      // "two" learns where "one" is from its document; both messages then arrive.
+      await clientTwo.request("DELETE", "/v1/contacts/one");
+      await clientTwo.request("POST", "/v1/contacts", { name: "one", id: idOne.document });
+      await output(() => sendCommand.run(["--home", two.home, "--wait", "one", "hi one"]));
+      const inbox = async (home: string) =>
+        JSON.parse(await output(() => inboxCommand.run(["--home", home, "--json"]))).messages;
+      const got = await waitFor("hi two", async () => (await inbox(two.home))[0]);
+      assert.deepEqual([got.text, got.contact], ["hi two", "one"]);
+      assert.equal((await inbox(one.home))[0].text, "hi one");
+    } finally {
+      await one.stop();
+      await two.stop();
+      for (const home of homes) await Deno.remove(home, { recursive: true });
     }
   },
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createDocument, formatDocument } from "../../core/identity/mod.ts";
+import { documentVerifier } from "../../plugins/p2p/session/mod.ts";
 import {
   daemonSpec,
   p2pNodeOf,
@@ -22,7 +23,11 @@ async function inbox(daemon: TestDaemon): Promise<InboxView["messages"]> {
 async function outbox(daemon: TestDaemon) {
   const res = await daemon.api("/v1/outbox");
   assert.equal(res.status, 200);
-  return (await res.json()).messages as { id: string; deliveredAt: number | null }[];
+  return (await res.json()).messages as {
+    id: string;
+    deliveredAt: number | null;
+    waiting: { code: string; message: string } | null;
+  }[];
 }
 
 async function send(daemon: TestDaemon, to: string, text: string): Promise<string> {
@@ -102,6 +107,46 @@ Deno.test({
       assert.equal(stats.messagesOut, 1);
       assert.equal(stats.messagesIn, 1);
       assert.equal((await inbox(b)).length, 1, "stored exactly once");
+    } finally {
+      await cleanup([a, b], [sa.home, sb.home]);
+    }
+  },
+});
+
+Deno.test({
+  name: "p2p plugin: contacts known by ID only say why mail waits, and get it once one side dials",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const [sa, sb] = [await daemonSpec(13), await daemonSpec(14)];
+    const a = await startDaemon(sa);
+    const b = await startDaemon(sb);
+    try {
+      await addContact(a, "bob", b, false);
+      const toBob = await send(a, "bob", "queued for bob");
+      const waiting = await waitFor("the waiting reason", async () => {
+        return (await outbox(a)).find((m) => m.id === toBob)?.waiting ?? undefined;
+      });
+      assert.equal(waiting.code, "E_NO_ADDRESS");
+      assert.match(waiting.message, /^no known address for "bob" \(meteor1.*\): add its identity/);
+      // Bob adds Alice by the document GET /v1/id serves (it carries her addresses) and writes.
+      const { document } = await (await a.api("/v1/id")).json();
+      const res = await b.api("/v1/contacts", {
+        method: "POST",
+        json: { name: "alice", id: document },
+      });
+      assert.equal(res.status, 201);
+      const toAlice = await send(b, "alice", "hello alice");
+      assert.equal((await received(a, "hello alice")).contact, "bob");
+      // Bob's connection told Alice where Bob is: her queued message goes out at once.
+      assert.equal((await received(b, "queued for bob")).contact, "alice");
+      await delivered(a, toBob);
+      await delivered(b, toAlice);
+      assert.equal((await outbox(a)).find((m) => m.id === toBob)?.waiting, null);
+      const stored = a.node.store.contacts.get("bob")?.document;
+      assert.ok(stored, "bob's document was fetched on connect");
+      const learned = await documentVerifier()(stored);
+      assert.deepEqual(learned.addresses, b.p2p.addresses());
     } finally {
       await cleanup([a, b], [sa.home, sb.home]);
     }
