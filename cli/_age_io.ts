@@ -258,10 +258,11 @@ export interface PayloadEngine {
 
 /**
  * Workers worth starting for the payload: one per core idle now (the logical
- * cores less the 1-minute load average), at most {@link defaultWorkerCount}.
- * On a busy machine that is none: there a worker only competes with the
- * calling thread for a core (measured on a shared 2-core machine at load ~2:
- * 50% more CPU for no gain), while on idle cores it seals in parallel.
+ * cores less the 1-minute load average) beyond the one this command runs on,
+ * at most {@link defaultWorkerCount}. A worker pays only on a core of its
+ * own: the calling thread stays busy reading, packing and writing, and a
+ * worker sharing its core costs CPU for nothing (measured on a shared 2-core
+ * machine: 50% more CPU, no faster). On such a machine that is no worker.
  */
 export function spareWorkers(): number {
   let load = 0;
@@ -270,7 +271,7 @@ export function spareWorkers(): number {
   } catch {
     // No permission to read it: assume idle cores, as most machines have.
   }
-  const idle = Math.floor(navigator.hardwareConcurrency - load);
+  const idle = Math.floor(navigator.hardwareConcurrency - load) - 1;
   return Math.max(0, Math.min(defaultWorkerCount(), idle));
 }
 
