@@ -1,7 +1,9 @@
 /**
- * Keystore passphrases for the CLI: from `METEOR_PASSPHRASE`, or typed at a
- * terminal prompt without echo. Commands that unlock a keystore (`meteor id`,
- * `meteor seed export`, `meteor daemon`) use {@link unlockPassphrase}.
+ * Passphrases for the CLI: the keystore's from `METEOR_PASSPHRASE`, an age
+ * file's (`meteor encrypt -p`, `meteor decrypt -p`) from
+ * `METEOR_AGE_PASSPHRASE`, or else typed at a terminal prompt without echo.
+ * Commands that unlock a keystore (`meteor id`, `meteor seed export`,
+ * `meteor daemon`) use {@link unlockPassphrase}.
  *
  * @module
  */
@@ -10,18 +12,21 @@ import { exposedKeystore, keystoreNeedsPassphrase } from "../core/keystore.ts";
 
 /** The environment variable a passphrase may come from (scripts, services). */
 export const PASSPHRASE_ENV = "METEOR_PASSPHRASE";
+/** The environment variable an age file's passphrase (scrypt recipient) may come from. */
+export const AGE_PASSPHRASE_ENV = "METEOR_AGE_PASSPHRASE";
 
 const encoder = new TextEncoder();
 
 /**
  * Reads one line from the terminal without echoing it; the prompt goes to
- * stderr. Ctrl-C or Ctrl-D abort with E_BAD_PASSPHRASE.
+ * stderr. Ctrl-C or Ctrl-D abort with E_BAD_PASSPHRASE. Without a terminal,
+ * the error names `env`, the variable to set instead.
  */
-export async function promptHidden(prompt: string): Promise<string> {
+export async function promptHidden(prompt: string, env = PASSPHRASE_ENV): Promise<string> {
   if (!Deno.stdin.isTerminal()) {
     throw new MeteorError(
       "E_BAD_PASSPHRASE",
-      `Cannot read passphrase: no terminal (set ${PASSPHRASE_ENV})`,
+      `Cannot read passphrase: no terminal (set ${env})`,
     );
   }
   await Deno.stderr.write(encoder.encode(prompt));
@@ -84,25 +89,32 @@ export async function unlockPassphrase(home: string): Promise<string | undefined
 }
 
 /**
- * A new passphrase to protect a keystore: `METEOR_PASSPHRASE` if set, else
- * typed twice at a prompt. Refuses an empty or mismatched one.
+ * A new passphrase to protect a keystore (or, with `env` AGE_PASSPHRASE_ENV
+ * and `what` "file passphrase", an age file): `env` if set, else typed twice
+ * at a prompt. Refuses an empty or mismatched one.
  */
-export async function newPassphrase(): Promise<string> {
-  const fromEnv = Deno.env.get(PASSPHRASE_ENV);
+export async function newPassphrase(
+  env = PASSPHRASE_ENV,
+  what = "keystore passphrase",
+): Promise<string> {
+  const fromEnv = Deno.env.get(env);
   if (fromEnv !== undefined) {
     if (fromEnv === "") {
-      throw new MeteorError(
-        "E_BAD_PASSPHRASE",
-        `Cannot use passphrase: ${PASSPHRASE_ENV} is empty`,
-      );
+      throw new MeteorError("E_BAD_PASSPHRASE", `Cannot use passphrase: ${env} is empty`);
     }
     return fromEnv;
   }
-  const first = await promptHidden("New keystore passphrase: ");
+  const first = await promptHidden(`New ${what}: `, env);
   if (first === "") throw new MeteorError("E_BAD_PASSPHRASE", "Cannot use passphrase: it is empty");
-  const second = await promptHidden("Repeat passphrase: ");
+  const second = await promptHidden("Repeat passphrase: ", env);
   if (first !== second) {
     throw new MeteorError("E_BAD_PASSPHRASE", "Cannot use passphrase: the two entries differ");
   }
   return first;
+}
+
+/** The passphrase of an age file to decrypt: `METEOR_AGE_PASSPHRASE` if set, else a prompt. */
+export async function filePassphrase(): Promise<string> {
+  return Deno.env.get(AGE_PASSPHRASE_ENV) ??
+    await promptHidden("File passphrase: ", AGE_PASSPHRASE_ENV);
 }

@@ -9,6 +9,8 @@ import {
   HybridIdentity,
   type Identity,
   parseIdentityFile,
+  SCRYPT_STANZA_TYPE,
+  ScryptIdentity,
 } from "../core/age/mod.ts";
 import { MeteorError } from "../core/errors.ts";
 import { wipeNodeKeys } from "../core/identity/mod.ts";
@@ -24,12 +26,52 @@ import {
   refuseExtraArguments,
 } from "./command.ts";
 import { openInput, payloadEngine, progress, writeOutput } from "./_age_io.ts";
-import { unlockPassphrase } from "./_passphrase.ts";
+import { filePassphrase, unlockPassphrase } from "./_passphrase.ts";
 
 /** The largest identity file read. */
 const MAX_IDENTITY_FILE_BYTES = 1 << 20;
 
-async function identities(files: string[], home: string): Promise<Identity[]> {
+/**
+ * The last identity tried: it unwraps nothing, and turns "no identity
+ * matched" into what to do about it. A file with an scrypt stanza (age spec:
+ * then the only one) needs -p; with -p, such a file did not open because the
+ * passphrase is wrong (or the stanza damaged: its AEAD cannot tell), and a
+ * file without one is not passphrase-encrypted.
+ */
+function diagnosis(withPassphrase: boolean): Identity {
+  return {
+    unwrap(stanzas) {
+      const scrypt = stanzas.some((s) => s.args[0] === SCRYPT_STANZA_TYPE);
+      if (scrypt && withPassphrase) {
+        throw new MeteorError("E_BAD_PASSPHRASE", "Cannot decrypt: wrong passphrase");
+      }
+      if (scrypt || withPassphrase) {
+        throw new MeteorError(
+          "E_NO_MATCHING_IDENTITY",
+          scrypt
+            ? "Cannot decrypt: this file is passphrase-encrypted: use -p"
+            : "Cannot decrypt: this file is not passphrase-encrypted (drop -p)",
+        );
+      }
+      return Promise.resolve(null);
+    },
+  };
+}
+
+async function identities(
+  files: string[],
+  home: string,
+  passphrase: boolean,
+): Promise<Identity[]> {
+  if (passphrase) {
+    if (files.length > 0) {
+      throw new MeteorError(
+        "E_USAGE",
+        "Cannot decrypt: -p and -i cannot be combined (a passphrase is a file's only recipient)",
+      );
+    }
+    return [new ScryptIdentity(await filePassphrase())];
+  }
   if (files.length === 0) {
     const keys = await loadNodeKeys(home, await unlockPassphrase(home));
     try {
@@ -67,12 +109,15 @@ export const decryptCommand: Command = {
   name: "decrypt",
   summary: "Decrypt an age file with this node's key or identity files",
   help: `Usage: meteor decrypt [-i IDENTITY_FILE ...] [-o OUT] [IN]
+       meteor decrypt -p [-o OUT] [IN]
 
 Decrypts IN (an age file, binary or ASCII-armored; stdin when absent or "-")
 and writes the plaintext to OUT (stdout when absent). By default the key is
 this node's own (unlocked with $METEOR_PASSPHRASE or a prompt when the
 keystore is encrypted); -i uses age identity files instead (lines
-AGE-SECRET-KEY-PQ-1... or AGE-SECRET-KEY-1..., # comments).
+AGE-SECRET-KEY-PQ-1... or AGE-SECRET-KEY-1..., # comments); -p decrypts a
+passphrase-encrypted file (meteor encrypt -p, age -p), with the passphrase
+from $METEOR_AGE_PASSPHRASE or a prompt.
 
 With -o, the plaintext goes to a temporary file next to OUT that replaces OUT
 only when the whole file decrypted and verified: a damaged or truncated file
@@ -83,7 +128,9 @@ The payload is opened on the CPU, or on WebGPU when the home's config.json
 sets "cipher": {"path": "gpu"}.
 
 Errors (exit status 1, one line on stderr with the code):
-  E_NO_MATCHING_IDENTITY  the file is not encrypted to any key given
+  E_NO_MATCHING_IDENTITY  the file is not encrypted to any key given (or it
+                          is passphrase-encrypted and -p was not given)
+  E_BAD_PASSPHRASE        -p: the passphrase is wrong
   E_HEADER_INVALID        not an age file, or a malformed header
   E_HEADER_MAC            the header was altered
   E_DECRYPT_FAILED        the payload is damaged, truncated or altered
@@ -91,6 +138,7 @@ Errors (exit status 1, one line on stderr with the code):
 
 Options:
   -i, --identity FILE  use the identities in FILE (repeatable)
+  -p, --passphrase     the file is encrypted to a passphrase
   -o, --output OUT     write to OUT (refuses to replace it unless --force)
       --force          replace OUT if it exists
       --home DIR       the node home (for the default key)
@@ -98,10 +146,12 @@ Options:
 
 Examples:
   meteor decrypt -o notes.txt notes.txt.age
-  meteor decrypt -i ~/.age/key.txt < report.pdf.age > report.pdf`,
+  meteor decrypt -i ~/.age/key.txt < report.pdf.age > report.pdf
+  meteor decrypt -p -o secrets.txt secrets.txt.age`,
   async run(args) {
     const { values, positionals } = parseCommandArgs(args, {
       identity: { type: "string", short: "i", multiple: true, default: [] },
+      passphrase: { type: "boolean", short: "p", default: false },
       output: { type: "string", short: "o" },
       force: { type: "boolean", default: false },
     });
@@ -112,7 +162,10 @@ Examples:
         "Cannot print --json: the plaintext goes to stdout (use -o)",
       );
     }
-    const keys = await identities(values.identity, homeFrom(values));
+    const keys = [
+      ...await identities(values.identity, homeFrom(values), values.passphrase),
+      diagnosis(values.passphrase),
+    ];
     const engine = await payloadEngine(homeFrom(values));
     const input = await openInput(positionals[0]);
     const bar = progress("decrypting", input.size);

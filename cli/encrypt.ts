@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { encryptStream } from "../core/age/mod.ts";
+import { encryptStream, type Recipient, ScryptRecipient } from "../core/age/mod.ts";
 import { MeteorError } from "../core/errors.ts";
 import {
   type Command,
@@ -14,13 +14,37 @@ import {
   refuseExtraArguments,
 } from "./command.ts";
 import { openInput, payloadEngine, progress, writeOutput } from "./_age_io.ts";
-import { resolveRecipients } from "./_recipients.ts";
+import { AGE_PASSPHRASE_ENV, newPassphrase } from "./_passphrase.ts";
+import { type ResolvedRecipient, resolveRecipients } from "./_recipients.ts";
+
+/** The recipients of the command: the `-r` values resolved, or the passphrase of `-p` alone. */
+async function recipientsOf(
+  values: { recipient: string[]; passphrase: boolean },
+  home: string,
+): Promise<{ recipients: Recipient[]; resolved: ResolvedRecipient[] }> {
+  if (!values.passphrase) {
+    if (values.recipient.length === 0) {
+      throw new MeteorError("E_USAGE", "Cannot encrypt: give at least one -r RECIPIENT, or -p");
+    }
+    return await resolveRecipients(values.recipient, home);
+  }
+  if (values.recipient.length > 0) {
+    // age spec: an scrypt stanza must be the only one in its header.
+    throw new MeteorError(
+      "E_USAGE",
+      "Cannot encrypt: -p encrypts to a passphrase alone (drop the -r recipients)",
+    );
+  }
+  const passphrase = await newPassphrase(AGE_PASSPHRASE_ENV, "file passphrase");
+  return { recipients: [new ScryptRecipient(passphrase)], resolved: [] };
+}
 
 /** `meteor encrypt`. */
 export const encryptCommand: Command = {
   name: "encrypt",
   summary: "Encrypt a file to recipients (age format, post-quantum)",
   help: `Usage: meteor encrypt -r RECIPIENT [-r RECIPIENT ...] [-a] [-o OUT] [IN]
+       meteor encrypt -p [-a] [-o OUT] [IN]
 
 Encrypts IN (a file; stdin when absent or "-") to every RECIPIENT and writes
 an age v1 file to OUT (stdout when absent). Anyone holding one of the
@@ -39,14 +63,21 @@ A RECIPIENT is one of:
 Post-quantum (age1pq1, Meteor) and X25519 (age1) recipients cannot be mixed
 in one file: it would only be as safe as X25519 (age >= 1.3 refuses too).
 
+With -p, the file is encrypted to a passphrase instead (age's scrypt
+recipient, work factor 2^18: any age decrypts it with the passphrase), taken
+from $METEOR_AGE_PASSPHRASE or typed twice at a prompt. A passphrase is
+always the file's only recipient.
+
 Options:
   -r, --recipient R  encrypt to R (repeat for several recipients)
+  -p, --passphrase   encrypt to a passphrase (alone; no -r)
   -a, --armor        write ASCII armor (text: "-----BEGIN AGE ENCRYPTED FILE-----")
   -o, --output OUT   write to OUT, only once complete (refuses to replace it
                      unless --force)
       --force        replace OUT if it exists
       --home DIR     the node home (for self and contacts)
-      --json         print {output, bytes, armor, recipients} (needs -o)
+      --json         print {output, bytes, armor, passphrase, recipients}
+                     (needs -o)
 
 A progress bar is drawn on stderr for large inputs when it is a terminal.
 The payload is sealed on the CPU, or on WebGPU when the home's config.json
@@ -55,18 +86,17 @@ sets "cipher": {"path": "gpu"} (the bytes are the same either way).
 Examples:
   meteor encrypt -r self -o notes.txt.age notes.txt
   meteor encrypt -r alice -r bob -a < report.pdf > report.pdf.age
-  meteor encrypt -r age1pq1... -o backup.tar.age backup.tar`,
+  meteor encrypt -r age1pq1... -o backup.tar.age backup.tar
+  meteor encrypt -p -o secrets.txt.age secrets.txt`,
   async run(args) {
     const { values, positionals } = parseCommandArgs(args, {
       recipient: { type: "string", short: "r", multiple: true, default: [] },
+      passphrase: { type: "boolean", short: "p", default: false },
       armor: { type: "boolean", short: "a", default: false },
       output: { type: "string", short: "o" },
       force: { type: "boolean", default: false },
     });
     refuseExtraArguments(positionals, 1);
-    if (values.recipient.length === 0) {
-      throw new MeteorError("E_USAGE", "Cannot encrypt: give at least one -r RECIPIENT");
-    }
     const toStdout = values.output === undefined || values.output === "-";
     if (values.json && toStdout) {
       throw new MeteorError(
@@ -80,7 +110,7 @@ Examples:
         "Cannot write binary to a terminal: use -a for text or -o OUT",
       );
     }
-    const { recipients, resolved } = await resolveRecipients(values.recipient, homeFrom(values));
+    const { recipients, resolved } = await recipientsOf(values, homeFrom(values));
     const engine = await payloadEngine(homeFrom(values));
     const input = await openInput(positionals[0]);
     const bar = progress("encrypting", input.size);
@@ -96,7 +126,13 @@ Examples:
       engine.close();
     }
     if (values.json) {
-      printJson({ output: values.output, bytes, armor: values.armor, recipients: resolved });
+      printJson({
+        output: values.output,
+        bytes,
+        armor: values.armor,
+        passphrase: values.passphrase,
+        recipients: resolved,
+      });
     }
     return 0;
   },
