@@ -8,12 +8,13 @@
  * @module
  */
 import { resolve } from "node:path";
+import process from "node:process";
 import denoJson from "../deno.json" with { type: "json" };
 import { ensureApiToken } from "../core/api_token.ts";
 import { MAX_CONFIG_BYTES, type NodeConfig, parseConfig } from "../core/config.ts";
 import { isMeteorError, MeteorError } from "../core/errors.ts";
 import { homePaths } from "../core/home.ts";
-import { formatMeteorId, SEED_LENGTH, wipeNodeKeys } from "../core/identity/mod.ts";
+import { formatMeteorId, type NodeKeys, SEED_LENGTH, wipeNodeKeys } from "../core/identity/mod.ts";
 import { loadNodeKeys } from "../core/keystore.ts";
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from "../core/logger.ts";
 import { MeteorNode } from "../core/node.ts";
@@ -72,6 +73,60 @@ async function warnIfShared(path: string, logger: Logger): Promise<void> {
   }
 }
 
+/** Whether a process with this PID runs (one we may not signal counts as running). */
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === "EPERM";
+  }
+}
+
+/** The PID a lock file holds, or undefined when it holds none (yet). */
+async function lockHolder(path: string): Promise<number | undefined> {
+  const text = await Deno.readTextFile(path).catch(() => "");
+  return /^\d+\n?$/.test(text) ? Number(text) : undefined;
+}
+
+/**
+ * Takes the home's daemon lock: `path` created exclusively, holding this
+ * process's PID. A lock whose process no longer runs is stale and replaced.
+ * Resolves to the function that releases it.
+ *
+ * @throws {MeteorError} E_LOCKED when a running process holds it
+ */
+async function lockHome(path: string, home: string): Promise<() => Promise<void>> {
+  const pid = String(Deno.pid);
+  for (let attempt = 0;; attempt++) {
+    try {
+      await Deno.writeTextFile(path, `${pid}\n`, { createNew: true, mode: 0o600 });
+      return async () => {
+        if (await lockHolder(path) === Deno.pid) await Deno.remove(path).catch(() => {});
+      };
+    } catch (err) {
+      if (!(err instanceof Deno.errors.AlreadyExists)) {
+        throw new MeteorError("E_IO", `Cannot lock ${path}: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+    }
+    // A lock just created may not hold its PID yet: read it again a moment later.
+    const holder = await lockHolder(path) ??
+      await new Promise((r) => setTimeout(r, 200)).then(() => lockHolder(path));
+    if (holder !== undefined && processRuns(holder)) {
+      throw new MeteorError(
+        "E_LOCKED",
+        `Cannot start the daemon: another daemon (PID ${holder}) runs for ${home}`,
+      );
+    }
+    if (attempt > 0) {
+      throw new MeteorError("E_LOCKED", `Cannot start the daemon: ${path} is held`);
+    }
+    await Deno.remove(path).catch(() => {}); // stale: its process has ended
+  }
+}
+
 /** Creates a home with a fresh random identity (the same steps as `meteor init`). */
 async function initialise(home: string): Promise<HomeSetup> {
   const seed = crypto.getRandomValues(new Uint8Array(SEED_LENGTH));
@@ -109,12 +164,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const logger = options.logger ?? createLogger({ scope: "meteor" });
   const paths = homePaths(home);
   const initialized = (await exists(paths.keystore)) ? null : await initialise(home);
-  const config = await readConfig(paths.config);
-  const passphrase = options.passphrase ?? await unlockPassphrase(home);
-  const keys = await loadNodeKeys(home, passphrase);
+  const unlock = await lockHome(paths.lock, home);
+  let keys: NodeKeys | undefined;
   let node: MeteorNode | undefined;
   let store: ReturnType<typeof openStore> | undefined;
   try {
+    const config = await readConfig(paths.config);
+    const passphrase = options.passphrase ?? await unlockPassphrase(home);
+    keys = await loadNodeKeys(home, passphrase);
     const { token } = await ensureApiToken(paths.apiToken);
     await warnIfShared(paths.apiToken, logger);
     const plugins = [...await configuredPlugins(home, config), ...options.plugins ?? []];
@@ -138,6 +195,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const server = serveApi(createApp(node), { hostname: config.api.host, port: config.api.port });
     node.listening(server.port);
     const running = node;
+    const runningKeys = keys;
     let stopped: Promise<void> | undefined;
     return {
       home,
@@ -154,7 +212,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
             await server.shutdown();
             await running.stop();
           } finally {
-            wipeNodeKeys(keys);
+            wipeNodeKeys(runningKeys);
+            await unlock();
           }
         })();
         return stopped;
@@ -163,7 +222,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   } catch (err) {
     if (node) await node.stop().catch(() => {});
     else store?.close();
-    wipeNodeKeys(keys);
+    if (keys) wipeNodeKeys(keys);
+    await unlock();
     throw err;
   }
 }
@@ -208,6 +268,10 @@ export const daemonCommand: Command = {
 
 Runs the node in the foreground until SIGINT (Ctrl-C) or SIGTERM, then stops
 its plugins in reverse order, closes the state database and exits 0.
+
+One daemon runs per home: it holds <home>/daemon.lock (its PID) while it
+runs, and a second 'meteor daemon' on the same home fails at once with
+E_LOCKED. A lock left by a daemon that died is replaced.
 
 On first run, when the home holds no keystore, it is initialised as by
 'meteor init' (new random identity, config.json with free ports, API token)

@@ -43,6 +43,8 @@ export const ERROR_CODES = {
   NOT_INITIALIZED: "E_NOT_INITIALIZED",
   /** Refusing to overwrite something that exists. */
   EXISTS: "E_EXISTS",
+  /** The node home is in use by another running daemon (its lock file names the PID). */
+  LOCKED: "E_LOCKED",
   /** A keystore passphrase is required or wrong. */
   BAD_PASSPHRASE: "E_BAD_PASSPHRASE",
   /** A file or record was not found. */

@@ -18,6 +18,8 @@ export const HOME_FILES = {
   state: "state.db",
   /** One data folder per plugin, under this folder. */
   pluginData: "plugins",
+  /** Held by the running daemon: its PID, so that a second daemon on the home refuses to start. */
+  lock: "daemon.lock",
 } as const;
 
 /** Absolute paths of everything in a node home. */
@@ -34,6 +36,8 @@ export interface HomePaths {
   state: string;
   /** See {@link HOME_FILES}. */
   pluginData: string;
+  /** See {@link HOME_FILES}. */
+  lock: string;
 }
 
 /**
@@ -67,5 +71,6 @@ export function homePaths(root: string): HomePaths {
     apiToken: at(HOME_FILES.apiToken),
     state: at(HOME_FILES.state),
     pluginData: at(HOME_FILES.pluginData),
+    lock: at(HOME_FILES.lock),
   };
 }

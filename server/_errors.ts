@@ -25,6 +25,7 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   E_FORBIDDEN: 403,
   E_NOT_FOUND: 404,
   E_EXISTS: 409,
+  E_LOCKED: 409,
   E_REPLAY: 409,
   E_TOO_LARGE: 413,
   E_BAD_SIGNATURE: 422,

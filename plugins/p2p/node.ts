@@ -160,9 +160,15 @@ export class P2PNode {
     this.#local = local;
   }
 
-  /** Starts libp2p on the configured addresses and begins delivering the outbox. */
+  /**
+   * Starts libp2p on the configured addresses and begins delivering the outbox.
+   *
+   * @throws {MeteorError} E_IO "Cannot listen on <addr>: address in use" (one
+   * line) when a listen address cannot be bound
+   */
   static async start(deps: P2PDeps): Promise<P2PNode> {
     const libp2p = await createLibp2p({
+      start: false,
       privateKey: await libp2pPrivateKey(deps.keys.seeds.ed25519),
       addresses: { listen: deps.config.listen },
       transports: [tcp(), webSockets()],
@@ -170,6 +176,13 @@ export class P2PNode {
       streamMuxers: [yamux()],
       services: { identify: identify(), ping: ping() },
     });
+    try {
+      await libp2p.start();
+    } catch (err) {
+      // Whatever did start (an earlier listener) is released; the start error is reported.
+      await Promise.resolve().then(() => libp2p.stop()).catch(() => {});
+      throw listenError(err);
+    }
     try {
       const local = await localIdentity(deps.keys, documentAddresses(libp2p));
       const node = new P2PNode(deps, libp2p, local);
@@ -668,6 +681,31 @@ function waitingReason(err: unknown, who: string): WaitingReason {
     message: `cannot connect to ${who} at its known addresses (offline, or its addresses ` +
       "changed: add its new identity document); retrying",
   };
+}
+
+/** Node's errno names as a listen failure's reason. */
+const LISTEN_REASONS: Record<string, string> = {
+  EADDRINUSE: "address in use",
+  EADDRNOTAVAIL: "address not available on this machine",
+  EACCES: "permission denied",
+};
+
+/**
+ * libp2p reports listen failures as one multi-line message with stack
+ * lines (UnsupportedListenAddressesError); this is its first failed address
+ * and reason as one line, "Cannot listen on <addr>: address in use" (E_IO).
+ * Other errors pass through.
+ */
+function listenError(err: unknown): unknown {
+  if ((err as Error | null)?.name !== "UnsupportedListenAddressesError") return err;
+  const failed = /^\s*(\/\S+): (.*)$/m.exec((err as Error).message);
+  if (failed === null) {
+    return new MeteorError("E_IO", "Cannot listen: a configured address failed", { cause: err });
+  }
+  const [, address, detail] = failed;
+  const errno = Object.keys(LISTEN_REASONS).find((name) => detail.includes(name));
+  const reason = errno === undefined ? detail.replace(/^\w*Error: /, "") : LISTEN_REASONS[errno];
+  return new MeteorError("E_IO", `Cannot listen on ${address}: ${reason}`, { cause: err });
 }
 
 function sameBytes(a: Uint8Array | null, b: Uint8Array): boolean {

@@ -175,6 +175,49 @@ Deno.test("startDaemon() fails cleanly, naming the cause, on a bad plugin or a b
   }
 });
 
+Deno.test("startDaemon() holds the home's lock: a second daemon is E_LOCKED, a stale lock is replaced", async () => {
+  const home = await tempHome();
+  const lock = homePaths(home).lock;
+  const { logger } = memoryLogger();
+  try {
+    const first = await startDaemon({ home, logger });
+    try {
+      assert.equal(await Deno.readTextFile(lock), `${Deno.pid}\n`);
+      await assert.rejects(startDaemon({ home, logger }), (err) => {
+        assert.ok(isMeteorError(err, "E_LOCKED"), String(err));
+        assert.equal(
+          err.message,
+          `Cannot start the daemon: another daemon (PID ${Deno.pid}) runs for ${home}`,
+        );
+        return true;
+      });
+      // The command fails at once with one line, from another process.
+      const second = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-all", CLI, "daemon", "--home", home],
+        stdin: "null",
+      }).output();
+      const stderr = new TextDecoder().decode(second.stderr);
+      assert.equal(second.code, 1);
+      assert.match(
+        stderr,
+        /^meteor daemon: Cannot start the daemon: another daemon .*\[E_LOCKED\]\n$/,
+      );
+    } finally {
+      await first.stop();
+    }
+    assert.equal(await Deno.stat(lock).then(() => true, () => false), false, "released on stop");
+    // A lock left by a process that has ended is replaced.
+    const dead = new Deno.Command("true").spawn();
+    await dead.status;
+    await Deno.writeTextFile(lock, `${dead.pid}\n`);
+    const again = await startDaemon({ home, logger });
+    assert.equal(await Deno.readTextFile(lock), `${Deno.pid}\n`);
+    await again.stop();
+  } finally {
+    await removeHome(home);
+  }
+});
+
 Deno.test("startDaemon() warns when the API token file is readable by others", {
   ignore: Deno.build.os === "windows",
 }, async () => {
