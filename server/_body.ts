@@ -43,7 +43,11 @@ export function readBody(maxBytes: number): MiddlewareHandler {
       await reader.cancel().catch(() => {});
       throw err;
     }
-    c.req.raw = new Request(c.req.raw, { body: concatAll(parts) });
+    // A new Request from url, method and headers: `new Request(c.req.raw, ...)`
+    // would copy (and so read) the incoming request's signal, which makes
+    // Deno.serve print a plain-text warning on stderr; no route uses the signal.
+    const { url, method, headers } = c.req.raw;
+    c.req.raw = new Request(url, { method, headers, body: concatAll(parts) });
     await next();
   };
 }

@@ -270,7 +270,7 @@ Deno.test(
     try {
       for (const [run, signal] of (["SIGTERM", "SIGINT"] as const).entries()) {
         const child = new Deno.Command(Deno.execPath(), {
-          args: ["run", "--allow-all", CLI, "daemon", "--home", home, "--json"],
+          args: ["run", "--allow-all", CLI, "daemon", "--home", home, "--json", "--log-json"],
           stdout: "piped",
           stderr: "piped",
         }).spawn();
@@ -314,6 +314,11 @@ Deno.test(
           const stderr = await new Response(child.stderr).text();
           assert.equal(status.code, 0, stderr);
           assert.match(stderr, new RegExp(`stopping.*${signal}`));
+          // --log-json: stderr is JSON lines only (Deno.serve printed a plain-text warning
+          // about request.signal once a request with a body had been served).
+          for (const line of stderr.split("\n").filter((l) => l !== "")) {
+            assert.doesNotThrow(() => JSON.parse(line), line);
+          }
           const refused = await fetch(`${started.api}/v1/health`).then(() => false, () => true);
           assert.ok(refused, "the API still answers after exit");
         } finally {
