@@ -5,7 +5,13 @@ import { tcp } from "@libp2p/tcp";
 import { multiaddr } from "@multiformats/multiaddr";
 import type { Stream } from "@libp2p/interface";
 import { createLibp2p, type Libp2p } from "libp2p";
-import { formatMeteorId, libp2pPrivateKey } from "../../core/identity/mod.ts";
+import {
+  createDocument,
+  formatDocument,
+  formatMeteorId,
+  libp2pPrivateKey,
+  parseDocumentText,
+} from "../../core/identity/mod.ts";
 import { FramedStream } from "../../plugins/p2p/_framing.ts";
 import { encodeRecord } from "../../plugins/p2p/_records.ts";
 import { SESSION_PROTOCOL } from "../../plugins/p2p/mod.ts";
@@ -129,6 +135,81 @@ Deno.test({
       await host.stop();
       await alice.stop();
       await Deno.remove(spec.home, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "p2p plugin: a stranger's daemon at a contact's addresses, or with its borrowed " +
+    "document, never gets its mail nor passes as it",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const [sa, sb] = [await daemonSpec(91), await daemonSpec(92)];
+    const sm = { ...await daemonSpec(93), ports: sb.ports }; // Mallory takes Bob's ports
+    const daemons: TestDaemon[] = [];
+    const start = async (spec: typeof sa) => {
+      const daemon = await startDaemon(spec);
+      daemons.push(daemon);
+      return daemon;
+    };
+    const alice = await start(sa);
+    let bob = await start(sb);
+    try {
+      const bobDoc = formatDocument(
+        await createDocument(bob.keys, { addresses: bob.p2p.addresses() }),
+      );
+      const add = (d: TestDaemon, name: string, id: string) =>
+        d.api("/v1/contacts", { method: "POST", json: { name, id } });
+      assert.equal((await add(alice, "bob", bobDoc)).status, 201);
+      await bob.stop();
+      const mallory = await start(sm);
+      // Bob's signed document with Mallory's addresses in it does not verify.
+      const borrowed = formatDocument({
+        ...parseDocumentText(bobDoc),
+        addresses: mallory.p2p.addresses(),
+      });
+      const refused = await add(alice, "bob2", borrowed);
+      assert.deepEqual([refused.status, (await refused.json()).error.code], [
+        422,
+        "E_BAD_SIGNATURE",
+      ]);
+      // Alice's mail for Bob goes to Bob's addresses, where Mallory listens: it never reaches her.
+      const queued = (await (await alice.api("/v1/messages", {
+        method: "POST",
+        json: { to: "bob", text: "for bob only" },
+      })).json()).id;
+      const outboxEntry = async () =>
+        (await (await alice.api("/v1/outbox")).json()).messages.find((m: { id: string }) =>
+          m.id === queued
+        );
+      const waiting = await waitFor(
+        "a failed attempt",
+        async () => (await outboxEntry()).waiting ?? undefined,
+      );
+      assert.equal(waiting.code, "E_UNREACHABLE");
+      // Mallory's own daemon writes to Alice: filed under Mallory's ID, not as Bob.
+      assert.equal((await add(mallory, "alice", alice.id)).status, 201);
+      await mallory.p2p.dial(alice.p2p.addresses()[0]);
+      const sent = await mallory.api("/v1/messages", {
+        method: "POST",
+        json: { to: "alice", text: "hi alice, it's bob" },
+      });
+      assert.equal(sent.status, 202);
+      await waitFor("mallory's message", async () => (await inboxTexts(alice)).length === 1);
+      const [got] = (await (await alice.api("/v1/inbox")).json()).messages;
+      assert.deepEqual([got.from, got.contact], [mallory.id, null]);
+      await new Promise((r) => setTimeout(r, 600)); // several outbox retries
+      assert.equal((await outboxEntry()).deliveredAt, null);
+      assert.deepEqual(await inboxTexts(mallory), []);
+      // Bob comes back at his addresses and gets his message.
+      await mallory.stop();
+      bob = await start(sb);
+      await waitFor("bob's message", async () => (await inboxTexts(bob)).includes("for bob only"));
+      await waitFor("the acknowledgement", async () => (await outboxEntry()).deliveredAt !== null);
+    } finally {
+      for (const d of daemons) await d.stop().catch(() => {});
+      for (const spec of [sa, sb, sm]) await Deno.remove(spec.home, { recursive: true });
     }
   },
 });
