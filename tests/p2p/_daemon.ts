@@ -41,6 +41,8 @@ export interface DaemonSpec {
   seed: number;
   ports: { tcp: number; ws: number };
   bootstrap?: string[];
+  /** The outbox retry period in ms; default 250. */
+  retryMs?: number;
 }
 
 /** A daemon spec with a fresh temporary home and free ports. */
@@ -58,7 +60,7 @@ export async function startDaemon(spec: DaemonSpec): Promise<TestDaemon> {
     `/ip4/127.0.0.1/tcp/${spec.ports.ws}/ws`,
   ];
   config.p2p.bootstrap = spec.bootstrap ?? [];
-  config.pluginConfig = { p2p: { retryMs: 250 } };
+  config.pluginConfig = { p2p: { retryMs: spec.retryMs ?? 250 } };
   const node = new MeteorNode({
     keys,
     config,

@@ -118,7 +118,9 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
+    // No retries during the test: what is delivered goes out when the peer connects.
     const [sa, sb] = [await daemonSpec(13), await daemonSpec(14)];
+    sa.retryMs = sb.retryMs = 60_000;
     const a = await startDaemon(sa);
     const b = await startDaemon(sb);
     try {
