@@ -27,6 +27,10 @@ const GPU_WINDOW = 64;
 const PIECE_BYTES = 16 * 64 * 1024;
 /** Mode of output files: owner only, since a plaintext may be secret. */
 const OUTPUT_MODE = 0o600;
+/** The signals that stop a command, with the status a shell reports (128 + number). */
+const STOP_SIGNALS: [Deno.Signal, number][] = Deno.build.os === "windows"
+  ? [["SIGINT", 130]] // Deno listens for SIGINT and SIGBREAK only on Windows.
+  : [["SIGINT", 130], ["SIGTERM", 143]];
 
 function ioError(action: string, err: unknown): MeteorError {
   if (err instanceof Deno.errors.NotFound) {
@@ -129,8 +133,9 @@ async function pumpInto(
  * Writes `stream` to stdout (left open) when `path` is undefined or "-", and
  * straight into `path` when it is a device or pipe (such as /dev/null), as to
  * stdout. Otherwise writes to a temporary file beside `path` that is moved
- * into place only once the whole stream was written: on any error it is
- * removed and `path` is untouched. Refuses to replace an existing `path`
+ * into place only once the whole stream was written: on any error, and on
+ * SIGINT or SIGTERM (which then end the process), it is removed and `path`
+ * is untouched. Refuses to replace an existing `path`
  * unless `force`. Resolves to the number of bytes written.
  */
 export async function writeOutput(
@@ -160,6 +165,7 @@ export async function writeOutput(
     await stream.cancel();
     throw ioError(`write ${path}`, err);
   }
+  const stopListening = removeOnSignal(temp);
   try {
     const written = await pump(stream, (b) => writeAll(file, b));
     await file.sync();
@@ -180,7 +186,32 @@ export async function writeOutput(
     throw ioError(`write ${path}`, err);
   } finally {
     await Deno.remove(temp).catch(() => {});
+    stopListening();
   }
+}
+
+/**
+ * Until the returned function is called, SIGINT or SIGTERM removes `path`
+ * (a temporary output that may hold partial plaintext) and exits with the
+ * status a shell reports for the signal: the `finally` that removes it on
+ * an error never runs when the process is stopped.
+ */
+function removeOnSignal(path: string): () => void {
+  const listeners = STOP_SIGNALS.map(([signal, status]) => {
+    const listener = () => {
+      try {
+        Deno.removeSync(path);
+      } catch {
+        // Already gone.
+      }
+      Deno.exit(status);
+    };
+    Deno.addSignalListener(signal, listener);
+    return [signal, listener] as const;
+  });
+  return () => {
+    for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+  };
 }
 
 async function writeAll(w: { write(p: Uint8Array): Promise<number> }, bytes: Uint8Array) {

@@ -62,16 +62,15 @@ function inherited(names: string[]): Record<string, string> {
 }
 
 /**
- * Runs `meteor ARGS` as a subprocess with `stdin` as its input and `env` added
+ * Starts `meteor ARGS` as a subprocess, every stream piped, with `env` added
  * to a bare environment (only what Deno needs, so a METEOR_* variable of the
  * caller cannot leak in).
  */
-export async function meteorProcess(
+export function spawnMeteor(
   args: string[],
-  stdin: Uint8Array | string,
   env: Record<string, string> = {},
-): Promise<{ code: number; stdout: Uint8Array; stderr: string }> {
-  const child = new Deno.Command(Deno.execPath(), {
+): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "cli.ts", ...args],
     cwd: REPO,
     clearEnv: true,
@@ -80,6 +79,15 @@ export async function meteorProcess(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+}
+
+/** Runs `meteor ARGS` as a subprocess ({@link spawnMeteor}) with `stdin` as its input. */
+export async function meteorProcess(
+  args: string[],
+  stdin: Uint8Array | string,
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: Uint8Array; stderr: string }> {
+  const child = spawnMeteor(args, env);
   const writer = child.stdin.getWriter();
   await writer.write(typeof stdin === "string" ? new TextEncoder().encode(stdin) : stdin);
   await writer.close();
