@@ -178,7 +178,8 @@ Deno.test("readSeed() refuses damaged keystore files with stable codes", async (
       ["encrypted, wrong passphrase", utf8(encrypted), ["E_BAD_PASSPHRASE"]],
     ];
     for (const [name, bytes, codes] of files) {
-      await Deno.writeFile(path, bytes);
+      // Owner-only, as meteor init writes it: a world-readable keystore is refused before parsing.
+      await Deno.writeFile(path, bytes, { mode: 0o600 });
       const err = await expectCode(() => readSeed(home, "wrong"), codes, name);
       assertNoSecret(err, SECRETS, name);
     }
@@ -189,9 +190,9 @@ Deno.test("readSeed() refuses damaged keystore files with stable codes", async (
       await expectCode(() => readSeed(home), ["E_IO"], "/dev/zero");
       await Deno.remove(path);
     }
-    await Deno.writeTextFile(path, plain);
+    await Deno.writeTextFile(path, plain, { mode: 0o600 });
     assert.deepEqual(await readSeed(home), SEED);
-    await Deno.writeTextFile(path, "\ufeff" + plain); // A byte order mark is tolerated.
+    await Deno.writeTextFile(path, "\ufeff" + plain, { mode: 0o600 }); // A byte order mark is tolerated.
     assert.deepEqual(await readSeed(home), SEED);
   } finally {
     await Deno.remove(home, { recursive: true });
