@@ -22,7 +22,7 @@ import type { EventBus, PeerEventDetail } from "../../core/events.ts";
 import {
   formatMeteorId,
   libp2pPrivateKey,
-  METEOR_ID_HRP,
+  looksLikeMeteorId,
   type NodeKeys,
   parseMeteorId,
 } from "../../core/identity/mod.ts";
@@ -389,7 +389,7 @@ export class P2PNode {
   }
 
   #resolve(to: string): Uint8Array {
-    if (to.startsWith(`${METEOR_ID_HRP}1`)) return parseMeteorId(to);
+    if (looksLikeMeteorId(to)) return parseMeteorId(to);
     const contact = this.#deps.store.contacts.get(to);
     if (!contact) throw new MeteorError("E_NOT_FOUND", `Cannot send message: no contact "${to}"`);
     return contact.meteorId;

@@ -107,6 +107,9 @@ Deno.test({
       assert.equal(stats.messagesOut, 1);
       assert.equal(stats.messagesIn, 1);
       assert.equal((await inbox(b)).length, 1, "stored exactly once");
+      // An all-upper-case MeteorID (as a QR code carries it) names the same peer.
+      await send(a, b.id.toUpperCase(), "by upper-case id");
+      assert.equal((await received(b, "by upper-case id")).from, a.id);
     } finally {
       await cleanup([a, b], [sa.home, sb.home]);
     }
