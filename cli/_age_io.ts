@@ -8,12 +8,11 @@
  */
 import { dirname } from "node:path";
 import type { StreamOptions } from "../core/age/mod.ts";
-import { MAX_CONFIG_BYTES, parseConfig } from "../core/config.ts";
 import { createBatchAead } from "../core/crypto/batch.ts";
 import { defaultWorkerCount } from "../core/crypto/batch_workers.ts";
-import { isMeteorError, MeteorError } from "../core/errors.ts";
+import { MeteorError } from "../core/errors.ts";
 import { homePaths } from "../core/home.ts";
-import { readBoundedFile } from "../core/secret_file.ts";
+import { readConfigIfAny } from "./_config.ts";
 import { exists } from "./_fs.ts";
 
 /** Inputs at least this large get a progress bar (when stderr is a terminal). */
@@ -315,15 +314,7 @@ export function spareWorkers(): number {
  * small file starts no worker.
  */
 export async function payloadEngine(home: string): Promise<PayloadEngine> {
-  let path = "cpu";
-  try {
-    const text = new TextDecoder().decode(
-      await readBoundedFile(homePaths(home).config, MAX_CONFIG_BYTES),
-    );
-    path = parseConfig(text).cipher.path;
-  } catch (err) {
-    if (!isMeteorError(err, "E_NOT_FOUND")) throw err;
-  }
+  const path = (await readConfigIfAny(homePaths(home).config))?.cipher.path ?? "cpu";
   if (path !== "gpu") {
     const engine = createBatchAead({ path: "cpu", workers: spareWorkers() });
     return { options: { engine }, close: () => engine.close() };

@@ -11,8 +11,8 @@ import { resolve } from "node:path";
 import process from "node:process";
 import denoJson from "../deno.json" with { type: "json" };
 import { ensureApiToken } from "../core/api_token.ts";
-import { MAX_CONFIG_BYTES, type NodeConfig, parseConfig } from "../core/config.ts";
-import { isMeteorError, MeteorError } from "../core/errors.ts";
+import type { NodeConfig } from "../core/config.ts";
+import { MeteorError } from "../core/errors.ts";
 import { homePaths } from "../core/home.ts";
 import { formatMeteorId, type NodeKeys, SEED_LENGTH, wipeNodeKeys } from "../core/identity/mod.ts";
 import { loadNodeKeys } from "../core/keystore.ts";
@@ -20,7 +20,7 @@ import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from "../core/lo
 import { MeteorNode } from "../core/node.ts";
 import type { Plugin } from "../core/plugin.ts";
 import { loadCustomPlugins } from "../core/plugin_loader.ts";
-import { ensurePrivateDir, readBoundedFile } from "../core/secret_file.ts";
+import { ensurePrivateDir } from "../core/secret_file.ts";
 import { openStore } from "../core/store/mod.ts";
 import { builtinPlugins } from "../plugins/mod.ts";
 import { createApp, type PeerStatusApi, serveApi } from "../server.ts";
@@ -32,6 +32,7 @@ import {
   printJson,
   refuseExtraArguments,
 } from "./command.ts";
+import { readConfig } from "./_config.ts";
 import { exists } from "./_fs.ts";
 import { unlockPassphrase } from "./_passphrase.ts";
 import { describeSetup, type HomeSetup, setUpHome } from "./init.ts";
@@ -134,16 +135,6 @@ async function initialise(home: string): Promise<HomeSetup> {
     return await setUpHome(home, seed);
   } finally {
     seed.fill(0);
-  }
-}
-
-/** Reads config.json at `path`; a home without one runs on the defaults with free ports. */
-export async function readConfig(path: string): Promise<NodeConfig> {
-  try {
-    return parseConfig(new TextDecoder().decode(await readBoundedFile(path, MAX_CONFIG_BYTES)));
-  } catch (err) {
-    if (isMeteorError(err, "E_NOT_FOUND")) return parseConfig("{}");
-    throw err;
   }
 }
 

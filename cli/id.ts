@@ -26,7 +26,7 @@ import {
   printJson,
   refuseExtraArguments,
 } from "./command.ts";
-import { readConfig } from "./daemon.ts";
+import { readConfig } from "./_config.ts";
 import { unlockPassphrase } from "./_passphrase.ts";
 import { renderQr } from "./_qr.ts";
 

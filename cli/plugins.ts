@@ -17,7 +17,8 @@ import {
   printJson,
   refuseExtraArguments,
 } from "./command.ts";
-import { configuredPlugins, readConfig } from "./daemon.ts";
+import { readConfig } from "./_config.ts";
+import { configuredPlugins } from "./daemon.ts";
 import { exists } from "./_fs.ts";
 
 /**

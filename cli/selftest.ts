@@ -6,13 +6,12 @@
  *
  * @module
  */
+import { readConfigIfAny } from "./_config.ts";
 import type { Command } from "./command.ts";
 import { homeFrom, parseCommandArgs, printJson, refuseExtraArguments } from "./command.ts";
-import { MAX_CONFIG_BYTES, parseConfig } from "../core/config.ts";
 import type { CipherPath } from "../core/crypto/batch.ts";
-import { isMeteorError, MeteorError } from "../core/errors.ts";
+import { MeteorError } from "../core/errors.ts";
 import { homePaths } from "../core/home.ts";
-import { readBoundedFile } from "../core/secret_file.ts";
 import { DEFAULT_CHECKS, selftest, type SelftestCheck } from "../core/selftest.ts";
 import { gpuSelftestChecks } from "../core/gpu/selftest.ts";
 
@@ -58,13 +57,8 @@ async function configuredPath(
     if (err instanceof TypeError) return { config: null, cipherPath: "auto" }; // no home folder
     throw err;
   }
-  try {
-    const text = new TextDecoder().decode(await readBoundedFile(path, MAX_CONFIG_BYTES));
-    return { config: path, cipherPath: parseConfig(text).cipher.path };
-  } catch (err) {
-    if (isMeteorError(err, "E_NOT_FOUND")) return { config: null, cipherPath: "auto" };
-    throw err;
-  }
+  const config = await readConfigIfAny(path);
+  return { config: config ? path : null, cipherPath: config?.cipher.path ?? "auto" };
 }
 
 /**
