@@ -46,15 +46,15 @@ export async function main(args: string[]): Promise<number> {
   const found = findCommand(args);
   if (!found) {
     const group = COMMANDS.filter((c) => c.name.startsWith(`${args[0]} `));
-    if (group.length > 0) {
-      console.error(`meteor ${args[0]}: choose a subcommand:`);
-      for (const c of group) console.error(`  meteor ${c.name}  ${c.summary}`);
-      return EXIT_USAGE;
-    }
-    const message = redact(`unknown command "${args[0]}" (see meteor --help)`);
+    const message = group.length > 0
+      ? `choose a subcommand: ${group.map((c) => c.name.split(" ")[1]).join(", ")}`
+      : redact(`unknown command "${args[0]}" (see meteor --help)`);
     if (args.includes("--json")) {
       console.log(JSON.stringify({ error: { code: "E_USAGE", message } }));
-    } else console.error(`meteor: ${message} [E_USAGE]`);
+    } else {
+      console.error(`meteor${group.length > 0 ? ` ${args[0]}` : ""}: ${message} [E_USAGE]`);
+      for (const c of group) console.error(`  meteor ${c.name}  ${c.summary}`);
+    }
     return EXIT_USAGE;
   }
   const { command, rest } = found;

@@ -160,3 +160,19 @@ Deno.test("main() prints every usage error as one line with its code, or JSON wi
     error: { code: "E_USAGE", message: 'unknown command "bogus" (see meteor --help)' },
   });
 });
+
+Deno.test("main() answers a command group without a subcommand with E_USAGE and the choices", async () => {
+  const run = await meteor("contacts");
+  assert.equal(run.code, 2);
+  const [first, ...choices] = run.stderr.split("\n");
+  assert.equal(first, "meteor contacts: choose a subcommand: add, list, remove [E_USAGE]");
+  assert.deepEqual(choices.map((line) => line.trim().split(/\s+/).slice(0, 3).join(" ")), [
+    "meteor contacts add",
+    "meteor contacts list",
+    "meteor contacts remove",
+  ]);
+  const json = await meteor("seed", "--json");
+  assert.deepEqual(JSON.parse(json.stdout), {
+    error: { code: "E_USAGE", message: "choose a subcommand: export, import" },
+  });
+});
