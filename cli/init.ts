@@ -37,15 +37,34 @@ export interface HomeSetup {
 }
 
 /**
- * Finds `count` free TCP ports by binding port 0 on 127.0.0.1, all at once
- * (so they differ), and releases them.
+ * Where {@link freePorts} looks: above the well-known service ports and below
+ * Linux's default ephemeral range (32768-60999), from which the kernel hands
+ * out ports to outgoing connections at any moment: a port chosen there can be
+ * taken by the time the node binds it.
+ */
+const PORT_RANGE = { low: 20000, high: 32767 } as const;
+
+/** Random tries at {@link PORT_RANGE} before falling back to ports the kernel picks. */
+const PORT_TRIES = 200;
+
+/**
+ * Finds `count` distinct TCP ports free on every interface, by binding them
+ * all at once, and releases them: random ports of {@link PORT_RANGE} first,
+ * ports the kernel picks (port 0) if too few of those are free.
  */
 export function freePorts(count: number): number[] {
-  const listeners = Array.from(
-    { length: count },
-    () => Deno.listen({ hostname: "127.0.0.1", port: 0 }),
-  );
+  const listeners: Deno.Listener[] = [];
+  const bind = (port: number) => listeners.push(Deno.listen({ hostname: "0.0.0.0", port }));
   try {
+    for (let tries = 0; listeners.length < count && tries < PORT_TRIES; tries++) {
+      const port = PORT_RANGE.low + Math.floor(Math.random() * (PORT_RANGE.high - PORT_RANGE.low));
+      try {
+        bind(port);
+      } catch (err) {
+        if (!(err instanceof Deno.errors.AddrInUse)) throw err;
+      }
+    }
+    while (listeners.length < count) bind(0);
     return listeners.map((l) => (l.addr as Deno.NetAddr).port);
   } finally {
     for (const l of listeners) l.close();

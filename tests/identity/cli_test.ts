@@ -12,7 +12,7 @@ import { fromHex } from "../../core/bytes.ts";
 import { reachableAddresses } from "../../cli/_addresses.ts";
 import { qrMatrix, renderQr } from "../../cli/_qr.ts";
 import { AGE_IDENTITY_WARNING, parseSeedHex, SEED_WARNING } from "../../cli/seed.ts";
-import { meteor, meteorProcess, withTempHome } from "../_cli.ts";
+import { freePorts, meteor, meteorProcess, withTempHome } from "../_cli.ts";
 
 const IS_POSIX = Deno.build.os !== "windows";
 const KNOWN_SEED_HEX = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
@@ -243,4 +243,13 @@ Deno.test({
       assert.equal(plain.code, 1);
       assert.match(plain.stderr, /unencrypted.*\(mode 0640\): run chmod 600 .*\[E_BAD_CONFIG\]$/);
     }),
+});
+
+Deno.test("freePorts() picks distinct bindable ports below the ephemeral range", () => {
+  const ports = freePorts(5);
+  assert.equal(new Set(ports).size, 5);
+  for (const port of ports) {
+    assert.ok(port >= 20000 && port < 32768, `${port} outside 20000-32767`);
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+  }
 });
