@@ -152,6 +152,9 @@ export async function runKernels(
       ],
     });
     const encoder = device.createCommandEncoder();
+    // The kernels write every byte of dst that is read back except the gaps where
+    // src has aad; those must not show an earlier chunk's output.
+    if (chunk.hasAad) encoder.clearBuffer(dst);
     const pass = encoder.beginComputePass();
     pass.setPipeline(kernels.chacha);
     pass.setBindGroup(0, chachaGroup);
@@ -165,9 +168,11 @@ export async function runKernels(
     pass.end();
     encoder.copyBufferToBuffer(dst, 0, staging, 0, inputBytes);
     if (mode === MODE_OPEN) encoder.copyBufferToBuffer(tags, 0, staging, inputBytes, tagBytes);
-    // Keys, one-time Poly1305 keys and plaintext must not outlive the command
-    // in pooled buffers.
-    for (const b of [jobs, src, dst, keys, partial]) encoder.clearBuffer(b);
+    // Keys, one-time Poly1305 keys, partial Poly1305 sums and plaintext must not
+    // outlive the command in pooled buffers. Opening, src holds only aad and
+    // ciphertext (the caller's input, rewritten before it is read again); sealing,
+    // dst holds only this chunk's ciphertext and tags: neither is cleared.
+    for (const b of [jobs, keys, partial, mode === MODE_OPEN ? dst : src]) encoder.clearBuffer(b);
     queue.submit([encoder.finish()]);
 
     scopes = 0;

@@ -81,6 +81,8 @@ export interface PackedChunk {
   segmentJob: Uint32Array<ArrayBuffer>;
   /** Total Poly1305 segments. */
   segments: number;
+  /** Whether any job has aad (the kernels then leave gaps in the output they do not write). */
+  hasAad: boolean;
 }
 
 function pad16(n: number): number {
@@ -166,6 +168,7 @@ export function packChunk(jobs: readonly AeadJob[], plan: ChunkPlan, mode: Mode)
   let offset = 0;
   let block = 0;
   let segment = 0;
+  let hasAad = false;
   for (let k = 0; k < count; k++) {
     const job = jobs[plan.indices[k]];
     const { data, aad } = job;
@@ -177,6 +180,7 @@ export function packChunk(jobs: readonly AeadJob[], plan: ChunkPlan, mode: Mode)
     jobWords[p + 11] = offset >>> 2;
     jobWords[p + 12] = aadLength;
     if (aadLength > 0) {
+      hasAad = true;
       input.set(aad!, offset);
       offset += pad16(aadLength);
     }
@@ -211,5 +215,6 @@ export function packChunk(jobs: readonly AeadJob[], plan: ChunkPlan, mode: Mode)
     blocks: block,
     segmentJob,
     segments: segment,
+    hasAad,
   };
 }
