@@ -37,8 +37,12 @@ import { BufferPool } from "./_pool.ts";
 
 /** Default largest input of one dispatch, in bytes. */
 export const DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024;
-/** Default most jobs in one dispatch: big batches split so packing overlaps the device. */
-export const DEFAULT_CHUNK_JOBS = 32768;
+/**
+ * Default most jobs in one dispatch: big batches split so packing overlaps the
+ * device, but not finer, since every dispatch waits for Deno's mapAsync polling
+ * tick (about 10 ms).
+ */
+export const DEFAULT_CHUNK_JOBS = 65536;
 /** How many times a lost device is reopened before the engine stays on the CPU. */
 const MAX_REOPENS = 3;
 /** Default time a dispatch may take before the device counts as hung and the CPU redoes it. */
