@@ -13,17 +13,15 @@
  */
 import type { Plugin } from "../../core/plugin.ts";
 import { type P2PConfig, parseP2PConfig } from "./config.ts";
-import { P2PNode, type PeerInfo, type SendResult } from "./node.ts";
+import { P2PNode } from "./node.ts";
+import type { SendResult } from "./outbox.ts";
+import type { PeerInfo } from "./peers.ts";
 import { p2pRoutes } from "./routes.ts";
 
 export { DEFAULT_P2P_CONFIG, type P2PConfig, parseP2PConfig } from "./config.ts";
-export {
-  type P2PDeps,
-  P2PNode,
-  type PeerInfo,
-  type SendResult,
-  type WaitingReason,
-} from "./node.ts";
+export { type P2PDeps, P2PNode } from "./node.ts";
+export type { SendResult, WaitingReason } from "./outbox.ts";
+export type { PeerInfo } from "./peers.ts";
 export { ID_PROTOCOL, SESSION_PROTOCOL } from "./channel.ts";
 
 /** What the p2p plugin offers other plugins and the API server. */

@@ -1,0 +1,34 @@
+/**
+ * The node's counters for GET /v1/stats: handshakes, messages and frames
+ * in and out, rekeys, peer errors and rejected frames by code.
+ *
+ * @module
+ */
+import type { SessionStats } from "./session/mod.ts";
+
+/** The plugin name under which counters are stored. */
+export const PLUGIN = "p2p";
+
+/** The node's counters, all zero. */
+export function newCounts(): Record<string, number> {
+  return {
+    handshakes: 0,
+    handshakeFailures: 0,
+    messagesIn: 0,
+    messagesOut: 0,
+    framesIn: 0,
+    framesOut: 0,
+    rekeys: 0,
+    peerErrors: 0,
+  };
+}
+
+/** Adds a session's counters to the node's (GET /v1/stats). */
+export function addSessionStats(counts: Record<string, number>, stats: SessionStats): void {
+  counts.framesIn += stats.framesIn;
+  counts.framesOut += stats.framesOut;
+  counts.rekeys += stats.rekeys;
+  for (const [code, n] of Object.entries(stats.rejected)) {
+    counts[`rejected.${code}`] = (counts[`rejected.${code}`] ?? 0) + n;
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * A node's open Meteor sessions, by peer (docs/protocol.md §2, §3, §6):
+ * accepts inbound session streams, opens at most one channel at a time to a
+ * peer on demand, pumps each channel's frames and rekeys it when due.
+ *
+ * @module
+ */
+import type { Connection, PeerId, Stream } from "@libp2p/interface";
+import { peerIdFromString } from "@libp2p/peer-id";
+import type { Libp2p } from "libp2p";
+import { fromHex, toHex } from "../../core/bytes.ts";
+import { addSessionStats } from "./_counts.ts";
+import {
+  acceptChannel,
+  type Channel,
+  HANDSHAKE_TIMEOUT_MS,
+  initiateChannel,
+  pumpChannel,
+  SESSION_PROTOCOL,
+} from "./channel.ts";
+import type { P2PConfig } from "./config.ts";
+import type { LocalDocument } from "./local.ts";
+import type { PeerDirectory } from "./peers.ts";
+import type { Session, VerifyDocument } from "./session/mod.ts";
+
+/** How long close() waits for each session stream to close, in ms. */
+const STOP_CLOSE_MS = 2000;
+
+/** What {@link Channels} uses. */
+export interface ChannelsComponents {
+  /** The libp2p host, to dial session streams. */
+  libp2p: Libp2p;
+  /** Verifies the peer's identity document in handshakes. */
+  verify: VerifyDocument;
+  /** This node's document for handshakes. */
+  local: LocalDocument;
+  /** Finds the PeerId to dial and learns the peers of new sessions. */
+  peers: PeerDirectory;
+  /** The rekey thresholds. */
+  config: P2PConfig;
+  /** The node's counters (handshakes, failures and closed sessions' figures). */
+  counts: Record<string, number>;
+  /** Aborted when the node stops. */
+  signal: AbortSignal;
+  /** Handles one decrypted application record; a throw ends the session. */
+  onData(session: Session, data: Uint8Array): void;
+  /** Reports (and acts on) a failure with a peer. */
+  peerError(peer: PeerId, where: string, err: unknown): void;
+  /** Logs a failure nobody awaits. */
+  debug(what: string, err: unknown): void;
+}
+
+interface PeerChannels {
+  channels: Set<Channel>;
+  /** Outbox ids already sent on each channel, so a flush does not resend them. */
+  sent: WeakMap<Channel, Set<string>>;
+}
+
+/**
+ * The open channels of a node, by hex MeteorID.
+ *
+ * @example
+ * ```ts ignore
+ * const channels = new Channels({ libp2p, verify, local, peers, config, ... });
+ * const channel = await channels.to(toHex(meteorId));
+ * ```
+ */
+export class Channels {
+  readonly #components: ChannelsComponents;
+  /** Open channels by hex MeteorID. */
+  readonly #peers = new Map<string, PeerChannels>();
+  /** Channels being opened, by hex MeteorID. */
+  readonly #opening = new Map<string, Promise<Channel>>();
+
+  /** No channel open yet. */
+  constructor(components: ChannelsComponents) {
+    this.#components = components;
+  }
+
+  /**
+   * Answers an inbound session stream: the channel once the handshake
+   * succeeds, or undefined when it failed (counted and reported).
+   */
+  async accept(stream: Stream, connection: Connection): Promise<Channel | undefined> {
+    const { verify, local, counts, peerError } = this.#components;
+    let channel: Channel;
+    try {
+      channel = await acceptChannel(stream, {
+        local: await local.current(),
+        verify,
+        remotePeerId: connection.remotePeer.toString(),
+        session: this.#sessionOptions(),
+      });
+    } catch (err) {
+      counts.handshakeFailures++;
+      peerError(connection.remotePeer, "inbound handshake", err);
+      return undefined;
+    }
+    this.#register(channel);
+    return channel;
+  }
+
+  /** An open channel to `hex`, opening one when there is none. */
+  to(hex: string): Promise<Channel> {
+    const open = this.#peers.get(hex);
+    for (const channel of open?.channels ?? []) {
+      if (!channel.session.closed) return Promise.resolve(channel);
+    }
+    let opening = this.#opening.get(hex);
+    if (!opening) {
+      opening = this.#open(hex).finally(() => this.#opening.delete(hex));
+      this.#opening.set(hex, opening);
+    }
+    return opening;
+  }
+
+  /** The outbox ids sent on `channel` to `hex` (a new set when it is not open). */
+  sent(hex: string, channel: Channel): Set<string> {
+    return this.#peers.get(hex)?.sent.get(channel) ?? new Set<string>();
+  }
+
+  /** How many channels to `hex` are open. */
+  sessions(hex: string): number {
+    return this.#peers.get(hex)?.channels.size ?? 0;
+  }
+
+  /** Adds the open sessions' figures to `counts`; returns how many are open. */
+  addStats(counts: Record<string, number>): number {
+    let sessions = 0;
+    for (const { channels } of this.#peers.values()) {
+      for (const channel of channels) {
+        sessions++;
+        addSessionStats(counts, channel.session.stats);
+      }
+    }
+    return sessions;
+  }
+
+  /** Starts a rekey of every open channel that is due one (§6). */
+  rekeyDue(): void {
+    for (const { channels } of this.#peers.values()) {
+      for (const channel of channels) this.maybeRekey(channel);
+    }
+  }
+
+  /** Starts a rekey of `channel` when it is due one (§6). */
+  maybeRekey(channel: Channel): void {
+    if (channel.session.rekeyDue()) {
+      channel.session.rekey().catch((err) => this.#components.debug("rekey", err));
+    }
+  }
+
+  /** Closes every session and its stream. */
+  async close(): Promise<void> {
+    for (const { channels } of this.#peers.values()) {
+      for (const channel of channels) {
+        channel.session.close();
+        await channel.framed.stream.close({ signal: AbortSignal.timeout(STOP_CLOSE_MS) })
+          .catch(() => {});
+      }
+    }
+    this.#peers.clear();
+  }
+
+  #sessionOptions() {
+    return {
+      rekeyAfterMessages: this.#components.config.rekeyAfterMessages,
+      rekeyAfterMs: this.#components.config.rekeyAfterMs,
+    };
+  }
+
+  async #open(hex: string): Promise<Channel> {
+    const { libp2p, verify, local, peers, counts, peerError } = this.#components;
+    const meteorId = fromHex(hex);
+    const peerId = await peers.find(hex);
+    const stream = await libp2p.dialProtocol(peerId, SESSION_PROTOCOL, {
+      signal: AbortSignal.timeout(HANDSHAKE_TIMEOUT_MS),
+    });
+    let channel: Channel;
+    try {
+      channel = await initiateChannel(stream, {
+        local: await local.current(),
+        verify,
+        remotePeerId: peerId.toString(),
+        expectedId: meteorId,
+        session: this.#sessionOptions(),
+      });
+    } catch (err) {
+      counts.handshakeFailures++;
+      peerError(peerId, "outbound handshake", err);
+      throw err;
+    }
+    this.#register(channel);
+    return channel;
+  }
+
+  #register(channel: Channel): void {
+    const { peers, counts, signal, onData, peerError } = this.#components;
+    counts.handshakes++;
+    const { session } = channel;
+    const hex = toHex(session.peer.meteorId);
+    peers.learn(session.peer.peerId, hex);
+    let entry = this.#peers.get(hex);
+    if (!entry) {
+      entry = { channels: new Set(), sent: new WeakMap() };
+      this.#peers.set(hex, entry);
+    }
+    entry.channels.add(channel);
+    entry.sent.set(channel, new Set());
+    const done = () => {
+      if (entry.channels.delete(channel)) addSessionStats(counts, session.stats);
+    };
+    pumpChannel(channel, (data) => {
+      onData(session, data);
+      this.maybeRekey(channel);
+    })
+      .then(done, (err) => {
+        done();
+        if (!signal.aborted) {
+          peerError(peerIdFromString(session.peer.peerId), "session", err);
+        }
+      });
+  }
+}
