@@ -7,12 +7,20 @@
  *
  * @module
  */
-import { type ContactJson, contactJson, resolveContactIdentity } from "../core/contacts.ts";
+import {
+  type ContactJson,
+  contactJson,
+  refuseOwnId,
+  resolveContactIdentity,
+} from "../core/contacts.ts";
 import { isMeteorError, MeteorError } from "../core/errors.ts";
 import { homePaths } from "../core/home.ts";
 import { toBase64 } from "../core/bytes.ts";
 import { DOCUMENT_TEXT_PREFIX, looksLikeMeteorId } from "../core/identity/mod.ts";
 import { type NodeStore, openStore } from "../core/store/mod.ts";
+import { keystoreNeedsPassphrase, loadNodeKeys } from "../core/keystore.ts";
+import { wipeNodeKeys } from "../core/identity/mod.ts";
+import { PASSPHRASE_ENV } from "./_passphrase.ts";
 import { apiClientFor } from "./_api.ts";
 import { readIdentityFile } from "./_identity_file.ts";
 import { type Command, homeFrom, parseCommandArgs, printJson, redact } from "./command.ts";
@@ -36,11 +44,31 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-function storeBackend(store: NodeStore): ContactsBackend {
+/**
+ * This node's MeteorID when its keystore opens without asking (plain, or
+ * METEOR_PASSPHRASE set); undefined otherwise, or with no keystore.
+ */
+async function ownMeteorId(home: string): Promise<Uint8Array | undefined> {
+  const passphrase = Deno.env.get(PASSPHRASE_ENV);
+  try {
+    if (passphrase === undefined && await keystoreNeedsPassphrase(home)) return undefined;
+    const keys = await loadNodeKeys(home, passphrase);
+    wipeNodeKeys(keys);
+    return keys.meteorId;
+  } catch (err) {
+    if (isMeteorError(err, "E_NOT_INITIALIZED")) return undefined;
+    throw err;
+  }
+}
+
+function storeBackend(home: string, store: NodeStore): ContactsBackend {
   return {
     via: "store",
     async add(name, id) {
       const { meteorId, document } = await resolveContactIdentity(id);
+      // As the API does: a node is not its own contact (when its ID is known without a prompt).
+      const own = await ownMeteorId(home);
+      if (own) refuseOwnId(meteorId, own);
       return contactJson(store.contacts.add({ name, meteorId, document }));
     },
     list: () => Promise.resolve(store.contacts.list().map(contactJson)),
@@ -74,7 +102,7 @@ async function backendFor(home: string): Promise<ContactsBackend> {
       close: () => {},
     };
   }
-  return storeBackend(openStore(paths.state));
+  return storeBackend(home, openStore(paths.state));
 }
 
 /**

@@ -217,3 +217,15 @@ Deno.test("meteor contacts add reads what meteor id and meteor id --json print, 
     assert.equal(piped.code, 0, piped.stderr);
     assert.match(new TextDecoder().decode(piped.stdout), /Identity document verified/);
   }));
+
+Deno.test("meteor contacts add refuses the node's own ID without a daemon too", () =>
+  withTempHome(async (home) => {
+    await initTestHome(home, 3);
+    const own = formatMeteorId((await deriveKeys(new Uint8Array(32).fill(3))).meteorId);
+    await assert.rejects(
+      contactsAddCommand.run(["--home", home, "me", own]),
+      (err) => isMeteorError(err, "E_BAD_ID") && err.message.includes("own MeteorID"),
+    );
+    const list = await captured(() => contactsListCommand.run(["--home", home, "--json"]));
+    assert.deepEqual(JSON.parse(list[0]).contacts, []);
+  }));
