@@ -104,6 +104,7 @@ export async function runKernels(
   const info = pool.acquire(16, GPUBufferUsage.UNIFORM | DST);
   const staging = pool.acquire(outputBytes, GPUBufferUsage.MAP_READ | DST);
   const buffers = [jobs, table, src, dst, keys, tags, segmentTable, partial, info, staging];
+  let mapping: Promise<undefined> | null = null;
   let mapped = false;
   let scopes = 2;
   device.pushErrorScope("out-of-memory");
@@ -175,11 +176,16 @@ export async function runKernels(
     for (const b of [jobs, keys, partial, mode === MODE_OPEN ? dst : src]) encoder.clearBuffer(b);
     queue.submit([encoder.finish()]);
 
+    // Mapping is asked for at once, not after the error scopes answer: Deno resolves
+    // it on a polling tick (about 10 ms), which then overlaps the scopes' round trip
+    // and the packing of the next chunks. The data is used only once both say so.
+    mapping = staging.mapAsync(GPUMapMode.READ, 0, outputBytes);
+    mapping.catch(() => {});
     scopes = 0;
     const errors = await Promise.all([device.popErrorScope(), device.popErrorScope()]);
     const error = errors.find((e) => e !== null);
     if (error) throw new Error(`WebGPU error: ${error.message}`);
-    await withTimeout(staging.mapAsync(GPUMapMode.READ, 0, outputBytes), timeoutMs);
+    await withTimeout(mapping, timeoutMs);
     mapped = true;
     return new Uint8Array(staging.getMappedRange(0, outputBytes)).slice();
   } finally {
@@ -193,6 +199,8 @@ export async function runKernels(
         device.queue.submit([clear.finish()]);
       }
     }
-    for (const b of buffers) pool.release(b);
+    // A readback buffer whose mapping failed or never settled is not reused.
+    if (mapping !== null && !mapped) staging.destroy();
+    for (const b of buffers) if (b !== staging || mapping === null || mapped) pool.release(b);
   }
 }
