@@ -293,10 +293,11 @@ export class GpuAead implements BatchAead {
     }
     const { indices } = plan;
     const { textOffsets, textLengths } = packed;
+    // Views made by the constructor (`out` starts its own buffer): cheaper than subarray().
+    const buffer = out.buffer;
     if (mode === MODE_SEAL) {
       for (let k = 0; k < indices.length; k++) {
-        const offset = textOffsets[k];
-        results[indices[k]] = out.subarray(offset, offset + textLengths[k] + TAG_BYTES);
+        results[indices[k]] = new Uint8Array(buffer, textOffsets[k], textLengths[k] + TAG_BYTES);
       }
     } else {
       const tags = packed.input.byteLength;
@@ -305,7 +306,7 @@ export class GpuAead implements BatchAead {
         const length = textLengths[k];
         const tag = out.subarray(tags + k * TAG_BYTES, tags + (k + 1) * TAG_BYTES);
         if (constantTimeEqual(tag, jobs[indices[k]].data.subarray(length))) {
-          results[indices[k]] = out.subarray(offset, offset + length);
+          results[indices[k]] = new Uint8Array(buffer, offset, length);
         } else {
           // Unauthenticated plaintext must not stay reachable through the shared buffer.
           out.fill(0, offset, offset + length);
