@@ -155,7 +155,7 @@ export async function runKernels(
     const encoder = device.createCommandEncoder();
     // The kernels write every byte of dst that is read back except the gaps where
     // src has aad; those must not show an earlier chunk's output.
-    if (chunk.hasAad) encoder.clearBuffer(dst);
+    if (chunk.hasAad) encoder.clearBuffer(dst, 0, inputBytes);
     const pass = encoder.beginComputePass();
     pass.setPipeline(kernels.chacha);
     pass.setBindGroup(0, chachaGroup);
@@ -172,8 +172,12 @@ export async function runKernels(
     // Keys, one-time Poly1305 keys, partial Poly1305 sums and plaintext must not
     // outlive the command in pooled buffers. Opening, src holds only aad and
     // ciphertext (the caller's input, rewritten before it is read again); sealing,
-    // dst holds only this chunk's ciphertext and tags: neither is cleared.
-    for (const b of [jobs, keys, partial, mode === MODE_OPEN ? dst : src]) encoder.clearBuffer(b);
+    // dst holds only this chunk's ciphertext and tags: neither is cleared. Only the
+    // bound range is cleared: pooled buffers are larger, and the rest was never written.
+    encoder.clearBuffer(jobs, 0, chunk.jobWords.byteLength);
+    encoder.clearBuffer(keys, 0, count * 32);
+    encoder.clearBuffer(partial, 0, chunk.segments * PARTIAL_BYTES);
+    encoder.clearBuffer(mode === MODE_OPEN ? dst : src, 0, inputBytes);
     queue.submit([encoder.finish()]);
 
     // Mapping is asked for at once, not after the error scopes answer: Deno resolves
@@ -195,7 +199,7 @@ export async function runKernels(
       if (mode === MODE_OPEN) {
         // The readback copy holds plaintext: clear it before the pool hands it out again.
         const clear = device.createCommandEncoder();
-        clear.clearBuffer(staging);
+        clear.clearBuffer(staging, 0, outputBytes);
         device.queue.submit([clear.finish()]);
       }
     }
