@@ -6,7 +6,15 @@
  * libp2p stream with the same length-prefixed framing on the same connection
  * as the baseline, and the time of the post-quantum session handshake.
  *
+ * Then it starts two whole daemons in this process (cli/daemon.ts, temporary
+ * homes, 127.0.0.1 only) that are contacts of each other, and measures what
+ * a user of the API gets: messages per second from daemon A's
+ * `POST /v1/messages` until all are in B's inbox (B's "message" events) and
+ * acknowledged back to A ("p2p:delivered"), and the latency of sequential
+ * messages, beside the raw-stream baseline of the same run.
+ *
  * Usage: deno task bench:p2p [--messages N] [--pings N] [--handshakes N]
+ *          [--daemon-messages N] [--daemon-pings N]
  *
  * @module
  */
@@ -16,6 +24,12 @@ import { yamux } from "@chainsafe/libp2p-yamux";
 import type { Stream } from "@libp2p/interface";
 import { tcp } from "@libp2p/tcp";
 import { createLibp2p, type Libp2p } from "libp2p";
+import { ApiClient } from "../cli/_api.ts";
+import { type RunningDaemon, startDaemon } from "../cli/daemon.ts";
+import { MeteorError } from "../core/errors.ts";
+import type { EventBus, EventName } from "../core/events.ts";
+import { silentLogger } from "../core/logger.ts";
+import { openStore } from "../core/store/mod.ts";
 import { deriveKeys, libp2pPrivateKey } from "../core/identity/mod.ts";
 import { FramedStream } from "../plugins/p2p/_framing.ts";
 import {
@@ -40,11 +54,21 @@ const { values } = parseArgs({
     messages: { type: "string", default: "20000" },
     pings: { type: "string", default: "2000" },
     handshakes: { type: "string", default: "30" },
+    "daemon-messages": { type: "string", default: "2000" },
+    "daemon-pings": { type: "string", default: "300" },
   },
 });
 const MESSAGES = Number(values.messages);
 const PINGS = Number(values.pings);
 const HANDSHAKES = Number(values.handshakes);
+const DAEMON_MESSAGES = Number(values["daemon-messages"]);
+const DAEMON_PINGS = Number(values["daemon-pings"]);
+/** API requests daemon A has in flight at once in the daemon throughput runs. */
+const IN_FLIGHT = 16;
+/** Messages whose store writes are timed apart from the network. */
+const STORE_MESSAGES = 1000;
+/** How long the daemon section waits for a message or an acknowledgement before it gives up. */
+const DAEMON_TIMEOUT_MS = 30_000;
 const SIZES = [64, 1024];
 /** Throughput runs per transport and size; the median is reported. */
 const RUNS = 3;
@@ -203,7 +227,261 @@ function ms(value: number): string {
   return `${formatNumber(value)} ms`;
 }
 
+/** A raw-stream and a Meteor-session figure of one message size, kept for the daemon table. */
+interface Baseline {
+  rawRate: number;
+  rawRtt: number[];
+  sessionRate: number;
+  sessionRtt: number[];
+}
+
+/** Counts one bus event; waiters learn when the count reached their target. */
+class EventCount {
+  count = 0;
+  readonly #name: string;
+  #waiting: { target: number; resolve: (at: number) => void }[] = [];
+
+  constructor(bus: EventBus, name: EventName) {
+    this.#name = name;
+    bus.on(name, () => {
+      this.count++;
+      const at = performance.now();
+      const due = this.#waiting.filter((w) => w.target <= this.count);
+      this.#waiting = this.#waiting.filter((w) => w.target > this.count);
+      for (const waiter of due) waiter.resolve(at);
+    });
+  }
+
+  /** Resolves with performance.now() when the count reaches `target` (timed out after a while). */
+  reached(target: number): Promise<number> {
+    if (this.count >= target) return Promise.resolve(performance.now());
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new MeteorError(
+            "E_TIMEOUT",
+            `Cannot benchmark the daemons: ${this.count} of ${target} "${this.#name}" events ` +
+              `after ${DAEMON_TIMEOUT_MS} ms`,
+          ),
+        );
+      }, DAEMON_TIMEOUT_MS);
+      this.#waiting.push({
+        target,
+        resolve: (at) => {
+          clearTimeout(timer);
+          resolve(at);
+        },
+      });
+    });
+  }
+}
+
+/** A daemon with the p2p plugin in a new temporary home, everything on 127.0.0.1. */
+async function benchDaemon(): Promise<RunningDaemon> {
+  const home = await Deno.makeTempDir({ prefix: "meteor-bench-" });
+  try {
+    const config = {
+      version: 1,
+      api: { host: "127.0.0.1", port: 0 },
+      p2p: { listen: ["/ip4/127.0.0.1/tcp/0"], bootstrap: [] },
+      plugins: ["p2p"],
+    };
+    await Deno.writeTextFile(`${home}/config.json`, JSON.stringify(config), { mode: 0o600 });
+    return await startDaemon({ home, logger: silentLogger() });
+  } catch (err) {
+    await Deno.remove(home, { recursive: true });
+    throw err;
+  }
+}
+
+/**
+ * Milliseconds per message of the store writes a delivered message costs the
+ * two nodes (plugins/p2p/outbox.ts, inbox.ts), each its own SQLite commit:
+ * queue, record the attempt, store in the inbox, count in, mark delivered,
+ * count out. Measured apart from the network, on two stores in a temporary folder.
+ */
+async function storeWrites(synchronous: "full" | "normal", count: number): Promise<number> {
+  const dir = await Deno.makeTempDir({ prefix: "meteor-bench-" });
+  const sender = openStore(`${dir}/a.sqlite`, { synchronous });
+  const receiver = openStore(`${dir}/b.sqlite`, { synchronous });
+  try {
+    const to = new Uint8Array(32).fill(2);
+    const from = new Uint8Array(32).fill(1);
+    const body = new TextEncoder().encode("x".repeat(SIZES[0]));
+    const start = performance.now();
+    for (let seq = 0; seq < count; seq++) {
+      const queued = sender.outbox.enqueue({ to, kind: "text", body });
+      sender.outbox.recordAttempt(queued.id);
+      receiver.inbox.add({ id: queued.id, from, kind: "text", body, seq });
+      receiver.counters.add("p2p", { messagesIn: 1, bytesIn: body.length });
+      sender.outbox.markDelivered(queued.id);
+      sender.counters.add("p2p", { messagesOut: 1, bytesOut: body.length });
+    }
+    return (performance.now() - start) / count;
+  } finally {
+    sender.close();
+    receiver.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Daemon A's API, and the events that say where A's messages to contact "b" are. */
+interface DaemonPair {
+  api: ApiClient;
+  /** "message" on B: stored in B's inbox. */
+  received: EventCount;
+  /** "p2p:delivered" on A: B's acknowledgement arrived and A marked the message delivered. */
+  delivered: EventCount;
+}
+
+/** One message to "b": ms from the POST to B's "message" event and to A's "p2p:delivered". */
+async function daemonMessage(pair: DaemonPair, text: string): Promise<[number, number]> {
+  const arrived = pair.received.reached(pair.received.count + 1);
+  const acked = pair.delivered.reached(pair.delivered.count + 1);
+  const start = performance.now();
+  await pair.api.request("POST", "/v1/messages", { to: "b", text });
+  return [await arrived - start, await acked - start];
+}
+
+/**
+ * Messages per second of `count` messages POSTed to A with {@link IN_FLIGHT}
+ * requests at a time: until all are in B's inbox, and until all are acknowledged.
+ */
+async function daemonThroughput(
+  pair: DaemonPair,
+  text: string,
+  count: number,
+): Promise<[number, number]> {
+  const allIn = pair.received.reached(pair.received.count + count);
+  const allAcked = pair.delivered.reached(pair.delivered.count + count);
+  const start = performance.now();
+  let posted = 0;
+  const poster = async () => {
+    while (posted < count) {
+      posted++;
+      await pair.api.request("POST", "/v1/messages", { to: "b", text });
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, poster));
+  const rate = (at: number) => count / ((at - start) / 1000);
+  return [rate(await allIn), rate(await allAcked)];
+}
+
+/**
+ * Starts two daemons that are contacts of each other (by identity documents
+ * with their addresses) and measures A to B with text messages of each size;
+ * prints the results beside `baselines`. Stops both and removes their homes.
+ */
+async function daemons(baselines: Map<number, Baseline>): Promise<void> {
+  const started: RunningDaemon[] = [];
+  try {
+    started.push(await benchDaemon(), await benchDaemon());
+    const [a, b] = started;
+    const api = new ApiClient(a.url, a.node.token);
+    const apiB = new ApiClient(b.url, b.node.token);
+    const idA = await api.request<{ document: string }>("GET", "/v1/id");
+    const idB = await apiB.request<{ document: string }>("GET", "/v1/id");
+    await api.request("POST", "/v1/contacts", { name: "b", id: idB.document });
+    await apiB.request("POST", "/v1/contacts", { name: "a", id: idA.document });
+    const pair: DaemonPair = {
+      api,
+      received: new EventCount(b.node.events, "message"),
+      delivered: new EventCount(a.node.events, "p2p:delivered"),
+    };
+    const [firstIn, firstAcked] = await daemonMessage(pair, "x".repeat(SIZES[0]));
+    const rows: string[][] = [];
+    for (const size of SIZES) {
+      const text = "x".repeat(size);
+      await daemonThroughput(pair, text, 200); // warm-up
+      const inRates: number[] = [];
+      const ackRates: number[] = [];
+      for (let run = 0; run < RUNS; run++) {
+        const [inRate, ackRate] = await daemonThroughput(pair, text, DAEMON_MESSAGES);
+        inRates.push(inRate);
+        ackRates.push(ackRate);
+      }
+      const oneWay: number[] = [];
+      const roundTrip: number[] = [];
+      for (let i = 0; i < DAEMON_PINGS; i++) {
+        const [inMs, ackMs] = await daemonMessage(pair, text);
+        oneWay.push(inMs);
+        roundTrip.push(ackMs);
+      }
+      const base = baselines.get(size)!;
+      const inRate = median(inRates);
+      rows.push(
+        [
+          `${size} B, daemon A API -> daemon B`,
+          formatNumber(inRate),
+          formatNumber(median(ackRates)),
+          ms(median(oneWay)),
+          ms(percentile(oneWay, 99)),
+          ms(median(roundTrip)),
+          ms(percentile(roundTrip, 99)),
+          `${formatNumber(base.rawRate / inRate)}x`,
+        ],
+        [
+          `${size} B, Meteor session (above)`,
+          formatNumber(base.sessionRate),
+          "",
+          "",
+          "",
+          ms(median(base.sessionRtt)),
+          ms(percentile(base.sessionRtt, 99)),
+          `${formatNumber(base.rawRate / base.sessionRate)}x`,
+        ],
+        [
+          `${size} B, raw libp2p stream (baseline)`,
+          formatNumber(base.rawRate),
+          "",
+          "",
+          "",
+          ms(median(base.rawRtt)),
+          ms(percentile(base.rawRtt, 99)),
+          "1.00x",
+        ],
+      );
+    }
+    console.log(
+      `\nTwo daemons in this process (API on 127.0.0.1, p2p plugin on 127.0.0.1 TCP), contacts ` +
+        `of each other; throughput: median of ${RUNS} runs of ${DAEMON_MESSAGES} text messages ` +
+        `POSTed to A's /v1/messages, ${IN_FLIGHT} requests in flight, until all are in B's inbox ` +
+        `("message") and acknowledged to A ("p2p:delivered"); latency: ${DAEMON_PINGS} ` +
+        `sequential messages, from the POST to B's "message" (one way) and to A's ` +
+        `"p2p:delivered" (round trip). Session and raw rows: the same run's figures above.\n`,
+    );
+    console.log(table([
+      "messages",
+      "msg/s in inbox",
+      "msg/s acked",
+      "one way p50",
+      "one way p99",
+      "round trip p50",
+      "round trip p99",
+      "cost (raw msg/s / this)",
+    ], rows));
+    console.log(
+      `\nFirst message to a new contact (dial, Noise, PQ handshake, delivery), one sample: ` +
+        `${ms(firstIn)} to B's inbox, ${ms(firstAcked)} to the acknowledgement.`,
+    );
+    const full = await storeWrites("full", STORE_MESSAGES);
+    const normal = await storeWrites("normal", STORE_MESSAGES);
+    console.log(
+      `The 6 SQLite commits one delivered message costs the two nodes (outbox, attempt, inbox, ` +
+        `counter, delivered, counter), without the network: ${ms(full)} per message with ` +
+        `synchronous=FULL as the daemon runs (at most ${formatNumber(1000 / full)} msg/s), ` +
+        `${ms(normal)} with NORMAL.`,
+    );
+  } finally {
+    for (const daemon of started.reverse()) {
+      await daemon.stop();
+      await Deno.remove(daemon.home, { recursive: true });
+    }
+  }
+}
+
 async function main(): Promise<void> {
+  const baselines = new Map<number, Baseline>();
   const client = await host(1);
   const server = await host(2);
   await listen(server);
@@ -242,6 +520,7 @@ async function main(): Promise<void> {
       const rawRate = median(rawRates);
       const meteorRtt = await pings(meteor, size, PINGS);
       const rawRtt = await pings(raw, size, PINGS);
+      baselines.set(size, { rawRate, rawRtt, sessionRate: meteorRate, sessionRtt: meteorRtt });
       rows.push(
         [
           `${size} B, Meteor session`,
@@ -284,6 +563,7 @@ async function main(): Promise<void> {
     await client.libp2p.stop();
     await server.libp2p.stop();
   }
+  await daemons(baselines);
 }
 
 await main();
