@@ -7,6 +7,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { MeteorError } from "../errors.ts";
+import { prepared } from "./_statements.ts";
 import { checkBytes, checkMeteorId, checkName, MAX_DOCUMENT_BYTES } from "./_validate.ts";
 
 /** A stored contact. */
@@ -69,7 +70,8 @@ export class Contacts {
       throw new MeteorError("E_EXISTS", `Cannot ${action}: that MeteorID is "${other.name}"`);
     }
     const addedAt = this.#now();
-    this.#db.prepare(
+    prepared(
+      this.#db,
       "INSERT INTO contacts (name, meteor_id, document, added_at) VALUES (?, ?, ?, ?)",
     ).run(name, meteorId, document, addedAt);
     return { name, meteorId, document, addedAt };
@@ -77,27 +79,27 @@ export class Contacts {
 
   /** The contact with this name, or undefined. */
   get(name: string): Contact | undefined {
-    const row = this.#db.prepare("SELECT * FROM contacts WHERE name = ?")
+    const row = prepared(this.#db, "SELECT * FROM contacts WHERE name = ?")
       .get(checkName("find contact", name)) as Row | undefined;
     return row && toContact(row);
   }
 
   /** The contact with this MeteorID, or undefined. */
   byId(meteorId: Uint8Array): Contact | undefined {
-    const row = this.#db.prepare("SELECT * FROM contacts WHERE meteor_id = ?")
+    const row = prepared(this.#db, "SELECT * FROM contacts WHERE meteor_id = ?")
       .get(checkMeteorId("find contact", meteorId)) as Row | undefined;
     return row && toContact(row);
   }
 
   /** Every contact, by name. */
   list(): Contact[] {
-    return (this.#db.prepare("SELECT * FROM contacts ORDER BY name").all() as Row[])
+    return (prepared(this.#db, "SELECT * FROM contacts ORDER BY name").all() as Row[])
       .map(toContact);
   }
 
   /** Removes a contact; E_NOT_FOUND when there is none by that name. */
   remove(name: string): void {
-    const { changes } = this.#db.prepare("DELETE FROM contacts WHERE name = ?")
+    const { changes } = prepared(this.#db, "DELETE FROM contacts WHERE name = ?")
       .run(checkName("remove contact", name));
     if (changes === 0) {
       throw new MeteorError("E_NOT_FOUND", `Cannot remove contact: no contact "${name}"`);
@@ -109,7 +111,7 @@ export class Contacts {
     const action = "store identity document";
     const id = checkMeteorId(action, meteorId);
     const bytes = checkBytes(action, "identity document", document, MAX_DOCUMENT_BYTES);
-    const { changes } = this.#db.prepare("UPDATE contacts SET document = ? WHERE meteor_id = ?")
+    const { changes } = prepared(this.#db, "UPDATE contacts SET document = ? WHERE meteor_id = ?")
       .run(bytes, id);
     if (changes === 0) {
       throw new MeteorError("E_NOT_FOUND", `Cannot ${action}: no contact has that MeteorID`);

@@ -7,6 +7,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { checkCount } from "./_validate.ts";
 import { MeteorError } from "../errors.ts";
+import { prepared } from "./_statements.ts";
 import { PLUGIN_NAME } from "../plugin.ts";
 
 /** One plugin's counts. */
@@ -72,7 +73,8 @@ export class Counters {
       }
       add[key as keyof Counts] = checkCount(action, key, delta[key as keyof Counts]);
     }
-    this.#db.prepare(
+    prepared(
+      this.#db,
       `INSERT INTO counters (plugin, messages_in, messages_out, bytes_in, bytes_out)
        VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (plugin) DO UPDATE SET
@@ -86,7 +88,7 @@ export class Counters {
   /** One plugin's counts (zeros when it has none). */
   get(plugin: string): Counts {
     return toCounts(
-      this.#db.prepare("SELECT * FROM counters WHERE plugin = ?")
+      prepared(this.#db, "SELECT * FROM counters WHERE plugin = ?")
         .get(checkPlugin("read counters", plugin)) as Row | undefined,
     );
   }
@@ -94,7 +96,7 @@ export class Counters {
   /** Every plugin's counts, by plugin name. */
   all(): Record<string, Counts> {
     const out: Record<string, Counts> = {};
-    const rows = this.#db.prepare("SELECT * FROM counters ORDER BY plugin").all() as Row[];
+    const rows = prepared(this.#db, "SELECT * FROM counters ORDER BY plugin").all() as Row[];
     for (const row of rows) out[row.plugin] = toCounts(row);
     return out;
   }

@@ -7,6 +7,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { MeteorError } from "../errors.ts";
+import { prepared } from "./_statements.ts";
 import {
   type BodyKind,
   checkCount,
@@ -98,12 +99,13 @@ export class Inbox {
     const { kind, body } = checkMessageBody(action, message.kind, message.body);
     const seq = checkCount(action, "seq", message.seq);
     const receivedAt = this.#now();
-    const { changes } = this.#db.prepare(
+    const { changes } = prepared(
+      this.#db,
       `INSERT OR IGNORE INTO inbox (id, sender, kind, body, received_at, session_seq)
        VALUES (?, ?, ?, ?, ?, ?)`,
     ).run(id, from, kind, body, receivedAt, seq);
     if (changes === 1) return { added: true, message: { id, from, kind, body, receivedAt, seq } };
-    const row = this.#db.prepare("SELECT * FROM inbox WHERE sender = ? AND id = ?")
+    const row = prepared(this.#db, "SELECT * FROM inbox WHERE sender = ? AND id = ?")
       .get(from, id) as Row;
     return { added: false, message: toMessage(row) };
   }
@@ -114,10 +116,12 @@ export class Inbox {
     const limit = checkLimit(action, query.limit ?? 100);
     const since = checkCount(action, "since", query.since ?? 0);
     const rows = query.from === undefined
-      ? this.#db.prepare(
-        "SELECT * FROM inbox WHERE received_at >= ? ORDER BY seqno LIMIT ?",
-      ).all(since, limit)
-      : this.#db.prepare(
+      ? prepared(this.#db, "SELECT * FROM inbox WHERE received_at >= ? ORDER BY seqno LIMIT ?").all(
+        since,
+        limit,
+      )
+      : prepared(
+        this.#db,
         "SELECT * FROM inbox WHERE sender = ? AND received_at >= ? ORDER BY seqno LIMIT ?",
       ).all(checkMeteorId(action, query.from), since, limit);
     return (rows as Row[]).map(toMessage);
@@ -125,13 +129,13 @@ export class Inbox {
 
   /** How many messages the inbox holds. */
   count(): number {
-    return (this.#db.prepare("SELECT count(*) AS n FROM inbox").get() as { n: number }).n;
+    return (prepared(this.#db, "SELECT count(*) AS n FROM inbox").get() as { n: number }).n;
   }
 
   /** Removes one message; E_NOT_FOUND when absent. */
   remove(from: Uint8Array, id: string): void {
     const action = "remove message";
-    const { changes } = this.#db.prepare("DELETE FROM inbox WHERE sender = ? AND id = ?")
+    const { changes } = prepared(this.#db, "DELETE FROM inbox WHERE sender = ? AND id = ?")
       .run(checkMeteorId(action, from), checkMessageId(action, id));
     if (changes === 0) throw new MeteorError("E_NOT_FOUND", `Cannot ${action}: no such message`);
   }

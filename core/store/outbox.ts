@@ -9,6 +9,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { MeteorError } from "../errors.ts";
+import { prepared } from "./_statements.ts";
 import {
   type BodyKind,
   checkCount,
@@ -96,7 +97,8 @@ export class Outbox {
     const { kind, body } = checkMessageBody(action, message.kind, message.body);
     const id = checkMessageId(action, this.#newId());
     const createdAt = this.#now();
-    this.#db.prepare(
+    prepared(
+      this.#db,
       "INSERT INTO outbox (id, recipient, kind, body, created_at) VALUES (?, ?, ?, ?, ?)",
     ).run(id, to, kind, body, createdAt);
     return { id, to, kind, body, createdAt, attempts: 0, lastAttemptAt: null, deliveredAt: null };
@@ -104,7 +106,7 @@ export class Outbox {
 
   /** The message with this id, or undefined. */
   get(id: string): OutboxMessage | undefined {
-    const row = this.#db.prepare("SELECT * FROM outbox WHERE id = ?")
+    const row = prepared(this.#db, "SELECT * FROM outbox WHERE id = ?")
       .get(checkMessageId("find message", id)) as Row | undefined;
     return row && toMessage(row);
   }
@@ -114,9 +116,10 @@ export class Outbox {
     const action = "list pending messages";
     const n = checkLimit(action, limit);
     const rows = to === undefined
-      ? this.#db.prepare("SELECT * FROM outbox WHERE delivered_at IS NULL ORDER BY seqno LIMIT ?")
+      ? prepared(this.#db, "SELECT * FROM outbox WHERE delivered_at IS NULL ORDER BY seqno LIMIT ?")
         .all(n)
-      : this.#db.prepare(
+      : prepared(
+        this.#db,
         "SELECT * FROM outbox WHERE delivered_at IS NULL AND recipient = ? ORDER BY seqno LIMIT ?",
       ).all(checkMeteorId(action, to), n);
     return (rows as Row[]).map(toMessage);
@@ -125,14 +128,15 @@ export class Outbox {
   /** Every message, pending and delivered, newest last. */
   list(limit = 100): OutboxMessage[] {
     const n = checkLimit("list outbox", limit);
-    return (this.#db.prepare("SELECT * FROM outbox ORDER BY seqno LIMIT ?").all(n) as Row[])
+    return (prepared(this.#db, "SELECT * FROM outbox ORDER BY seqno LIMIT ?").all(n) as Row[])
       .map(toMessage);
   }
 
   /** Records a delivery attempt; E_NOT_FOUND when absent. */
   recordAttempt(id: string): void {
     const action = "record delivery attempt";
-    const { changes } = this.#db.prepare(
+    const { changes } = prepared(
+      this.#db,
       "UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ? WHERE id = ?",
     ).run(this.#now(), checkMessageId(action, id));
     if (changes === 0) throw new MeteorError("E_NOT_FOUND", `Cannot ${action}: no such message`);
@@ -145,7 +149,8 @@ export class Outbox {
   markDelivered(id: string): boolean {
     const action = "mark message delivered";
     const checked = checkMessageId(action, id);
-    const { changes } = this.#db.prepare(
+    const { changes } = prepared(
+      this.#db,
       "UPDATE outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL",
     ).run(this.#now(), checked);
     if (changes === 1) return true;
@@ -156,7 +161,7 @@ export class Outbox {
   /** Cancels a message (delivered or not); E_NOT_FOUND when absent. */
   remove(id: string): void {
     const action = "remove message";
-    const { changes } = this.#db.prepare("DELETE FROM outbox WHERE id = ?")
+    const { changes } = prepared(this.#db, "DELETE FROM outbox WHERE id = ?")
       .run(checkMessageId(action, id));
     if (changes === 0) throw new MeteorError("E_NOT_FOUND", `Cannot ${action}: no such message`);
   }
@@ -164,7 +169,8 @@ export class Outbox {
   /** Deletes delivered messages acknowledged before `time` (ms); returns how many. */
   pruneDelivered(time: number): number {
     const before = checkCount("prune outbox", "time", time);
-    const { changes } = this.#db.prepare(
+    const { changes } = prepared(
+      this.#db,
       "DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?",
     ).run(before);
     return Number(changes);
