@@ -21,6 +21,13 @@ async function meteorOk(...args: string[]): Promise<CliRun> {
   return run;
 }
 
+/** Encrypts `input` to self in `home` as `<name>.age`, decrypts it to `<name>.out`, returns that. */
+async function selfRoundTrip(home: string, input: string, name: string): Promise<Uint8Array> {
+  await meteorOk("encrypt", "--home", home, "-r", "self", "-o", `${name}.age`, input);
+  await meteorOk("decrypt", "--home", home, "-o", `${name}.out`, `${name}.age`);
+  return await Deno.readFile(`${name}.out`);
+}
+
 async function node(dir: string, name: string) {
   const seed = randomBytes(32);
   const home = `${dir}/${name}`;
@@ -41,18 +48,7 @@ Deno.test("meteor encrypt/decrypt round-trip to self, to a recipient, a document
     await Deno.writeFile(`${dir}/in`, plaintext);
 
     // To self.
-    await meteorOk(
-      "encrypt",
-      "--home",
-      alice.home,
-      "-r",
-      "self",
-      "-o",
-      `${dir}/self.age`,
-      `${dir}/in`,
-    );
-    await meteorOk("decrypt", "--home", alice.home, "-o", `${dir}/self.out`, `${dir}/self.age`);
-    assert.deepEqual(await Deno.readFile(`${dir}/self.out`), plaintext);
+    assert.deepEqual(await selfRoundTrip(alice.home, `${dir}/in`, `${dir}/self`), plaintext);
 
     // To an identity document file, with JSON output naming the MeteorID.
     await Deno.writeTextFile(`${dir}/bob.doc`, formatDocument(bob.document));
@@ -299,18 +295,7 @@ Deno.test("meteor encrypt/decrypt work, and agree with the CPU, when config forc
     const configPath = homePaths(alice.home).config;
     const config = JSON.parse(await Deno.readTextFile(configPath));
     await Deno.writeTextFile(configPath, JSON.stringify({ ...config, cipher: { path: "gpu" } }));
-    await meteorOk(
-      "encrypt",
-      "--home",
-      alice.home,
-      "-r",
-      "self",
-      "-o",
-      `${dir}/f.age`,
-      `${dir}/in`,
-    );
-    await meteorOk("decrypt", "--home", alice.home, "-o", `${dir}/gpu.out`, `${dir}/f.age`);
-    assert.deepEqual(await Deno.readFile(`${dir}/gpu.out`), plaintext);
+    assert.deepEqual(await selfRoundTrip(alice.home, `${dir}/in`, `${dir}/f`), plaintext);
     // The CPU path reads the same file.
     await Deno.writeTextFile(configPath, JSON.stringify({ ...config, cipher: { path: "cpu" } }));
     await meteorOk("decrypt", "--home", alice.home, "-o", `${dir}/cpu.out`, `${dir}/f.age`);
