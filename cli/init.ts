@@ -44,6 +44,12 @@ export interface HomeSetup {
  */
 const PORT_RANGE = { low: 20000, high: 32767 } as const;
 
+/**
+ * Ports this process already handed out: free when checked, but maybe not yet
+ * bound by whoever asked, so they are not handed out twice.
+ */
+const handedOut = new Set<number>();
+
 /** Random tries at {@link PORT_RANGE} before falling back to ports the kernel picks. */
 const PORT_TRIES = 200;
 
@@ -58,6 +64,7 @@ export function freePorts(count: number): number[] {
   try {
     for (let tries = 0; listeners.length < count && tries < PORT_TRIES; tries++) {
       const port = PORT_RANGE.low + Math.floor(Math.random() * (PORT_RANGE.high - PORT_RANGE.low));
+      if (handedOut.has(port)) continue;
       try {
         bind(port);
       } catch (err) {
@@ -65,7 +72,9 @@ export function freePorts(count: number): number[] {
       }
     }
     while (listeners.length < count) bind(0);
-    return listeners.map((l) => (l.addr as Deno.NetAddr).port);
+    const ports = listeners.map((l) => (l.addr as Deno.NetAddr).port);
+    for (const port of ports) handedOut.add(port);
+    return ports;
   } finally {
     for (const l of listeners) l.close();
   }

@@ -89,9 +89,14 @@ export async function openDevice(provider: AdapterProvider): Promise<GpuHandle> 
     lost: false,
     destroy() {
       handle.lost = true;
+      globalThis.removeEventListener("unload", release);
       device.destroy();
     },
   };
+  // A device still open when the process or worker ends is released first: leaving it to the
+  // runtime's teardown corrupted the heap on exit now and then (Deno 2.9 with Mesa lavapipe).
+  const release = () => handle.destroy();
+  globalThis.addEventListener("unload", release);
   device.lost.then(() => {
     handle.lost = true;
   });

@@ -252,4 +252,7 @@ Deno.test("freePorts() picks distinct bindable ports below the ephemeral range",
     assert.ok(port >= 20000 && port < 32768, `${port} outside 20000-32767`);
     Deno.listen({ hostname: "127.0.0.1", port }).close();
   }
+  // Ports handed out once are not handed out again: their taker may not have bound them yet.
+  const later = freePorts(5);
+  assert.deepEqual(later.filter((port) => ports.includes(port)), []);
 });
