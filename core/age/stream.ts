@@ -16,7 +16,7 @@
 import { checkLength, concatAll, utf8, wipe } from "../bytes.ts";
 import { MeteorError } from "../errors.ts";
 import { AEAD_TAG_LENGTH } from "../crypto/aead.ts";
-import { batchAead } from "../crypto/batch.ts";
+import { cpuBatchAead } from "../crypto/batch_cpu.ts";
 import type { AeadJob, BatchAead } from "../crypto/batch_types.ts";
 import { hkdfSha256 } from "../crypto/hash.ts";
 import { ByteReader } from "./_io.ts";
@@ -35,7 +35,10 @@ const WINDOWS_IN_FLIGHT = 2;
 
 /** How the payload is processed. */
 export interface StreamOptions {
-  /** The batch engine (default: `batchAead()`, CPU or GPU as calibration chose). */
+  /**
+   * The batch engine (default: `cpuBatchAead`, native on the calling thread; the library never
+   * opens a GPU device on its own: pass `batchAead("auto")` for the calibrated choice).
+   */
   engine?: BatchAead;
   /** Chunks per batch call, at least 1 (default {@link DEFAULT_WINDOW}). */
   window?: number;
@@ -135,7 +138,7 @@ function options(opts: StreamOptions): { engine: BatchAead; window: number } {
   if (!Number.isSafeInteger(window) || window < 1) {
     throw new RangeError(`window must be a positive integer, got ${window}`);
   }
-  return { engine: opts.engine ?? batchAead(), window };
+  return { engine: opts.engine ?? cpuBatchAead, window };
 }
 
 /**
