@@ -5,7 +5,7 @@
  * Why: with Deno 2.9 on Mesa's lavapipe, a process that used WebGPU sometimes
  * aborts while it exits, after every test has finished and passed
  * ("corrupted size vs. prev_size in fastbins", signal 6; about one run in
- * seven; docs/benchmarks.md). That abort happens in the runtime's teardown,
+ * seven). That abort happens in the runtime's teardown,
  * not in a test. When a run ends that way and its own summary says every test
  * passed with none failed, this script prints a warning naming the signal and
  * counts the run as passed; any failed test, or a crash before the summary,
