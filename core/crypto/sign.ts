@@ -254,6 +254,30 @@ export async function hybridSign(
 }
 
 /**
+ * Something that hybrid-signs for one identity without handing out its keys:
+ * the capability plugins and the handshake receive instead of key seeds.
+ */
+export interface HybridSigner {
+  /** Signs `message` under `context`, as {@link hybridSign} does. */
+  sign(context: string, message: Uint8Array): Promise<Uint8Array>;
+}
+
+/**
+ * A {@link HybridSigner} over `seeds`, which it reads at each signature
+ * (shared, not copied: wiping the seeds disables it).
+ *
+ * @example
+ * ```ts
+ * import { seedSigner } from "./sign.ts";
+ * const signer = seedSigner({ ed25519: new Uint8Array(32), mldsa65: new Uint8Array(32) });
+ * await signer.sign("example/v1", new Uint8Array([1, 2, 3]));
+ * ```
+ */
+export function seedSigner(seeds: SigningSeeds): HybridSigner {
+  return { sign: (context, message) => hybridSign(seeds, context, message) };
+}
+
+/**
  * Verifies a hybrid signature; resolves when both ML-DSA-65 and Ed25519
  * verify, and otherwise throws E_BAD_SIGNATURE without saying which failed.
  *

@@ -12,6 +12,7 @@ import {
   libp2pPrivateKey,
   parseDocumentText,
 } from "../../core/identity/mod.ts";
+import { seedSigner } from "../../core/crypto/sign.ts";
 import { FramedStream } from "../../plugins/p2p/_framing.ts";
 import { encodeRecord } from "../../plugins/p2p/_records.ts";
 import { SESSION_PROTOCOL } from "../../plugins/p2p/mod.ts";
@@ -116,7 +117,7 @@ Deno.test({
         json: { to: "bob", text: "for bob only" },
       })).json()).id;
       // Mallory presents Bob's public document, signing with her own keys.
-      const impostor = { ...bob.local, signingSeeds: mallory.keys.seeds };
+      const impostor = { ...bob.local, signer: seedSigner(mallory.keys.seeds) };
       const { framed } = await rawSession(host, alice, impostor);
       assert.equal(await framed.read(AbortSignal.timeout(10_000)).catch(() => null), null);
       await waitFor("the handshake failure", () => stats(alice).handshakeFailures >= 1);

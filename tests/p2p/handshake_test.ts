@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { concat } from "../../core/bytes.ts";
 import { type ErrorCode, isMeteorError } from "../../core/errors.ts";
+import { seedSigner } from "../../core/crypto/sign.ts";
 import {
   documentVerifier,
   finishInitiator,
@@ -80,7 +81,7 @@ Deno.test("finishInitiator() refuses a stranger presenting the contact's documen
   const impostor: LocalIdentity = {
     meteorId: bob.keys.meteorId,
     document: bob.local.document,
-    signingSeeds: mallory.keys.seeds,
+    signer: seedSigner(mallory.keys.seeds),
   };
   await rejects(handshake({}, impostor), "E_HANDSHAKE", "impostor responder");
 });
@@ -91,7 +92,7 @@ Deno.test("finishResponder() refuses an initiator presenting another node's docu
   const impostor: LocalIdentity = {
     meteorId: alice.keys.meteorId,
     document: alice.local.document,
-    signingSeeds: mallory.keys.seeds,
+    signer: seedSigner(mallory.keys.seeds),
   };
   const { message3 } = await finishInitiator(state, impostor, r.message2, verify);
   await rejects(finishResponder(r, message3, verify), "E_HANDSHAKE", "impostor initiator");

@@ -18,10 +18,9 @@ import { open, seal } from "../../../core/crypto/aead.ts";
 import { hmacSha256, sha256 } from "../../../core/crypto/hash.ts";
 import {
   HYBRID_SIGNATURE_LENGTH,
-  hybridSign,
+  type HybridSigner,
   hybridVerify,
   type SigningPublicKeys,
-  type SigningSeeds,
 } from "../../../core/crypto/sign.ts";
 import {
   checkXWingPublicKey,
@@ -62,8 +61,8 @@ export interface LocalIdentity {
   meteorId: Uint8Array;
   /** This node's encoded identity document, at most {@link MAX_DOCUMENT_LENGTH} bytes. */
   document: Uint8Array;
-  /** This node's signing seeds; read, never kept. */
-  signingSeeds: SigningSeeds;
+  /** Signs for this node's identity (its keys stay with the signer). */
+  signer: HybridSigner;
 }
 
 /** A peer as its verified identity document describes it. */
@@ -156,11 +155,7 @@ async function buildPayload(
     throw new RangeError(`document must be at most ${MAX_DOCUMENT_LENGTH} bytes`);
   }
   const docField = field(local.document);
-  const signature = await hybridSign(
-    local.signingSeeds,
-    context,
-    sha256(concat(prefix, docField)),
-  );
+  const signature = await local.signer.sign(context, sha256(concat(prefix, docField)));
   const sigField = field(signature);
   const finished = hmacSha256(finishedKey, sha256(concat(prefix, docField, sigField)));
   return concat(docField, sigField, finished);

@@ -12,6 +12,7 @@ import {
   type NodeKeys,
   readDocument,
 } from "../../../core/identity/mod.ts";
+import { seedSigner } from "../../../core/crypto/sign.ts";
 import type { LocalIdentity, PeerIdentity, VerifyDocument } from "./handshake.ts";
 
 /** The peer a verified document describes. */
@@ -45,12 +46,12 @@ export function documentVerifier(now?: () => number): VerifyDocument {
 
 /**
  * The handshake's view of this node: its MeteorID, a freshly signed document
- * carrying `addresses`, and its signing seeds (shared with `keys`, not copied).
+ * carrying `addresses`, and a signer over its keys' seeds (shared, not copied).
  */
 export async function localIdentity(
   keys: NodeKeys,
   addresses: string[] = [],
 ): Promise<LocalIdentity> {
   const document = encodeDocument(await createDocument(keys, { addresses }));
-  return { meteorId: keys.meteorId, document, signingSeeds: keys.seeds };
+  return { meteorId: keys.meteorId, document, signer: seedSigner(keys.seeds) };
 }
