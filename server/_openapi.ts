@@ -179,7 +179,7 @@ const SCHEMAS = {
         type: "object",
         required: ["code", "message"],
         properties: {
-          code: { type: "string", pattern: "^E_[A-Z_]+$" },
+          code: { type: "string", pattern: "^E_[A-Z][A-Z0-9_]*$" },
           message: { type: "string" },
         },
       },
