@@ -36,20 +36,45 @@ export interface ConfigSchema<C> {
 /** An OpenAPI 3.1 Path Item Object (kept open: plugins write it as JSON). */
 export type OpenApiPathItem = Record<string, unknown>;
 
-/** HTTP routes a plugin serves through the local API. */
+/**
+ * One mount of HTTP routes a plugin serves, with its own policy and body
+ * limit (docs/api.md §Plugin routes).
+ */
 export interface PluginRoutes {
   /** A Hono app; its paths are relative to `mount`. */
   app: Hono;
   /**
+   * Who may call the routes. `"token"` (the default): the local API, behind
+   * its Host, Origin and bearer-token checks. `"public"`: served on the
+   * plugin's own listener at `listen`, with no local token and no local-API
+   * Host check (e.g. auth's login routes); the plugin checks its callers.
+   */
+  policy?: "token" | "public";
+  /**
+   * For `"public"` only, and required there: the `host:port` to listen on
+   * (`127.0.0.1:8443`, `[::1]:0`; port 0 asks for a free port). Public mounts
+   * naming the same address share one listener.
+   */
+  listen?: string;
+  /**
    * Where the app is mounted: `/v1/<plugin name>` by default. A plugin may
-   * mount at `/v1` to serve top-level paths (e.g. `POST /v1/messages`);
-   * paths the core serves always win.
+   * mount at `/v1` to serve top-level paths (e.g. `POST /v1/messages`).
    */
   mount?: string;
   /**
+   * The largest request body, in bytes, any route of this mount accepts;
+   * default 1 MiB (MAX_REQUEST_BYTES). Bodies are streamed to the route, not
+   * buffered: a declared Content-Length over the limit is refused at once
+   * (413 E_TOO_LARGE), a body read past it fails with E_TOO_LARGE, and a body
+   * that ends early with E_MALFORMED.
+   */
+  bodyLimit?: number;
+  /**
    * OpenAPI 3.1 Path Items for every route, keyed by the path relative to
-   * `mount` in OpenAPI template form (`/messages/{id}`). The node merges them
-   * into /v1/openapi.json; an undocumented route is refused at start.
+   * `mount` in OpenAPI template form (`/messages/{id}`). Token mounts are
+   * merged into /v1/openapi.json; a public mount's document is served on its
+   * listener at `<mount>/openapi.json`. An undocumented route is refused at
+   * start, and a request reaches the app only for a documented operation.
    */
   openapi: Record<string, OpenApiPathItem>;
 }
@@ -76,8 +101,8 @@ export type PluginStats = Record<string, number | string | boolean>;
 export interface PluginInstance<A = unknown> {
   /** The object plugins that need this one receive in `context.plugins`. */
   readonly api?: A;
-  /** Routes served by the local API. */
-  readonly routes?: PluginRoutes;
+  /** Routes it serves: one mount, or several (e.g. a token mount and a public one). */
+  readonly routes?: PluginRoutes | readonly PluginRoutes[];
   /** The plugin's own figures for GET /v1/stats. */
   stats?(): PluginStats;
   /** Stops the plugin and releases everything it holds. Called once, in reverse start order. */

@@ -272,52 +272,80 @@ export function toOpenApiPath(path: string): string {
   return path.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?\??/g, "{$1}");
 }
 
-const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+/** The HTTP methods an OpenAPI Path Item can document (OpenAPI 3.1 §4.8.9). */
+export const METHODS: readonly string[] = [
+  "get",
+  "put",
+  "post",
+  "delete",
+  "options",
+  "head",
+  "patch",
+  "trace",
+];
 
 /**
  * Checks that `app` serves only documented routes: every (method, path) of
- * its handlers has an operation in `openapi`. Throws E_PLUGIN naming the
- * first undocumented route.
+ * its handlers has an operation in `openapi`. An `all()` route (and
+ * middleware, whose path has a `*`) is reached only by the operations the
+ * dispatcher forwards (server/_dispatch.ts), so an `all()` route on a path
+ * answers exactly the methods that path documents, and needs at least one.
+ * Throws E_PLUGIN naming `owner` and the first undocumented route.
  */
 export function checkDocumented(
-  plugin: string,
+  owner: string,
   app: Hono,
   openapi: Record<string, OpenApiPathItem>,
 ): void {
   for (const route of app.routes) {
     const method = route.method.toLowerCase();
-    if (!METHODS.includes(method)) continue; // middleware (ALL)
     const item = openapi[toOpenApiPath(route.path)];
-    if (item?.[method] === undefined) {
+    const documented = method === "all"
+      ? route.path.includes("*") || METHODS.some((m) => item?.[m] !== undefined)
+      : METHODS.includes(method) && item?.[method] !== undefined;
+    if (!documented) {
       throw new MeteorError(
         "E_PLUGIN",
-        `Cannot mount routes of plugin "${plugin}": ${route.method} ${route.path} is not in its openapi`,
+        `Cannot mount routes of ${owner}: ${route.method} ${route.path} is not in its openapi`,
       );
     }
   }
 }
 
 /**
- * Builds the whole document. Throws E_PLUGIN when a plugin documents a path
- * the core or an earlier plugin already has.
+ * Adds each plugin's Path Items, under its mount, to `paths`, whose present
+ * paths `owners` names. Throws E_PLUGIN when a plugin documents a path
+ * already there.
  */
-export function buildOpenApi(version: string, plugins: readonly MountedRoutes[]): unknown {
-  const paths: Record<string, OpenApiPathItem> = { ...CORE_PATHS };
-  const owner = new Map(Object.keys(CORE_PATHS).map((p) => [p, "the core"]));
+function mergePaths(
+  paths: Record<string, OpenApiPathItem>,
+  owners: Map<string, string>,
+  plugins: readonly MountedRoutes[],
+): void {
   for (const { plugin, mount, openapi } of plugins) {
     for (const [relative, item] of Object.entries(openapi)) {
       const path = joinPath(mount, relative);
-      const taken = owner.get(path);
+      const taken = owners.get(path);
       if (taken) {
         throw new MeteorError(
           "E_PLUGIN",
           `Cannot mount routes of plugin "${plugin}": ${path} is already served by ${taken}`,
         );
       }
-      owner.set(path, `plugin "${plugin}"`);
+      owners.set(path, `plugin "${plugin}"`);
       paths[path] = { ...item, "x-meteor-plugin": plugin };
     }
   }
+}
+
+/**
+ * Builds the local API's document: the core's paths and the token mounts'.
+ * Throws E_PLUGIN when a plugin documents a path the core or an earlier
+ * plugin already has.
+ */
+export function buildOpenApi(version: string, plugins: readonly MountedRoutes[]): unknown {
+  const paths: Record<string, OpenApiPathItem> = { ...CORE_PATHS };
+  mergePaths(paths, new Map(Object.keys(CORE_PATHS).map((p) => [p, "the core"])), plugins);
   return {
     openapi: "3.1.0",
     info: {
@@ -333,5 +361,42 @@ export function buildOpenApi(version: string, plugins: readonly MountedRoutes[])
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
       schemas: SCHEMAS,
     },
+  };
+}
+
+/** Where a public mount serves its document, relative to the mount. */
+export const PUBLIC_DOCUMENT = "/openapi.json";
+
+/** The Path Item of a public mount's document. */
+export const PUBLIC_DOCUMENT_ITEM: OpenApiPathItem = {
+  get: {
+    summary: "This document",
+    security: [],
+    responses: { "200": ok("OpenAPI 3.1 document", { type: "object" }) },
+  },
+};
+
+/** Throws E_PLUGIN when two mounts sharing one public listener document the same path. */
+export function checkDistinctPaths(plugins: readonly MountedRoutes[]): void {
+  mergePaths({}, new Map(), plugins);
+}
+
+/**
+ * The document of one public mount, served on its own listener: its paths
+ * (`openapi` includes {@link PUBLIC_DOCUMENT}), no local token.
+ */
+export function buildPublicOpenApi(version: string, mount: MountedRoutes): unknown {
+  const paths: Record<string, OpenApiPathItem> = {};
+  mergePaths(paths, new Map(), [mount]);
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: `Meteor plugin "${mount.plugin}" public API`,
+      version,
+      description: "Routes a plugin serves on its own listener, without the local API token " +
+        "(docs/api.md §Plugin routes).",
+    },
+    paths,
+    components: { schemas: SCHEMAS },
   };
 }

@@ -18,6 +18,7 @@ import {
 } from "../core/identity/mod.ts";
 import type { Counts, InboxMessage } from "../core/store/mod.ts";
 import type { ApiNode, PeerStatusApi } from "../server.ts";
+import { readJsonBody } from "./json_body.ts";
 
 /** The p2p plugin's status functions, when it runs and offers them. */
 function peerStatus(node: ApiNode): Partial<PeerStatusApi> {
@@ -28,20 +29,6 @@ function peerStatus(node: ApiNode): Partial<PeerStatusApi> {
 function peers(node: ApiNode): unknown[] {
   const { peers } = peerStatus(node);
   return typeof peers === "function" ? peers() : [];
-}
-
-/** Reads a JSON object body; E_MALFORMED when it is not one. */
-export async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw new MeteorError("E_MALFORMED", "Cannot parse request body: not JSON");
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new MeteorError("E_MALFORMED", "Cannot parse request body: not a JSON object");
-  }
-  return body as Record<string, unknown>;
 }
 
 function stringField(body: Record<string, unknown>, key: string): string {
@@ -136,7 +123,7 @@ export function coreRoutes(app: Hono, node: ApiNode): void {
   app.get("/v1/contacts", (c) => c.json({ contacts: node.store.contacts.list().map(contactJson) }));
 
   app.post("/v1/contacts", async (c) => {
-    const body = await readJsonObject(c);
+    const body = await readJsonBody(c);
     const name = stringField(body, "name");
     const { meteorId, document } = await resolveContactIdentity(stringField(body, "id"));
     refuseOwnId(meteorId, node.keys.meteorId);

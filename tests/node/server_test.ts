@@ -10,7 +10,6 @@ import {
 } from "../../core/identity/mod.ts";
 import type { Plugin, PluginRoutes } from "../../core/plugin.ts";
 import { createApp, MAX_REQUEST_BYTES } from "../../server.ts";
-import { toOpenApiPath } from "../../server/_openapi.ts";
 import echoPlugin from "../../examples/echo-plugin.ts";
 import { auth, BASE, fakePlugin, startTestNode, TEST_TOKEN, testKeys } from "./_helpers.ts";
 
@@ -375,7 +374,7 @@ Deno.test("GET /v1/inbox lists received messages with contact names and filters"
   }
 });
 
-Deno.test("GET /v1/openapi.json documents every route, core and plugin", async () => {
+Deno.test("GET /v1/openapi.json documents every route, and every documented route is served", async () => {
   const node = await startTestNode([echoPlugin() as Plugin]);
   try {
     const app = createApp(node);
@@ -383,25 +382,22 @@ Deno.test("GET /v1/openapi.json documents every route, core and plugin", async (
     assert.equal(res.status, 200);
     const doc = await res.json();
     assert.equal(doc.openapi, "3.1.0");
-    const served = app.routes.filter((r) => r.method !== "ALL");
-    assert.ok(served.length >= 12);
-    for (const route of served) {
-      const path = toOpenApiPath(route.path);
-      assert.ok(
-        doc.paths[path]?.[route.method.toLowerCase()],
-        `${route.method} ${path} undocumented`,
-      );
-    }
+    const operations: string[] = [];
     for (
       const [path, item] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)
     ) {
       for (const method of Object.keys(item).filter((k) => !k.startsWith("x-"))) {
-        assert.ok(
-          served.some((r) => toOpenApiPath(r.path) === path && r.method.toLowerCase() === method),
-          `${method} ${path} documented but not served`,
-        );
+        operations.push(`${method} ${path}`);
+        const url = BASE + path.replace(/\{[^}]+\}/g, "x");
+        const answer = await app.request(url, { method, headers: auth() });
+        const text = await answer.text();
+        assert.ok(!text.includes("Cannot find route"), `${method} ${path} is not served`);
       }
     }
+    assert.ok(operations.length >= 13, operations.join(", "));
+    // The core's routes are checked against its document at createApp(), as
+    // plugins' are; the app forwards exactly the documented operations.
+    assert.equal(app.routes.filter((r) => r.method !== "ALL").length, operations.length);
     assert.equal(doc.paths["/v1/echo"]["x-meteor-plugin"], "echo");
   } finally {
     await node.stop();
