@@ -1,8 +1,8 @@
 /**
- * The OpenAPI 3.1 document of the local API: the core's routes, written
- * here, merged with the route documentation every plugin declares. Also
- * checks that a plugin documents every route it serves and claims no path
- * the core or another plugin serves.
+ * The OpenAPI 3.1 documents: the local API's (the core's routes, written
+ * here, merged with the route documentation of every token mount) and one
+ * per public mount. Also checks that an app serves only documented routes
+ * and that no two mounts of one server claim the same path.
  *
  * @module
  */
