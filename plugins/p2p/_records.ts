@@ -13,12 +13,20 @@ export const MAX_TEXT_BYTES = 16 * 1024;
 
 const TYPE_MESSAGE = 0x01;
 const TYPE_ACK = 0x02;
+const TYPE_PLUGIN = 0x03;
 const MESSAGE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * A plugin's record type: `<plugin>/<name>`, ASCII, at most 64 bytes
+ * (docs/protocol.md §7.3).
+ */
+export const RECORD_TYPE = /^[a-z][a-z0-9-]{0,31}\/[a-z0-9][a-z0-9/_-]{0,30}$/;
 
 /** A decoded record. */
 export type DirectRecord =
   | { type: "message"; id: string; sentAt: number; text: string }
-  | { type: "ack"; id: string };
+  | { type: "ack"; id: string }
+  | { type: "plugin"; recordType: string; payload: Uint8Array };
 
 function malformed(state: string): MeteorError {
   return new MeteorError("E_MALFORMED", `Cannot decode record: ${state}`);
@@ -29,8 +37,18 @@ function encodeId(id: string): Uint8Array {
   return concat(new Uint8Array([id.length]), utf8(id));
 }
 
-/** Encodes a record: `type || u8(len(id)) || id || rest` (§7). */
+/** Encodes a record: `type || u8(len(id)) || id || rest` (§7), or a plugin record (§7.3). */
 export function encodeRecord(record: DirectRecord): Uint8Array {
+  if (record.type === "plugin") {
+    if (!RECORD_TYPE.test(record.recordType)) {
+      throw new RangeError("record type must be <plugin>/<name> (docs/protocol.md §7.3)");
+    }
+    return concat(
+      new Uint8Array([TYPE_PLUGIN, record.recordType.length]),
+      utf8(record.recordType),
+      record.payload,
+    );
+  }
   if (record.type === "ack") return concat(new Uint8Array([TYPE_ACK]), encodeId(record.id));
   const text = utf8(record.text);
   if (text.length > MAX_TEXT_BYTES) {
@@ -48,6 +66,7 @@ export function encodeRecord(record: DirectRecord): Uint8Array {
  */
 export function decodeRecord(bytes: Uint8Array): DirectRecord {
   if (bytes.length < 3) throw malformed("too short");
+  if (bytes[0] === TYPE_PLUGIN) return decodePluginRecord(bytes);
   const idLength = bytes[1];
   const idEnd = 2 + idLength;
   if (bytes.length < idEnd) throw malformed("truncated id");
@@ -64,4 +83,13 @@ export function decodeRecord(bytes: Uint8Array): DirectRecord {
   } catch {
     throw malformed("text is not UTF-8");
   }
+}
+
+/** `0x03 || u8(len(type)) || type || payload` (§7.3). */
+function decodePluginRecord(bytes: Uint8Array): DirectRecord {
+  const end = 2 + bytes[1];
+  if (bytes.length < end) throw malformed("truncated record type");
+  const recordType = String.fromCharCode(...bytes.subarray(2, end));
+  if (!RECORD_TYPE.test(recordType)) throw malformed("bad record type");
+  return { type: "plugin", recordType, payload: bytes.slice(end) };
 }

@@ -166,6 +166,10 @@ Deno.test("decodeRecord() refuses random and mutated records with E_MALFORMED on
     }
     // Whatever decodes is a well-formed record that encodes back to the same bytes.
     const record = result.value;
+    if (record.type === "plugin") {
+      assert.deepEqual(encodeRecord(record), bytes, what);
+      continue;
+    }
     assert.match(record.id, /^[A-Za-z0-9_-]{1,64}$/, what);
     if (record.type === "message") {
       assert.ok(Number.isInteger(record.sentAt) && record.sentAt >= 0, what);
