@@ -8,7 +8,7 @@
 import { concat, fromUtf8, utf8 } from "../../core/bytes.ts";
 import { MeteorError } from "../../core/errors.ts";
 
-/** The longest message text, in UTF-8 bytes (§7). */
+/** The longest message text, in UTF-8 bytes (§7); the shortest is 1 byte. */
 export const MAX_TEXT_BYTES = 16 * 1024;
 
 const TYPE_MESSAGE = 0x01;
@@ -51,6 +51,12 @@ export function encodeRecord(record: DirectRecord): Uint8Array {
   }
   if (record.type === "ack") return concat(new Uint8Array([TYPE_ACK]), encodeId(record.id));
   const text = utf8(record.text);
+  if (text.length === 0) {
+    throw new MeteorError("E_MALFORMED", "Cannot send message: the text is empty");
+  }
+  if (!Number.isSafeInteger(record.sentAt) || record.sentAt < 0) {
+    throw new RangeError("sentAt must be an integer from 0 to 2^53 - 1");
+  }
   if (text.length > MAX_TEXT_BYTES) {
     throw new MeteorError("E_TOO_LARGE", `Cannot send message: text over ${MAX_TEXT_BYTES} bytes`);
   }
@@ -75,8 +81,11 @@ export function decodeRecord(bytes: Uint8Array): DirectRecord {
   if (bytes[0] === TYPE_ACK && bytes.length === idEnd) return { type: "ack", id };
   if (bytes[0] !== TYPE_MESSAGE || bytes.length < idEnd + 8) throw malformed("bad type or length");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const sentAt = Number(view.getBigUint64(idEnd));
+  const time = view.getBigUint64(idEnd);
+  if (time > BigInt(Number.MAX_SAFE_INTEGER)) throw malformed("sentAt past 2^53 - 1");
+  const sentAt = Number(time);
   const body = bytes.subarray(idEnd + 8);
+  if (body.length === 0) throw malformed("empty text");
   if (body.length > MAX_TEXT_BYTES) throw malformed("text too long");
   try {
     return { type: "message", id, sentAt, text: fromUtf8(body) };
