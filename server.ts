@@ -1,7 +1,7 @@
 /**
  * The node's HTTP servers (Hono). {@link createApp} builds the local API for
  * a running node: the Host/Origin and token gate, then the core routes
- * (health, id, peers, stats, contacts, inbox, events, openapi.json) and every
+ * (health, id, peers, stats, contacts, events, openapi.json) and every
  * plugin's token mount. {@link createPublicApps} builds one app per public
  * listen address for the plugins' public mounts (no local token). Each mount
  * has its own streamed body limit and reaches only its documented
@@ -39,14 +39,6 @@ export { EVENTS_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from "./server/_guard.ts";
 export { statusOf } from "./server/_errors.ts";
 export { MAX_REQUEST_BYTES } from "./server/_body.ts";
 export { readJsonBody, type ReadJsonBodyOptions } from "./server/json_body.ts";
-
-/** What the server reads from the p2p plugin's `api`, when it offers them. */
-export interface PeerStatusApi {
-  /** The connected peers, JSON-safe, for GET /v1/peers (its length is the peer count). */
-  peers(): unknown[];
-  /** The multiaddrs the node listens on, for GET /v1/id. */
-  addresses(): string[];
-}
 
 /** The running node as the API sees it. */
 export interface ApiNode {

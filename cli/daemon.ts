@@ -23,7 +23,7 @@ import { loadCustomPlugins } from "../core/plugin_loader.ts";
 import { ensurePrivateDir } from "../core/secret_file.ts";
 import { openStore } from "../core/store/mod.ts";
 import { builtinPlugins } from "../plugins/mod.ts";
-import { type PeerStatusApi, type PublicListener, startApi } from "../server.ts";
+import { type PublicListener, startApi } from "../server.ts";
 import { apiUrl } from "./_api.ts";
 import {
   type Command,
@@ -197,8 +197,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       publicListeners: server.publicListeners,
       initialized,
       addresses() {
-        const api = running.registry.get("p2p")?.api as Partial<PeerStatusApi> | undefined;
-        return typeof api?.addresses === "function" ? api.addresses() : [];
+        return running.capability("network")?.addresses() ?? [];
       },
       stop() {
         stopped ??= (async () => {
