@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Context, Hono } from "hono";
+import type { Hono } from "hono";
 import { contactJson, refuseOwnId, resolveContactIdentity } from "../core/contacts.ts";
 import { MeteorError } from "../core/errors.ts";
 import { createDocument, formatDocument, formatMeteorId } from "../core/identity/mod.ts";
