@@ -260,6 +260,7 @@ export class P2PNode {
    * counted under its code and dropped; the session carries on.
    */
   #onData(session: Session, data: Uint8Array): void {
+    if (data.length === 0) return; // §7: an empty data frame carries no record
     let record;
     try {
       record = decodeRecord(data);

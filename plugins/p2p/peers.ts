@@ -14,7 +14,7 @@ import type { Libp2p } from "libp2p";
 import { constantTimeEqual, fromHex, toHex } from "../../core/bytes.ts";
 import { MeteorError } from "../../core/errors.ts";
 import type { PeerEventDetail } from "../../core/events.ts";
-import { formatMeteorId, parseMeteorId } from "../../core/identity/mod.ts";
+import { formatMeteorId, parseDocument, parseMeteorId } from "../../core/identity/mod.ts";
 import type { PeerSummary } from "../../core/plugin.ts";
 import type { Contacts } from "../../core/store/mod.ts";
 import { BoundedMap } from "./_bounded.ts";
@@ -232,7 +232,7 @@ export class PeerDirectory {
     this.#meteorIds.set(peer.peerId, toHex(peer.meteorId));
     this.#documents.set(toHex(peer.meteorId), document);
     const contact = contacts.byId(peer.meteorId);
-    if (contact && !sameBytes(contact.document, document)) {
+    if (contact && replaces(document, contact.document)) {
       contacts.setDocument(peer.meteorId, document);
     }
     await identified(peer.meteorId);
@@ -290,6 +290,18 @@ export class PeerDirectory {
   }
 }
 
-function sameBytes(a: Uint8Array | null, b: Uint8Array): boolean {
-  return a !== null && constantTimeEqual(a, b);
+/**
+ * §8: a fetched document (verified, of the same MeteorID) replaces the
+ * stored one only when its sequence number is higher; a stored document that
+ * no longer parses is replaced.
+ */
+function replaces(fetched: Uint8Array, stored: Uint8Array | null): boolean {
+  if (stored === null) return true;
+  let storedSequence: number;
+  try {
+    storedSequence = parseDocument(stored).sequence;
+  } catch {
+    return true;
+  }
+  return parseDocument(fetched).sequence > storedSequence;
 }

@@ -10,6 +10,7 @@ import { defaultConfig } from "../../core/config.ts";
 import { deriveKeys, formatMeteorId, type NodeKeys } from "../../core/identity/mod.ts";
 import { createLogger, silentLogger } from "../../core/logger.ts";
 import { MeteorNode } from "../../core/node.ts";
+import type { Plugin } from "../../core/plugin.ts";
 import { openStore } from "../../core/store/mod.ts";
 import { createApp } from "../../server.ts";
 import p2p, { type P2PApi } from "../../plugins/p2p/mod.ts";
@@ -43,6 +44,8 @@ export interface DaemonSpec {
   bootstrap?: string[];
   /** The outbox retry period in ms; default 250. */
   retryMs?: number;
+  /** Plugins to run besides p2p. */
+  plugins?: () => Plugin[];
 }
 
 /** A daemon spec with a fresh temporary home and free ports. */
@@ -66,7 +69,7 @@ export async function startDaemon(spec: DaemonSpec): Promise<TestDaemon> {
     config,
     token: TEST_TOKEN,
     store: openStore(`${spec.home}/state.db`, { synchronous: "normal" }),
-    plugins: [p2p()],
+    plugins: [p2p(), ...spec.plugins?.() ?? []],
     dataDir: async (name) => {
       await Deno.mkdir(`${spec.home}/plugins/${name}`, { recursive: true });
       return `${spec.home}/plugins/${name}`;
