@@ -20,6 +20,7 @@ import type * as CoreCrypto from "./crypto/mod.ts";
 import type { EventBus } from "./events.ts";
 import type { Logger } from "./logger.ts";
 import type { HybridSigner } from "./crypto/sign.ts";
+import type { ErrorCodeSpec } from "./errors.ts";
 import type { DocumentFields, IdentityDocument, PublicKeyBundle } from "./identity/mod.ts";
 import type { Contacts } from "./store/contacts.ts";
 import type { Counts } from "./store/counters.ts";
@@ -270,12 +271,7 @@ export interface Contribution<V> {
 }
 
 /** An error code a plugin adds, with the HTTP status the API answers it with. */
-export interface PluginErrorCode {
-  /** HTTP status, 400 to 599. */
-  status: number;
-  /** When it is raised. */
-  description: string;
-}
+export type PluginErrorCode = ErrorCodeSpec;
 
 /** What the registry gives every plugin at start. */
 export interface PluginBaseContext<C = unknown, N = Record<string, unknown>> {

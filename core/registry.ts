@@ -16,7 +16,7 @@ import {
   pluginComponents,
   RESERVED_LABELS,
 } from "./components.ts";
-import { isMeteorError, MeteorError } from "./errors.ts";
+import { isMeteorError, MeteorError, registerErrorCodes, unregisterErrorCodes } from "./errors.ts";
 import type { EventBus } from "./events.ts";
 import type { Logger } from "./logger.ts";
 import {
@@ -195,6 +195,18 @@ function providerMap(plugins: readonly Plugin[], byName: Map<string, Plugin>): M
   return providers;
 }
 
+/**
+ * Registers each plugin's `errors` (core/errors.ts registerErrorCodes), so
+ * that the API answers them with their status and the CLI keeps their codes.
+ *
+ * @throws {MeteorError} E_PLUGIN for a malformed, core or taken code
+ */
+export function registerPluginErrors(plugins: readonly Plugin[]): void {
+  for (const plugin of plugins) {
+    if (plugin.errors !== undefined) registerErrorCodes(plugin.name, plugin.errors);
+  }
+}
+
 /** Refuses two plugins claiming the same label or extension point. */
 function checkUnique(
   plugins: readonly Plugin[],
@@ -294,9 +306,13 @@ export class PluginRegistry {
   #logger: Logger | undefined;
   #state: "new" | "starting" | "started" | "stopped" = "new";
 
-  /** Checks and orders `plugins`; throws E_PLUGIN as {@link orderPlugins} does. */
+  /**
+   * Checks and orders `plugins` and registers their error codes; throws
+   * E_PLUGIN as {@link orderPlugins} and {@link registerPluginErrors} do.
+   */
   constructor(plugins: readonly Plugin[], options: RegistryOptions = {}) {
     this.order = orderPlugins(plugins);
+    registerPluginErrors(this.order);
     this.#providers = providerMap(plugins, new Map(plugins.map((p) => [p.name, p])));
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
     this.#startTimeoutMs = options.startTimeoutMs ?? 30_000;
@@ -380,6 +396,7 @@ export class PluginRegistry {
     }
     this.#state = "stopped";
     const failures = await this.#stopAll();
+    for (const plugin of this.order) unregisterErrorCodes(plugin.name);
     if (failures.length > 0) {
       const [first] = failures;
       throw fail(`Cannot stop plugin "${first.name}": ${messageOf(first.err)}`, first.err);

@@ -3,6 +3,7 @@ import { isMeteorError, type MeteorError } from "../../core/errors.ts";
 import type { Plugin, PluginContext } from "../../core/plugin.ts";
 import { orderPlugins, PluginRegistry } from "../../core/registry.ts";
 import { hybridVerify } from "../../core/crypto/sign.ts";
+import { statusOf } from "../../server/_errors.ts";
 import { fakePlugin, testHost, testKeys } from "./_helpers.ts";
 
 function names(plugins: readonly Plugin[]): string[] {
@@ -465,6 +466,31 @@ Deno.test("PluginRegistry aborts a start() that overruns its budget and rolls ba
     );
     assert.ok(aborted);
     assert.deepEqual(log, ["start:a", "stop:a"]);
+  } finally {
+    host.close();
+  }
+});
+
+Deno.test("PluginRegistry registers a plugin's error codes for the API while it runs", async () => {
+  const host = await testHost();
+  try {
+    const plugin = {
+      ...fakePlugin("auth"),
+      errors: { E_REVOKED: { status: 403, description: "revoked" } },
+    };
+    const registry = new PluginRegistry([plugin]);
+    await registry.start(host);
+    assert.equal(statusOf("E_REVOKED" as never), 403);
+    await registry.stop();
+    assert.equal(statusOf("E_REVOKED" as never), 500);
+    assert.throws(
+      () =>
+        new PluginRegistry([{
+          ...fakePlugin("x"),
+          errors: { E_MALFORMED: { status: 400, description: "core" } },
+        }]),
+      (err) => assertPluginError(err, "E_PLUGIN"),
+    );
   } finally {
     host.close();
   }
