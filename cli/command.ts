@@ -87,8 +87,17 @@ export type ParsedCommandArgs<O extends NonNullable<ParseArgsConfig["options"]>>
  * advice line that starts "To " when there is one (an option value that
  * starts with a dash: "To specify an option argument starting with a dash
  * use '--timeout=-XYZ'."); the "Did you forget" question between is left out.
+ * An unknown option gets a message of its own: parseArgs's advice for it
+ * ends in an unclosed quote (`as in '-- "--fast"`).
  */
-function oneLine(message: string): string {
+function oneLine(message: string, code: unknown): string {
+  const unknown = code === "ERR_PARSE_ARGS_UNKNOWN_OPTION"
+    ? /^Unknown option '(.*?)'(?:\. To specify|$)/s.exec(message)
+    : null;
+  if (unknown) {
+    return `Unknown option '${unknown[1]}'; to give an argument that starts with '-', ` +
+      `put it after '--' (as in: -- ${unknown[1]})`;
+  }
   const [first, ...rest] = message.split("\n").map((line) => line.trim().replace(/\.$/, ""));
   const advice = rest.find((line) => line.startsWith("To "));
   return advice === undefined ? first : `${first}; ${advice[0].toLowerCase()}${advice.slice(1)}`;
@@ -121,7 +130,11 @@ export function parseCommandArgs<O extends NonNullable<ParseArgsConfig["options"
   } catch (err) {
     throw new MeteorError(
       "E_USAGE",
-      redact(`Cannot parse arguments: ${oneLine((err as Error).message)}`),
+      redact(
+        `Cannot parse arguments: ${
+          oneLine((err as Error).message, (err as { code?: unknown }).code)
+        }`,
+      ),
     );
   }
 }
