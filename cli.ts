@@ -121,6 +121,19 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
+/**
+ * The folder the user ran `meteor` in. `deno task meteor` runs tasks in the
+ * folder of deno.json and names the user's folder in INIT_CWD; the installed
+ * command (`deno task install`) runs where it was typed, as any command does.
+ * INIT_CWD counts only while the process is in this project's folder, so a
+ * variable inherited from some other npm run does not move the CLI.
+ */
+function userCwd(initCwd: string | undefined, cwd: string): string {
+  return initCwd && cwd === import.meta.dirname ? initCwd : cwd;
+}
+
 if (import.meta.main) {
+  // Relative paths (files to encrypt, --home, -o) are the user's, not the project's.
+  Deno.chdir(userCwd(Deno.env.get("INIT_CWD"), Deno.cwd()));
   Deno.exit(await main(Deno.args));
 }
