@@ -133,11 +133,15 @@ export function serveApi(
       app.fetch,
     );
   } catch (err) {
-    throw new MeteorError(
-      "E_IO",
-      `Cannot listen on ${options.hostname}:${options.port}: ${(err as Error).message}`,
-      { cause: err },
-    );
+    const where = `Cannot listen on ${options.hostname}:${options.port}`;
+    throw err instanceof Deno.errors.AddrInUse
+      ? new MeteorError(
+        "E_ADDR_IN_USE",
+        `${where}: port ${options.port} is in use by another process; ` +
+          "choose another port in config.json api.port",
+        { cause: err },
+      )
+      : new MeteorError("E_IO", `${where}: ${(err as Error).message}`, { cause: err });
   }
   return {
     port: server.addr.port,

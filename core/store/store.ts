@@ -80,9 +80,25 @@ function migrate(db: DatabaseSync): number {
   return MIGRATIONS.length;
 }
 
+/** SQLite's messages for a file that is not, or is no longer, a whole database. */
+const DAMAGED = /file is not a database|database disk image is malformed/;
+
+/** E_MALFORMED saying what to do, when `err` is SQLite finding `path` damaged or truncated. */
+function damaged(path: string, err: unknown): MeteorError | undefined {
+  if (!(err instanceof Error) || !DAMAGED.test(err.message)) return undefined;
+  return new MeteorError(
+    "E_MALFORMED",
+    `Cannot open state: ${path} is damaged (${err.message}); restore it from a backup, or move ` +
+      `it aside (mv ${path} ${path}.damaged) to start an empty one (its contacts and messages ` +
+      "are then lost)",
+    { cause: err },
+  );
+}
+
 /**
  * Opens (creating if needed) and migrates the state database at `path`;
- * ":memory:" gives a private in-memory store for tests.
+ * ":memory:" gives a private in-memory store for tests. A damaged or
+ * truncated file is E_MALFORMED.
  *
  * @example
  * ```ts
@@ -122,6 +138,6 @@ export function openStore(path: string, options: StoreOptions = {}): NodeStore {
     };
   } catch (err) {
     db.close();
-    throw err;
+    throw damaged(path, err) ?? err;
   }
 }
