@@ -8,7 +8,7 @@
  */
 import denoJson from "./deno.json" with { type: "json" };
 import { type CommandEntry, COMMANDS } from "./cli/commands.ts";
-import { redact } from "./cli/command.ts";
+import { redact } from "./cli/_redact.ts";
 import { type ErrorCode, isMeteorError } from "./core/errors.ts";
 
 /** Exit code for usage errors. */

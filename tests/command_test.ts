@@ -243,3 +243,50 @@ Deno.test("main() answers a command group without a subcommand with E_USAGE and 
     "meteor contacts remove",
   ]);
 });
+
+/** The specifiers `root` imports statically, transitively (deno info; dynamic imports not followed). */
+async function staticGraph(root: string): Promise<Set<string>> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", root],
+    cwd: new URL("..", import.meta.url),
+    stdout: "piped",
+  }).output();
+  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    roots: string[];
+    redirects: Record<string, string>;
+    modules: {
+      specifier: string;
+      dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+    }[];
+  };
+  const modules = new Map(info.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const stack = [...info.roots];
+  while (stack.length > 0) {
+    const specifier = stack.pop()!;
+    const resolved = info.redirects[specifier] ?? specifier;
+    if (seen.has(resolved)) continue;
+    seen.add(resolved);
+    for (const dep of modules.get(resolved)?.dependencies ?? []) {
+      if (!dep.isDynamic && dep.code) stack.push(dep.code.specifier);
+    }
+  }
+  return seen;
+}
+
+Deno.test("cli.ts and the offline commands load no libp2p, Hono or GPU code at start-up", async () => {
+  const network = /npm:\/?(libp2p|@libp2p\/|@chainsafe\/|hono)|\/plugins\/|\/server/;
+  const gpu = /\/core\/gpu\//;
+  const cases: [string, RegExp][] = [
+    ["cli.ts", /^node:|^npm:/],
+    ["cli/id.ts", new RegExp(`${network.source}|${gpu.source}`)],
+    ["cli/contacts.ts", new RegExp(`${network.source}|${gpu.source}`)],
+    // The file engine (cli/_age_io.ts, core/crypto/batch.ts) still imports core/gpu statically.
+    ["cli/encrypt.ts", network],
+  ];
+  for (const [root, forbidden] of cases) {
+    const graph = await staticGraph(root);
+    assert.ok(graph.size > 1, `${root}: a graph was read`);
+    assert.deepEqual([...graph].filter((s) => forbidden.test(s)), [], root);
+  }
+});
