@@ -1,7 +1,7 @@
 /**
  * The local HTTP and WebSocket API (Hono). {@link createApp} builds the app
  * for a running node: the Host/Origin and token gate, a request size limit,
- * the core routes (health, id, peers, stats, contacts, inbox, events,
+ * the core routes (health, id, peers, stats, contacts, events,
  * openapi.json) and every plugin's routes, each checked against the route
  * documentation the plugin declares. {@link serveApi} serves it with
  * Deno.serve. The API is described in docs/api.md.
@@ -27,14 +27,6 @@ export { statusOf } from "./server/_errors.ts";
 
 /** The largest request body accepted, in bytes (413 E_TOO_LARGE above). */
 export const MAX_REQUEST_BYTES = 1024 * 1024;
-
-/** What the server reads from the p2p plugin's `api`, when it offers them. */
-export interface PeerStatusApi {
-  /** The connected peers, JSON-safe, for GET /v1/peers (its length is the peer count). */
-  peers(): unknown[];
-  /** The multiaddrs the node listens on, for GET /v1/id. */
-  addresses(): string[];
-}
 
 /** The running node as the API sees it. */
 export interface ApiNode {

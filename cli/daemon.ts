@@ -23,7 +23,7 @@ import { loadCustomPlugins } from "../core/plugin_loader.ts";
 import { ensurePrivateDir } from "../core/secret_file.ts";
 import { openStore } from "../core/store/mod.ts";
 import { builtinPlugins } from "../plugins/mod.ts";
-import { createApp, type PeerStatusApi, serveApi } from "../server.ts";
+import { createApp, serveApi } from "../server.ts";
 import { apiUrl } from "./_api.ts";
 import {
   type Command,
@@ -199,8 +199,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       url: apiUrl(config.api.host, server.port),
       initialized,
       addresses() {
-        const api = running.registry.get("p2p")?.api as Partial<PeerStatusApi> | undefined;
-        return typeof api?.addresses === "function" ? api.addresses() : [];
+        return running.capability("network")?.addresses() ?? [];
       },
       stop() {
         stopped ??= (async () => {

@@ -144,30 +144,6 @@ export const CORE_PATHS: Record<string, OpenApiPathItem> = {
       },
     },
   },
-  "/v1/inbox": {
-    get: {
-      summary: "Received messages, oldest first",
-      parameters: [
-        {
-          name: "from",
-          in: "query",
-          schema: { type: "string" },
-          description: "MeteorID or contact name",
-        },
-        { name: "since", in: "query", schema: { type: "integer" }, description: "Unix ms" },
-        { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000 } },
-      ],
-      responses: {
-        "200": ok("Messages", {
-          type: "object",
-          required: ["messages"],
-          properties: { messages: { type: "array", items: ref("InboxMessage") } },
-        }),
-        "400": error("Bad query (E_MALFORMED, E_BAD_ID)"),
-        ...COMMON_ERRORS,
-      },
-    },
-  },
 };
 
 const SCHEMAS = {
@@ -203,20 +179,6 @@ const SCHEMAS = {
       meteorId: { type: "string" },
       hasDocument: { type: "boolean" },
       addedAt: { type: "integer", description: "Unix ms" },
-    },
-  },
-  InboxMessage: {
-    type: "object",
-    required: ["id", "from", "kind", "receivedAt", "seq"],
-    properties: {
-      id: { type: "string" },
-      from: { type: "string", description: "Sender MeteorID" },
-      contact: { type: ["string", "null"], description: "Sender's contact name, if any" },
-      kind: { enum: ["text", "bytes"] },
-      text: { type: "string", description: "For kind text" },
-      base64: { type: "string", description: "For kind bytes" },
-      receivedAt: { type: "integer" },
-      seq: { type: "integer" },
     },
   },
   Counts: {

@@ -12,7 +12,16 @@ import type { Plugin, PluginRoutes } from "../../core/plugin.ts";
 import { createApp, MAX_REQUEST_BYTES } from "../../server.ts";
 import { toOpenApiPath } from "../../server/_openapi.ts";
 import echoPlugin from "../../examples/echo-plugin.ts";
-import { auth, BASE, fakePlugin, startTestNode, TEST_TOKEN, testKeys } from "./_helpers.ts";
+import {
+  auth,
+  BASE,
+  fakePlugin,
+  memoryMessages,
+  messageRoutesPlugin,
+  startTestNode,
+  TEST_TOKEN,
+  testKeys,
+} from "./_helpers.ts";
 
 async function errorCode(res: Response): Promise<string> {
   const body = await res.json();
@@ -201,14 +210,23 @@ Deno.test("GET /v1/id returns the MeteorID, PeerId and a verifiable identity doc
   }
 });
 
-Deno.test("GET /v1/peers and /v1/stats use the p2p plugin's api and the counters", async () => {
+Deno.test("GET /v1/peers and /v1/stats use the network capability and the counters", async () => {
+  const peer = (peerId: string) => ({
+    peerId,
+    meteorId: null,
+    contact: null,
+    addresses: [],
+    sessions: 0,
+  });
   const p2p: Plugin = {
     ...fakePlugin("p2p"),
     start: () =>
       Promise.resolve({
-        api: {
-          peers: () => [{ peerId: "12D3KooWA" }, { peerId: "12D3KooWB" }],
-          addresses: () => ["/ip4/127.0.0.1/tcp/1"],
+        capabilities: {
+          network: {
+            peers: () => [peer("12D3KooWA"), peer("12D3KooWB")],
+            addresses: () => ["/ip4/127.0.0.1/tcp/1"],
+          },
         },
         stats: () => ({ sessions: 2 }),
         stop: () => Promise.resolve(),
@@ -220,7 +238,7 @@ Deno.test("GET /v1/peers and /v1/stats use the p2p plugin's api and the counters
     node.store.counters.add("quiet", { bytesOut: 1 });
     const app = createApp(node);
     const peers = await (await app.request(`${BASE}/v1/peers`, { headers: auth() })).json();
-    assert.deepEqual(peers, { peers: [{ peerId: "12D3KooWA" }, { peerId: "12D3KooWB" }] });
+    assert.deepEqual(peers, { peers: [peer("12D3KooWA"), peer("12D3KooWB")] });
     const id = await (await app.request(`${BASE}/v1/id`, { headers: auth() })).json();
     assert.deepEqual(id.addresses, ["/ip4/127.0.0.1/tcp/1"]);
     const stats = await (await app.request(`${BASE}/v1/stats`, { headers: auth() })).json();
@@ -308,19 +326,20 @@ Deno.test("/v1/contacts adds by MeteorID or verified document, lists, gets and r
 });
 
 Deno.test("GET /v1/inbox lists received messages with contact names and filters", async () => {
-  const node = await startTestNode();
+  const messages = memoryMessages();
+  const node = await startTestNode([messageRoutesPlugin(messages)]);
   try {
     const alice = new Uint8Array(32).fill(1);
     const bob = new Uint8Array(32).fill(2);
     node.store.contacts.add({ name: "alice", meteorId: alice });
-    node.store.inbox.add({
+    messages.inbox.add({
       id: "a1",
       from: alice,
       kind: "text",
       body: new TextEncoder().encode("hi"),
       seq: 0,
     });
-    node.store.inbox.add({
+    messages.inbox.add({
       id: "b1",
       from: bob,
       kind: "bytes",

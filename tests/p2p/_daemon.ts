@@ -67,7 +67,10 @@ export async function startDaemon(spec: DaemonSpec): Promise<TestDaemon> {
     token: TEST_TOKEN,
     store: openStore(`${spec.home}/state.db`, { synchronous: "normal" }),
     plugins: [p2p()],
-    dataDir: (name) => Promise.resolve(`${spec.home}/plugins/${name}`),
+    dataDir: async (name) => {
+      await Deno.mkdir(`${spec.home}/plugins/${name}`, { recursive: true });
+      return `${spec.home}/plugins/${name}`;
+    },
     logger: Deno.env.get("H6_DEBUG") ? createLogger({ level: "debug" }) : silentLogger(),
     version: "0.0.0-test",
   });
@@ -81,7 +84,7 @@ export async function startDaemon(spec: DaemonSpec): Promise<TestDaemon> {
     node,
     keys,
     id: formatMeteorId(keys.meteorId),
-    p2p: running.instance.api as P2PApi,
+    p2p: running.instance.apiFor!("test") as P2PApi,
     request,
     api(path, init = {}) {
       const headers = new Headers(init.headers);
