@@ -157,11 +157,13 @@ export interface ApiServer {
 
 /**
  * Serves `app` with Deno.serve on `hostname:port` (port 0 picks a free one).
- * E_IO when the address cannot be bound.
+ * E_ADDR_IN_USE naming `configKey` (default "api.port", the config.json key
+ * that sets the address) when the port is taken, E_IO when the address
+ * cannot be bound otherwise.
  */
 export function serveApi(
   app: Hono,
-  options: { hostname: string; port: number },
+  options: { hostname: string; port: number; configKey?: string },
 ): ApiServer {
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
@@ -170,11 +172,15 @@ export function serveApi(
       app.fetch,
     );
   } catch (err) {
-    throw new MeteorError(
-      "E_IO",
-      `Cannot listen on ${options.hostname}:${options.port}: ${(err as Error).message}`,
-      { cause: err },
-    );
+    const where = `Cannot listen on ${options.hostname}:${options.port}`;
+    throw err instanceof Deno.errors.AddrInUse
+      ? new MeteorError(
+        "E_ADDR_IN_USE",
+        `${where}: port ${options.port} is in use by another process; ` +
+          `choose another port in config.json ${options.configKey ?? "api.port"}`,
+        { cause: err },
+      )
+      : new MeteorError("E_IO", `${where}: ${(err as Error).message}`, { cause: err });
   }
   return {
     port: server.addr.port,
@@ -206,7 +212,8 @@ export interface RunningApi {
 /**
  * Starts the local API on `hostname:port` and one listener per public listen
  * address. Builds every app first, so a bad mount (E_PLUGIN) binds nothing;
- * E_IO when an address cannot be bound, after closing those already bound.
+ * E_ADDR_IN_USE or E_IO when an address cannot be bound, after closing those
+ * already bound.
  */
 export async function startApi(
   node: ApiNode,
@@ -223,7 +230,8 @@ export async function startApi(
     servers.push(local);
     const publicListeners: PublicListener[] = [];
     for (const { hostname, port, mounts, app } of publicApps) {
-      const server = serveApi(app, { hostname, port });
+      const configKey = mounts.map((m) => `pluginConfig.${m.plugin}.listen`).join(" or ");
+      const server = serveApi(app, { hostname, port, configKey });
       servers.push(server);
       const base = `http://${hostForUrl(server.hostname)}:${server.port}`;
       for (const { plugin, mount } of mounts) publicListeners.push({ plugin, url: base + mount });

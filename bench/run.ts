@@ -23,6 +23,7 @@ import { deriveKeys, deriveSeeds, wipeNodeKeys } from "../core/identity/mod.ts";
 import { decrypt, encrypt, HybridIdentity, X25519Identity } from "../core/age/mod.ts";
 import type { Identity, Recipient } from "../core/age/mod.ts";
 import { formatNumber, median, opsPerSecond, table, timeRuns } from "./_stats.ts";
+import { benchStartup } from "./startup.ts";
 
 const CHUNK = 64 * 1024;
 const MiB = 1024 * 1024;
@@ -272,6 +273,7 @@ async function benchFiles(dir: string): Promise<string> {
 console.log(`# Meteor core benchmark (${new Date().toISOString()}, ${Deno.build.target})\n`);
 console.log(await benchKeyDerivation(), "\n");
 console.log(await benchMessages(), "\n");
+console.log(await benchStartup(), "\n");
 if (!values["skip-files"]) {
   const dir = await Deno.makeTempDir({ prefix: "meteor-bench-" });
   try {

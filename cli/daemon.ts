@@ -12,7 +12,7 @@ import process from "node:process";
 import denoJson from "../deno.json" with { type: "json" };
 import { ensureApiToken } from "../core/api_token.ts";
 import type { NodeConfig } from "../core/config.ts";
-import { MeteorError } from "../core/errors.ts";
+import { isMeteorError, MeteorError } from "../core/errors.ts";
 import { homePaths } from "../core/home.ts";
 import { formatMeteorId, type NodeKeys, SEED_LENGTH, wipeNodeKeys } from "../core/identity/mod.ts";
 import { loadNodeKeys } from "../core/keystore.ts";
@@ -184,7 +184,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         return dir;
       },
     });
-    await node.start();
+    await node.start().catch((err) => {
+      // A busy port is the user's to fix in config.json: its own code, not E_PLUGIN's.
+      throw isMeteorError(err, "E_PLUGIN") && isMeteorError(err.cause, "E_ADDR_IN_USE")
+        ? err.cause
+        : err;
+    });
     const server = await startApi(node, { hostname: config.api.host, port: config.api.port });
     node.listening(server.port);
     const running = node;

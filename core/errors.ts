@@ -75,6 +75,10 @@ export const ERROR_CODES = {
   SELFTEST: "E_SELFTEST",
   /** An I/O operation failed. */
   IO: "E_IO",
+  /** A listen address's port is taken by another process; the message names the config key. */
+  ADDR_IN_USE: "E_ADDR_IN_USE",
+  /** A passphrase prompt has no terminal to read from; the message names the variable to set. */
+  NO_TTY: "E_NO_TTY",
   /** An unexpected failure inside the node; details are logged, never returned. */
   INTERNAL: "E_INTERNAL",
 } as const;

@@ -7,6 +7,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
+import { MeteorError } from "../errors.ts";
 import { MIGRATIONS } from "./_schema.ts";
 import { Contacts } from "./contacts.ts";
 import { Counters } from "./counters.ts";
@@ -41,9 +42,24 @@ export interface NodeStore {
   close(): void;
 }
 
+/** SQLite's messages for a file that is not, or is no longer, a whole database. */
+const DAMAGED = /file is not a database|database disk image is malformed/;
+
+/** E_MALFORMED saying what to do, when `err` is SQLite finding `path` damaged or truncated. */
+function damaged(path: string, err: unknown): MeteorError | undefined {
+  if (!(err instanceof Error) || !DAMAGED.test(err.message)) return undefined;
+  return new MeteorError(
+    "E_MALFORMED",
+    `Cannot open state: ${path} is damaged (${err.message}); restore it from a backup, or move ` +
+      `it aside (mv ${path} ${path}.damaged) to start an empty one (its contacts are then lost)`,
+    { cause: err },
+  );
+}
+
 /**
  * Opens (creating if needed) and migrates the state database at `path`;
- * ":memory:" gives a private in-memory store for tests.
+ * ":memory:" gives a private in-memory store for tests. A damaged or
+ * truncated file is E_MALFORMED.
  *
  * @example
  * ```ts
@@ -55,11 +71,12 @@ export interface NodeStore {
  */
 export function openStore(path: string, options: StoreOptions = {}): NodeStore {
   const { now = Date.now, synchronous = "full" } = options;
-  const db: DatabaseSync = openDatabase(path, {
-    migrations: MIGRATIONS,
-    synchronous,
-    label: "state",
-  });
+  let db: DatabaseSync;
+  try {
+    db = openDatabase(path, { migrations: MIGRATIONS, synchronous, label: "state" });
+  } catch (err) {
+    throw damaged(path, err) ?? err;
+  }
   let open = true;
   return {
     contacts: new Contacts(db, now),

@@ -18,9 +18,10 @@ Deno.test({
             err.message,
             `Cannot start plugin "p2p": Cannot listen on /ip4/127.0.0.1/tcp/${
               spec.ports[busy]
-            }${suffix}: address in use`,
+            }${suffix}: port ${spec.ports[busy]} is in use by another process; ` +
+              "choose another port in config.json p2p.listen",
           );
-          assert.ok(isMeteorError(err.cause, "E_IO"));
+          assert.ok(isMeteorError(err.cause, "E_ADDR_IN_USE"));
           return true;
         });
         // Nothing stayed bound: the same ports serve a node once freed.
