@@ -106,8 +106,6 @@ async function sessionEnded(host: Libp2p, stream: Stream): Promise<void> {
 Deno.test({
   name:
     "p2p plugin refuses a stranger presenting a contact's identity, and files a stranger as itself",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const spec = await daemonSpec(61);
     const alice = await startDaemon(spec);
@@ -151,8 +149,6 @@ Deno.test({
 Deno.test({
   name: "p2p plugin: a stranger's daemon at a contact's addresses, or with its borrowed " +
     "document, never gets its mail nor passes as it",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const [sa, sb] = [await daemonSpec(91), await daemonSpec(92)];
     const sm = { ...await daemonSpec(93), ports: sb.ports }; // Mallory takes Bob's ports
@@ -225,8 +221,6 @@ Deno.test({
 
 Deno.test({
   name: "p2p plugin rejects replayed, tampered and garbage frames, counts them and keeps running",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const spec = await daemonSpec(71);
     const alice = await startDaemon(spec);

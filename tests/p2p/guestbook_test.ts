@@ -12,8 +12,6 @@ async function entries(d: TestDaemon): Promise<{ from: string; text: string }[]>
 Deno.test({
   name:
     "the guestbook example: a service, a typed record, token and public routes, its table, event and error code",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const sa = { ...await daemonSpec(41), plugins: () => [guestbook()] };
     const sb = { ...await daemonSpec(42), plugins: () => [guestbook()] };

@@ -60,8 +60,6 @@ const apiOf = (d: TestDaemon) => (d.node.registry.get("greet")!.api as { p2p: P2
 
 Deno.test({
   name: "a plugin's libp2p service and typed records work end to end between two daemons",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const gotA: { from: Uint8Array; text: string }[] = [];
     const gotB: { from: Uint8Array; text: string }[] = [];
