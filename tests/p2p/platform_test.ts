@@ -149,3 +149,30 @@ Deno.test("p2p asks a peer for its identity document only when identify lists /m
     await Deno.remove(other.home, { recursive: true });
   }
 });
+
+Deno.test("the host's peer store survives a restart (the datastore is in the p2p database)", async () => {
+  const spec = await daemonSpec(35);
+  const other = await daemonSpec(36);
+  let alice = await startDaemon(spec);
+  const bob = await startDaemon(other);
+  try {
+    await alice.p2p.dial(bob.p2p.addresses()[0]);
+    const bobId = bob.p2p.libp2p.peerId;
+    await waitFor("bob in the peer store", async () => {
+      const peer = await alice.p2p.libp2p.peerStore.get(bobId).catch(() => undefined);
+      return (peer?.addresses.length ?? 0) > 0;
+    });
+    await alice.stop();
+    alice = await startDaemon(spec);
+    const peer = await alice.p2p.libp2p.peerStore.get(bobId);
+    assert.ok(
+      peer.addresses.some((a) => bob.p2p.addresses()[0].startsWith(a.multiaddr.toString())),
+      "bob's address is still known",
+    );
+  } finally {
+    await alice.stop();
+    await bob.stop();
+    await Deno.remove(spec.home, { recursive: true });
+    await Deno.remove(other.home, { recursive: true });
+  }
+});
