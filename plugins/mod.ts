@@ -12,6 +12,7 @@ import type { LazyPluginCommand, Plugin } from "../core/plugin.ts";
 /** Loaders of the built-in plugins. */
 export const BUILTIN_PLUGINS: Readonly<Record<string, () => Promise<Plugin>>> = {
   p2p: async () => (await import("./p2p/mod.ts")).default() as Plugin,
+  dht: async () => (await import("./dht/mod.ts")).default() as Plugin,
 };
 
 /**
@@ -19,7 +20,18 @@ export const BUILTIN_PLUGINS: Readonly<Record<string, () => Promise<Plugin>>> = 
  * own entries here), after the core's in `meteor --help`. They reach the
  * running daemon through its API, so they work whichever plugins it runs.
  */
-export const BUILTIN_COMMANDS: readonly LazyPluginCommand[] = [];
+export const BUILTIN_COMMANDS: readonly LazyPluginCommand[] = [
+  {
+    name: "resolve",
+    summary: "Find a MeteorID's identity document and addresses in the DHT",
+    load: async () => (await import("./dht/commands.ts")).resolveCommand,
+  },
+  {
+    name: "bootstrap",
+    summary: "Add a bootstrap peer to config.json and dial it now",
+    load: async () => (await import("./dht/commands.ts")).bootstrapCommand,
+  },
+];
 
 /** Builds the built-in plugins named in config.plugins; E_PLUGIN for an unknown name. */
 export async function builtinPlugins(names: readonly string[]): Promise<Plugin[]> {
