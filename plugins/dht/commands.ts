@@ -16,10 +16,11 @@ import {
   isMeteorError,
   MeteorError,
   parseCommandArgs,
+  parseMeteorId,
   type PluginCommand,
   printJson,
 } from "../../plugin.ts";
-import { DEFAULT_DHT_CONFIG } from "./config.ts";
+import { DEFAULT_DHT_CONFIG, parseDhtConfig } from "./config.ts";
 
 /** How much longer than the daemon's resolve bound the CLI waits for its answer, in ms. */
 const ANSWER_SLACK_MS = 5000;
@@ -39,8 +40,10 @@ within the daemon's bound (pluginConfig.dht.resolveTimeoutMs, default 30 s).`,
     if (positionals.length !== 1) {
       throw new MeteorError("E_USAGE", "Cannot parse arguments: expected one MeteorID");
     }
-    const client = await apiClientFor(homeFrom(values), {
-      timeoutMs: DEFAULT_DHT_CONFIG.resolveTimeoutMs + ANSWER_SLACK_MS,
+    parseMeteorId(positionals[0]);
+    const home = homeFrom(values);
+    const client = await apiClientFor(home, {
+      timeoutMs: await resolveBound(homePaths(home).config) + ANSWER_SLACK_MS,
     });
     const found = await client.request<Record<string, unknown> & { addresses: string[] }>(
       "GET",
@@ -58,6 +61,18 @@ within the daemon's bound (pluginConfig.dht.resolveTimeoutMs, default 30 s).`,
     return 0;
   },
 };
+
+/** The daemon's resolve bound, from the home's config.json (the default when it has none). */
+async function resolveBound(path: string): Promise<number> {
+  try {
+    const config = parseConfig(
+      new TextDecoder().decode(await readBoundedFile(path, MAX_CONFIG_BYTES)),
+    );
+    return parseDhtConfig(config.pluginConfig.dht).resolveTimeoutMs;
+  } catch {
+    return DEFAULT_DHT_CONFIG.resolveTimeoutMs;
+  }
+}
 
 /** Adds `address` to config.json p2p.bootstrap (once); resolves to whether it was new. */
 async function addToConfig(path: string, address: string): Promise<boolean> {
