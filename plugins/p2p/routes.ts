@@ -237,7 +237,7 @@ export function p2pRoutes(node: Messaging, store: MessageStore, contacts: Contac
     if (typeof to !== "string" || typeof text !== "string") {
       throw malformed('"to" and "text" must be strings');
     }
-    return c.json(node.send(to, text), 202);
+    return c.json(await node.send(to, text), 202);
   });
   app.get("/outbox", (c) => {
     const raw = c.req.query("limit");

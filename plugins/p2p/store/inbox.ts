@@ -7,7 +7,6 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { MeteorError } from "../../../core/errors.ts";
-
 import {
   type BodyKind,
   checkCount,
@@ -17,6 +16,7 @@ import {
   checkMeteorId,
   prepared,
 } from "../../../core/store/mod.ts";
+import { transaction } from "./_transaction.ts";
 
 /** A received message. */
 export interface InboxMessage {
@@ -94,21 +94,36 @@ export class Inbox {
    * when this sender's message with this id is already in the inbox.
    */
   add(message: NewInboxMessage): { added: boolean; message: InboxMessage } {
+    return this.addAll([message])[0];
+  }
+
+  /**
+   * Stores several received messages in one transaction (one commit), each as
+   * {@link Inbox.add} does; when one is refused, none is stored.
+   */
+  addAll(messages: readonly NewInboxMessage[]): { added: boolean; message: InboxMessage }[] {
     const action = "store message";
-    const id = checkMessageId(action, message.id);
-    const from = checkMeteorId(action, message.from);
-    const { kind, body } = checkMessageBody(action, message.kind, message.body);
-    const seq = checkCount(action, "seq", message.seq);
-    const receivedAt = this.#now();
-    const { changes } = prepared(
+    const rows = messages.map((message) => ({
+      id: checkMessageId(action, message.id),
+      from: checkMeteorId(action, message.from),
+      ...checkMessageBody(action, message.kind, message.body),
+      seq: checkCount(action, "seq", message.seq),
+      receivedAt: this.#now(),
+    }));
+    const insert = prepared(
       this.#db,
       `INSERT OR IGNORE INTO inbox (id, sender, kind, body, received_at, session_seq)
        VALUES (?, ?, ?, ?, ?, ?)`,
-    ).run(id, from, kind, body, receivedAt, seq);
-    if (changes === 1) return { added: true, message: { id, from, kind, body, receivedAt, seq } };
-    const row = prepared(this.#db, "SELECT * FROM inbox WHERE sender = ? AND id = ?")
-      .get(from, id) as Row;
-    return { added: false, message: toMessage(row) };
+    );
+    const find = prepared(this.#db, "SELECT * FROM inbox WHERE sender = ? AND id = ?");
+    return transaction(this.#db, () =>
+      rows.map(({ id, from, kind, body, seq, receivedAt }) => {
+        const { changes } = insert.run(id, from, kind, body, receivedAt, seq);
+        if (changes === 1) {
+          return { added: true, message: { id, from, kind, body, receivedAt, seq } };
+        }
+        return { added: false, message: toMessage(find.get(from, id) as Row) };
+      }));
   }
 
   /** Messages oldest first, filtered by `query`. */
