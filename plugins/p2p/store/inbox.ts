@@ -6,7 +6,9 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
+import { toBase64 } from "../../../core/bytes.ts";
 import { MeteorError } from "../../../core/errors.ts";
+import { formatMeteorId } from "../../../core/identity/mod.ts";
 import {
   type BodyKind,
   checkCount,
@@ -58,6 +60,42 @@ export interface InboxQuery {
   limit?: number;
 }
 
+/** A message as GET /v1/inbox and `meteor inbox --json` show it. */
+export interface InboxJson {
+  /** The id the sender gave it. */
+  id: string;
+  /** The sender's MeteorID, text form. */
+  from: string;
+  /** The sender's contact name, or null. */
+  contact: string | null;
+  /** "text" or "bytes". */
+  kind: BodyKind;
+  /** The text, for kind "text". */
+  text?: string;
+  /** The body in base64, for kind "bytes". */
+  base64?: string;
+  /** When it was received (ms). */
+  receivedAt: number;
+  /** The session sequence number it arrived with. */
+  seq: number;
+}
+
+/** The JSON form of `message`, sent by contact `contact` (or null). */
+export function inboxJson(message: InboxMessage, contact: string | null): InboxJson {
+  const body = message.kind === "text"
+    ? { text: new TextDecoder().decode(message.body) }
+    : { base64: toBase64(message.body) };
+  return {
+    id: message.id,
+    from: formatMeteorId(message.from),
+    contact,
+    kind: message.kind,
+    ...body,
+    receivedAt: message.receivedAt,
+    seq: message.seq,
+  };
+}
+
 type Row = {
   id: string;
   sender: Uint8Array;
@@ -83,8 +121,8 @@ export class Inbox {
   readonly #db: DatabaseSync;
   readonly #now: () => number;
 
-  /** Wraps an open, migrated database. */
-  constructor(db: DatabaseSync, now: () => number) {
+  /** Wraps an open, migrated database (read-only is enough to list). */
+  constructor(db: DatabaseSync, now: () => number = Date.now) {
     this.#db = db;
     this.#now = now;
   }

@@ -12,8 +12,8 @@ import { Inbox } from "./inbox.ts";
 import { Outbox } from "./outbox.ts";
 import { DATASTORE_MIGRATION } from "../_datastore.ts";
 
-export { Inbox } from "./inbox.ts";
-export type { InboxMessage, InboxQuery, NewInboxMessage } from "./inbox.ts";
+export { Inbox, inboxJson } from "./inbox.ts";
+export type { InboxJson, InboxMessage, InboxQuery, NewInboxMessage } from "./inbox.ts";
 export { Outbox } from "./outbox.ts";
 export type { NewOutboxMessage, OutboxMessage } from "./outbox.ts";
 
