@@ -132,6 +132,7 @@ Deno.test({
       assert.equal(got.id, toB);
       const c0 = await entry(a, toC[0].id);
       assert.equal(c0.deliveredAt, null);
+      await waitFor("the ack from B", async () => (await entry(a, toB)).deliveredAt !== null);
       assert.equal(stats(a).messagesOut, 1);
       assert.ok(pit.peak >= 1, "A tried C");
       assert.ok(pit.peak <= 2, `one flush at a time to C (${pit.peak} connections)`);
