@@ -18,6 +18,8 @@ export function newCounts(): Record<string, number> {
     framesOut: 0,
     rekeys: 0,
     peerErrors: 0,
+    deliveryRounds: 0,
+    lookups: 0,
     recordsIn: 0,
     recordsOut: 0,
     recordsUnhandled: 0,

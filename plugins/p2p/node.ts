@@ -216,6 +216,7 @@ export class P2PNode {
     }
     this.#outbox.flushAll();
     this.#channels.rekeyDue();
+    this.#counts.deliveryRounds++;
   }
 
   /** Closes every session and stops libp2p. */
@@ -242,6 +243,7 @@ export class P2PNode {
     this.libp2p.addEventListener("peer:identify", (event) => {
       const { peerId, protocols } = event.detail;
       if (!protocols.includes(ID_PROTOCOL)) return;
+      this.#counts.lookups++;
       this.directory.lookup(peerId).catch((err) => this.#debug("identity lookup", err));
     }, { signal });
     this.libp2p.addEventListener("peer:disconnect", (event) => {

@@ -407,7 +407,7 @@ Deno.test("startApi() serves the token API and each public listener on real sock
   });
 });
 
-Deno.test("startApi() fails with E_IO when a public address is taken, and closes what it bound", async () => {
+Deno.test("startApi() fails with E_ADDR_IN_USE naming the config key when a public address is taken, and closes what it bound", async () => {
   const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   try {
     const { port } = taken.addr as Deno.NetAddr;
@@ -416,8 +416,9 @@ Deno.test("startApi() fails with E_IO when a public address is taken, and closes
       const apiPort = (free.addr as Deno.NetAddr).port;
       free.close();
       await assert.rejects(startApi(node, { hostname: "127.0.0.1", port: apiPort }), (err) => {
-        assert.ok(isMeteorError(err, "E_IO"));
+        assert.ok(isMeteorError(err, "E_ADDR_IN_USE"));
         assert.match(err.message, new RegExp(`Cannot listen on 127\\.0\\.0\\.1:${port}`));
+        assert.match(err.message, /pluginConfig\.[a-z-]+\.listen/);
         return true;
       });
       // The token API it had bound first was closed again: its port is free.

@@ -48,6 +48,8 @@ export interface DaemonSpec {
   p2pConfig?: Record<string, unknown>;
   /** Plugins to run besides p2p. */
   plugins?: () => Plugin[];
+  /** Their config sections (config.pluginConfig). */
+  pluginConfig?: Record<string, unknown>;
 }
 
 /** A daemon spec with a fresh temporary home and free ports. */
@@ -65,7 +67,10 @@ export async function startDaemon(spec: DaemonSpec): Promise<TestDaemon> {
     `/ip4/127.0.0.1/tcp/${spec.ports.ws}/ws`,
   ];
   config.p2p.bootstrap = spec.bootstrap ?? [];
-  config.pluginConfig = { p2p: { retryMs: spec.retryMs ?? 250, ...spec.p2pConfig } };
+  config.pluginConfig = {
+    ...spec.pluginConfig,
+    p2p: { retryMs: spec.retryMs ?? 250, ...spec.p2pConfig },
+  };
   const node = new MeteorNode({
     keys,
     config,

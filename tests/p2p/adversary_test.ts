@@ -90,6 +90,12 @@ async function inboxTexts(daemon: TestDaemon): Promise<string[]> {
 
 const stats = (d: TestDaemon) => p2pNodeOf(d).stats();
 
+/** Waits until `d` has run `n` more outbox delivery rounds (each a retry of every recipient). */
+async function afterRounds(d: TestDaemon, n: number): Promise<void> {
+  const start = stats(d).deliveryRounds;
+  await waitFor(`${n} delivery rounds`, () => stats(d).deliveryRounds >= start + n);
+}
+
 /**
  * Waits until the daemon has ended the Meteor session on `stream` (it does
  * so after any protocol violation), then checks that the connection itself
@@ -106,8 +112,6 @@ async function sessionEnded(host: Libp2p, stream: Stream): Promise<void> {
 Deno.test({
   name:
     "p2p plugin refuses a stranger presenting a contact's identity, and files a stranger as itself",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const spec = await daemonSpec(61);
     const alice = await startDaemon(spec);
@@ -137,7 +141,7 @@ Deno.test({
       const [got] = (await (await alice.api("/v1/inbox")).json()).messages;
       assert.equal(got.contact, null);
       assert.notEqual(got.from, (await (await alice.api("/v1/contacts/bob")).json()).meteorId);
-      await new Promise((r) => setTimeout(r, 600)); // several outbox retries
+      await afterRounds(alice, 3);
       const outbox = (await (await alice.api("/v1/outbox")).json()).messages;
       assert.equal(outbox.find((m: { id: string }) => m.id === queued).deliveredAt, null);
     } finally {
@@ -151,8 +155,6 @@ Deno.test({
 Deno.test({
   name: "p2p plugin: a stranger's daemon at a contact's addresses, or with its borrowed " +
     "document, never gets its mail nor passes as it",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const [sa, sb] = [await daemonSpec(91), await daemonSpec(92)];
     const sm = { ...await daemonSpec(93), ports: sb.ports }; // Mallory takes Bob's ports
@@ -208,7 +210,7 @@ Deno.test({
       await waitFor("mallory's message", async () => (await inboxTexts(alice)).length === 1);
       const [got] = (await (await alice.api("/v1/inbox")).json()).messages;
       assert.deepEqual([got.from, got.contact], [mallory.id, null]);
-      await new Promise((r) => setTimeout(r, 600)); // several outbox retries
+      await afterRounds(alice, 3);
       assert.equal((await outboxEntry()).deliveredAt, null);
       assert.deepEqual(await inboxTexts(mallory), []);
       // Bob comes back at his addresses and gets his message.
@@ -225,8 +227,6 @@ Deno.test({
 
 Deno.test({
   name: "p2p plugin rejects replayed, tampered and garbage frames, counts them and keeps running",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const spec = await daemonSpec(71);
     const alice = await startDaemon(spec);

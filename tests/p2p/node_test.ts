@@ -4,8 +4,6 @@ import { daemonSpec, startDaemon } from "./_daemon.ts";
 
 Deno.test({
   name: "P2PNode.start() reports a busy listen address in one line, and releases the others",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     for (const busy of ["tcp", "ws"] as const) {
       const spec = await daemonSpec(81);
