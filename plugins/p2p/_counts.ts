@@ -18,7 +18,7 @@ export function newCounts(): Record<string, number> {
     framesOut: 0,
     rekeys: 0,
     peerErrors: 0,
-    deliveryRounds: 0,
+    deliveryFailures: 0,
     lookups: 0,
     recordsIn: 0,
     recordsOut: 0,

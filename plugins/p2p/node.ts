@@ -216,7 +216,6 @@ export class P2PNode {
     }
     this.#outbox.flushAll();
     this.#channels.rekeyDue();
-    this.#counts.deliveryRounds++;
   }
 
   /** Closes every session and stops libp2p. */

@@ -320,6 +320,7 @@ export class Outbox {
   /** Records why messages to `hex` wait; a new reason is logged once, not at every retry. */
   #wait(hex: string, err: unknown): void {
     if (this.#components.signal.aborted) return;
+    this.#components.counts.deliveryFailures++;
     const reason = waitingReason(err, this.#components.peers.who(hex));
     const before = this.#waiting.get(hex);
     this.#waiting.set(hex, reason);
