@@ -166,9 +166,9 @@ export class PubSub {
       key.fill(0);
     }
     const data = await sealEnvelope(topic, { ...fields, body }, signer);
+    const { recipients } = await router.publish(topic, data);
     const id = sha256(data);
     this.#deps.validator.remember(id);
-    const { recipients } = await router.publish(topic, data);
     this.counts.published++;
     this.#deps.counters.add({ messagesOut: 1, bytesOut: data.length });
     return { msgId: toHex(id), recipients: recipients.length };
