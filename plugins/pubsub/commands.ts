@@ -161,7 +161,7 @@ export const topicCreateCommand: PluginCommand = topicCommand(
 /** `meteor topic invite TOPIC MEMBER`. */
 export const topicInviteCommand: PluginCommand = topicCommand(
   "invite",
-  "Invite a member (contact name or MeteorID) to a private topic",
+  "Invite a member to a private topic",
   "TOPIC MEMBER",
   "Sends MEMBER the topic's current key, sealed to its X-Wing key.",
 );
@@ -169,7 +169,7 @@ export const topicInviteCommand: PluginCommand = topicCommand(
 /** `meteor topic remove TOPIC MEMBER`. */
 export const topicRemoveCommand: PluginCommand = topicCommand(
   "remove",
-  "Remove a member from a private topic and rotate its key",
+  "Remove a member from a private topic, rotating its key",
   "TOPIC MEMBER",
   "Removes MEMBER and sends a new key to the remaining members: MEMBER cannot\nread what is published after.",
 );
