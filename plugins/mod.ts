@@ -13,6 +13,7 @@ import type { LazyPluginCommand, Plugin } from "../core/plugin.ts";
 export const BUILTIN_PLUGINS: Readonly<Record<string, () => Promise<Plugin>>> = {
   p2p: async () => (await import("./p2p/mod.ts")).default() as Plugin,
   dht: async () => (await import("./dht/mod.ts")).default() as Plugin,
+  pubsub: async () => (await import("./pubsub/mod.ts")).default() as Plugin,
 };
 
 /**
@@ -31,6 +32,24 @@ export const BUILTIN_COMMANDS: readonly LazyPluginCommand[] = [
     summary: "Add a bootstrap peer to config.json and dial it now",
     load: async () => (await import("./dht/commands.ts")).bootstrapCommand,
   },
+  ...(
+    [
+      ["pub", "pubCommand", "Publish a text on a topic"],
+      ["sub", "subCommand", "Subscribe to a topic and print its messages as they arrive"],
+      ["topics", "topicsCommand", "List subscribed and private topics with their peers"],
+      ["topic create", "topicCreateCommand", "Create a private topic owned by this node"],
+      ["topic invite", "topicInviteCommand", "Invite a member to a private topic"],
+      [
+        "topic remove",
+        "topicRemoveCommand",
+        "Remove a member from a private topic, rotating its key",
+      ],
+    ] as const
+  ).map(([name, exported, summary]) => ({
+    name,
+    summary,
+    load: async () => (await import("./pubsub/commands.ts"))[exported],
+  })),
 ];
 
 /** Builds the built-in plugins named in config.plugins; E_PLUGIN for an unknown name. */
