@@ -45,3 +45,5 @@ export * from "./mlkem768x25519.ts";
 export * from "./keys.ts";
 export * from "./encrypt.ts";
 export * from "./decrypt.ts";
+export * from "./file.ts";
+export { StreamPool, type StreamPoolOptions, type StreamPoolStats } from "./stream_pool.ts";
