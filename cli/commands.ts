@@ -16,6 +16,7 @@ import { encryptCommand } from "./encrypt.ts";
 import { decryptCommand } from "./decrypt.ts";
 import { sendCommand } from "./send.ts";
 import { inboxCommand } from "./inbox.ts";
+import { statusCommand } from "./status.ts";
 
 /** The registered commands. */
 export const COMMANDS: Command[] = [
@@ -34,4 +35,5 @@ export const COMMANDS: Command[] = [
   decryptCommand,
   sendCommand,
   inboxCommand,
+  statusCommand,
 ];

@@ -75,6 +75,8 @@ export const ERROR_CODES = {
   SELFTEST: "E_SELFTEST",
   /** An I/O operation failed. */
   IO: "E_IO",
+  /** A batch to seal uses one (key, nonce) pair twice, which would break ChaCha20-Poly1305. */
+  NONCE_REUSE: "E_NONCE_REUSE",
   /** An unexpected failure inside the node; details are logged, never returned. */
   INTERNAL: "E_INTERNAL",
 } as const;

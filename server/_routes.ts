@@ -18,6 +18,7 @@ import {
 } from "../core/identity/mod.ts";
 import type { Counts, InboxMessage } from "../core/store/mod.ts";
 import type { ApiNode, PeerStatusApi } from "../server.ts";
+import { nodeCipherStatus } from "../core/crypto/node_cipher.ts";
 
 /** The p2p plugin's status functions, when it runs and offers them. */
 function peerStatus(node: ApiNode): Partial<PeerStatusApi> {
@@ -130,6 +131,7 @@ export function coreRoutes(app: Hono, node: ApiNode): void {
       peers: peers(node).length,
       totals: sum(counters),
       plugins,
+      cipher: nodeCipherStatus(),
     });
   });
 
