@@ -66,6 +66,11 @@ function diagnosis(withPassphrase: boolean): Identity {
   };
 }
 
+/** Wipes the secrets of the identities that hold some (every Disposable one). */
+function disposeAll(keys: readonly object[]): void {
+  for (const key of keys) (key as Partial<Disposable>)[Symbol.dispose]?.();
+}
+
 async function identities(
   files: string[],
   home: string,
@@ -190,6 +195,7 @@ Examples:
       bar.end();
       engine.close();
       input.close();
+      disposeAll(keys);
     }
     if (values.json) printJson({ output: values.output, bytes });
     return 0;

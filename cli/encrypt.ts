@@ -136,6 +136,7 @@ Examples:
       bar.end();
       engine.close();
       input.close();
+      for (const r of recipients) (r as Partial<Disposable>)[Symbol.dispose]?.();
     }
     if (values.json) {
       printJson({
