@@ -175,7 +175,8 @@ export function openInto(
     return false;
   }
   out.set(body);
-  wipe(body);
+  // The native fill: Buffer's own fill() is many times slower on 64 KiB chunks.
+  Uint8Array.prototype.fill.call(body, 0);
   return true;
 }
 
