@@ -29,7 +29,8 @@ import { type RunningDaemon, startDaemon } from "../cli/daemon.ts";
 import { MeteorError } from "../core/errors.ts";
 import type { EventBus, EventName } from "../core/events.ts";
 import { silentLogger } from "../core/logger.ts";
-import { openStore } from "../core/store/mod.ts";
+import { openDatabase, openStore } from "../core/store/mod.ts";
+import { messageStore, P2P_MIGRATIONS } from "../plugins/p2p/store/mod.ts";
 import { deriveKeys, libp2pPrivateKey } from "../core/identity/mod.ts";
 import { FramedStream } from "../plugins/p2p/_framing.ts";
 import {
@@ -300,10 +301,24 @@ async function benchDaemon(): Promise<RunningDaemon> {
  * queue, record the attempt, store in the inbox, count in, mark delivered,
  * count out. Measured apart from the network, on two stores in a temporary folder.
  */
+/** The node's state.db and the p2p plugin's tables, as a daemon has them. */
+function benchStore(prefix: string, synchronous: "full" | "normal") {
+  const state = openStore(`${prefix}-state.db`, { synchronous });
+  const db = openDatabase(`${prefix}-p2p.db`, { migrations: P2P_MIGRATIONS, synchronous });
+  return {
+    ...messageStore(db),
+    counters: state.counters,
+    close() {
+      db.close();
+      state.close();
+    },
+  };
+}
+
 async function storeWrites(synchronous: "full" | "normal", count: number): Promise<number> {
   const dir = await Deno.makeTempDir({ prefix: "meteor-bench-" });
-  const sender = openStore(`${dir}/a.sqlite`, { synchronous });
-  const receiver = openStore(`${dir}/b.sqlite`, { synchronous });
+  const sender = benchStore(`${dir}/a`, synchronous);
+  const receiver = benchStore(`${dir}/b`, synchronous);
   try {
     const to = new Uint8Array(32).fill(2);
     const from = new Uint8Array(32).fill(1);

@@ -24,6 +24,7 @@ import { deriveKeys, deriveSeeds, wipeNodeKeys } from "../core/identity/mod.ts";
 import { decrypt, encrypt, HybridIdentity, X25519Identity } from "../core/age/mod.ts";
 import type { Identity, Recipient } from "../core/age/mod.ts";
 import { formatNumber, median, opsPerSecond, table, timeRuns } from "./_stats.ts";
+import { benchStartup } from "./startup.ts";
 
 const MiB = 1024 * 1024;
 const PROTOTYPE_KEYGEN_MS = 372;
@@ -260,6 +261,7 @@ async function benchFiles(dir: string, sizeMiB: number): Promise<string> {
 console.log(`# Meteor core benchmark (${new Date().toISOString()}, ${Deno.build.target})\n`);
 console.log(await benchKeyDerivation(), "\n");
 console.log(await benchMessages(), "\n");
+console.log(await benchStartup(), "\n");
 if (!values["skip-files"]) {
   for (const sizeMiB of sizesMiB) {
     const dir = await Deno.makeTempDir({ prefix: "meteor-bench-" });

@@ -9,7 +9,7 @@
  */
 import { readApiToken } from "../core/api_token.ts";
 import { MAX_CONFIG_BYTES, parseConfig } from "../core/config.ts";
-import { ERROR_CODES, type ErrorCode, isMeteorError, MeteorError } from "../core/errors.ts";
+import { isErrorCode, isMeteorError, MeteorError } from "../core/errors.ts";
 import { homePaths } from "../core/home.ts";
 import { hostForUrl } from "../core/node.ts";
 import { readBoundedFile } from "../core/secret_file.ts";
@@ -19,8 +19,6 @@ export const DEFAULT_TIMEOUT_MS = 15_000;
 
 /** How long the liveness probe of {@link ApiClient.running} waits, in ms. */
 const PROBE_TIMEOUT_MS = 1_500;
-
-const KNOWN_CODES = new Set<string>(Object.values(ERROR_CODES));
 
 /** Options of {@link ApiClient}. */
 export interface ApiClientOptions {
@@ -108,11 +106,15 @@ export class ApiClient {
   }
 }
 
-/** Rebuilds the MeteorError an API error response carries. */
+/**
+ * Rebuilds the MeteorError an API error response carries: a core code, or a
+ * plugin's code registered in this process (core/errors.ts
+ * registerErrorCodes); any other code becomes E_INTERNAL.
+ */
 function toError(body: unknown, status: number): MeteorError {
   const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-  const code = typeof error?.code === "string" && KNOWN_CODES.has(error.code)
-    ? error.code as ErrorCode
+  const code = typeof error?.code === "string" && isErrorCode(error.code)
+    ? error.code
     : "E_INTERNAL";
   const message = typeof error?.message === "string"
     ? error.message

@@ -19,15 +19,12 @@ const encoder = new TextEncoder();
 
 /**
  * Reads one line from the terminal without echoing it; the prompt goes to
- * stderr. Ctrl-C or Ctrl-D abort with E_BAD_PASSPHRASE. Without a terminal,
- * the error names `env`, the variable to set instead.
+ * stderr. Ctrl-C or Ctrl-D abort with E_BAD_PASSPHRASE. Without a terminal
+ * (E_NO_TTY), the error names `env`, the variable to set instead.
  */
 export async function promptHidden(prompt: string, env = PASSPHRASE_ENV): Promise<string> {
   if (!Deno.stdin.isTerminal()) {
-    throw new MeteorError(
-      "E_BAD_PASSPHRASE",
-      `Cannot read passphrase: no terminal (set ${env})`,
-    );
+    throw new MeteorError("E_NO_TTY", `Cannot read passphrase: no terminal (set ${env})`);
   }
   await Deno.stderr.write(encoder.encode(prompt));
   Deno.stdin.setRaw(true);

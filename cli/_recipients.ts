@@ -51,6 +51,54 @@ function bad(input: string, state: string): MeteorError {
   );
 }
 
+/** The Bech32 alphabet (BIP 173): no "1", "b", "i" or "o". */
+const BECH32_ALPHABET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+
+/** The kinds of age recipient, longest prefix first, with the length of a valid one. */
+const AGE_RECIPIENTS = [
+  { prefix: "age1pq1", kind: "an age1pq1 (post-quantum) recipient", length: 1959 },
+  { prefix: "age1", kind: "an age1 (X25519) recipient", length: 62 },
+] as const;
+
+/** `input` shortened for an error message: an age1pq1 recipient is 1,959 characters. */
+function abbreviated(input: string): string {
+  return input.length <= 24 ? input : `${input.slice(0, 12)}...${input.slice(-8)}`;
+}
+
+/**
+ * What is wrong with `input`, an `age1...` string that does not parse as a
+ * recipient, checked in the order a person can fix it: a character outside
+ * the Bech32 alphabet (which one, where), mixed case, the length, the
+ * checksum (a mistyped character).
+ */
+function recipientProblem(input: string): string {
+  const lower = input.toLowerCase();
+  const { prefix, kind, length } = AGE_RECIPIENTS.find((r) => lower.startsWith(r.prefix))!;
+  const at = [...lower].findIndex((c, i) => i >= prefix.length && !BECH32_ALPHABET.includes(c));
+  if (at >= 0) {
+    return `character ${JSON.stringify(input[at])} at position ${at + 1} is not in the ` +
+      `Bech32 alphabet (it has no "1", "b", "i" or "o"), so ${kind} cannot contain it`;
+  }
+  if (input !== lower && input !== input.toUpperCase()) {
+    return `it mixes upper and lower case (${kind} is all lower case)`;
+  }
+  if (input.length !== length) {
+    return `it is ${input.length.toLocaleString("en-US")} characters long, but ${kind} is ` +
+      `${length.toLocaleString("en-US")}: part of it is missing or extra (copy it whole)`;
+  }
+  return `its checksum does not match: a character is mistyped (${kind} is best copied, not typed)`;
+}
+
+/** The age recipient `input` (`age1pq1...` or `age1...`), or E_BAD_RECIPIENT saying what is wrong. */
+function ageRecipient(input: string): Recipient {
+  try {
+    return parseRecipient(input);
+  } catch (err) {
+    if (!isMeteorError(err, "E_BAD_RECIPIENT")) throw err;
+    throw bad(abbreviated(input), recipientProblem(input));
+  }
+}
+
 /**
  * The hybrid recipient of a verified identity document. An expired document
  * still proves its keys (they hash to its MeteorID and it is signed), so
@@ -128,7 +176,7 @@ export async function resolveRecipients(
       } else if (isAgeSecretKey(input)) {
         throw bad(input, "this is a secret key; -r takes its public recipient (age1...)");
       } else if (input.startsWith("age1")) {
-        add(input, "age", parseRecipient(input));
+        add(input, "age", ageRecipient(input));
       } else if (input.startsWith(DOCUMENT_TEXT_PREFIX)) {
         const { recipient, meteorId } = await fromDocument(input);
         add(input, "document", recipient, meteorId);

@@ -8,6 +8,9 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { MeteorError } from "../core/errors.ts";
 import { resolveHome } from "../core/home.ts";
+import { redact } from "./_redact.ts";
+
+export { isAgeSecretKey, redact } from "./_redact.ts";
 
 /** One `meteor` subcommand. */
 export interface Command {
@@ -27,40 +30,6 @@ export const COMMON_OPTIONS = {
   json: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const satisfies ParseArgsConfig["options"];
-
-/**
- * What a secret looks like when a user puts one where it does not belong: an
- * age secret key (`AGE-SECRET-KEY-1...`, `AGE-SECRET-KEY-PQ-1...`, any case)
- * or a word of 20 or more hex digits (a Meteor seed is 64, so a seed split in
- * up to three arguments is caught; the random names of temporary files have
- * at most 16).
- */
-const SECRET_PATTERN = /age-secret-key-[0-9a-z-]*|\b(?:0x)?[0-9a-f]{20,}\b/gi;
-
-/** Whether `text` is an age secret key (an identity), whatever its case. */
-export function isAgeSecretKey(text: string): boolean {
-  return /^age-secret-key-/i.test(text);
-}
-
-/**
- * `text`, an error message that quotes user input, with anything that looks
- * like a secret key or seed replaced by "[secret]" and a note saying so:
- * error messages end up in terminal scrollback and CI logs.
- *
- * @example
- * ```ts
- * import { redact } from "./command.ts";
- * redact(`Cannot parse arguments: unexpected "${"ab".repeat(32)}"`);
- * // 'Cannot parse arguments: unexpected "[secret]" ([secret]: what looks like ...)'
- * ```
- */
-export function redact(text: string): string {
-  const out = text.replace(SECRET_PATTERN, "[secret]");
-  return out === text
-    ? text
-    : `${out} ([secret]: what looks like a secret key or seed is not shown; ` +
-      "keep secrets out of arguments that do not ask for one)";
-}
 
 /** Throws a usage error (quoting it, redacted) when there are more than `allowed` positionals. */
 export function refuseExtraArguments(positionals: readonly string[], allowed: number): void {
@@ -87,8 +56,17 @@ export type ParsedCommandArgs<O extends NonNullable<ParseArgsConfig["options"]>>
  * advice line that starts "To " when there is one (an option value that
  * starts with a dash: "To specify an option argument starting with a dash
  * use '--timeout=-XYZ'."); the "Did you forget" question between is left out.
+ * An unknown option gets a message of its own: parseArgs's advice for it
+ * ends in an unclosed quote (`as in '-- "--fast"`).
  */
-function oneLine(message: string): string {
+function oneLine(message: string, code: unknown): string {
+  const unknown = code === "ERR_PARSE_ARGS_UNKNOWN_OPTION"
+    ? /^Unknown option '(.*?)'(?:\. To specify|$)/s.exec(message)
+    : null;
+  if (unknown) {
+    return `Unknown option '${unknown[1]}'; to give an argument that starts with '-', ` +
+      `put it after '--' (as in: -- ${unknown[1]})`;
+  }
   const [first, ...rest] = message.split("\n").map((line) => line.trim().replace(/\.$/, ""));
   const advice = rest.find((line) => line.startsWith("To "));
   return advice === undefined ? first : `${first}; ${advice[0].toLowerCase()}${advice.slice(1)}`;
@@ -121,7 +99,11 @@ export function parseCommandArgs<O extends NonNullable<ParseArgsConfig["options"
   } catch (err) {
     throw new MeteorError(
       "E_USAGE",
-      redact(`Cannot parse arguments: ${oneLine((err as Error).message)}`),
+      redact(
+        `Cannot parse arguments: ${
+          oneLine((err as Error).message, (err as { code?: unknown }).code)
+        }`,
+      ),
     );
   }
 }

@@ -1,39 +1,103 @@
 /**
- * Every `meteor` subcommand, in the order `meteor --help` lists them.
- * Each command lives in its own module under cli/.
+ * Every `meteor` subcommand, in the order `meteor --help` lists them. Each
+ * command lives in its own module under cli/, imported only when that
+ * command runs (or prints its `--help`): `meteor id` never loads libp2p,
+ * Hono or the GPU code, which only the commands that use them import.
  *
  * @module
  */
 import type { Command } from "./command.ts";
-import { initCommand } from "./init.ts";
-import { idCommand } from "./id.ts";
-import { seedExportCommand, seedImportCommand } from "./seed.ts";
-import { command as selftest } from "./selftest.ts";
-import { daemonCommand } from "./daemon.ts";
-import { contactsAddCommand, contactsListCommand, contactsRemoveCommand } from "./contacts.ts";
-import { pluginsListCommand, pluginsRunCommand } from "./plugins.ts";
-import { encryptCommand } from "./encrypt.ts";
-import { decryptCommand } from "./decrypt.ts";
-import { sendCommand } from "./send.ts";
-import { inboxCommand } from "./inbox.ts";
-import { statusCommand } from "./status.ts";
+
+/** One entry of the command table: what `meteor --help` lists, and how to load the command. */
+export interface CommandEntry {
+  /** The command's name, as its module's {@link Command.name}. */
+  name: string;
+  /** The command's one-line summary, as its module's {@link Command.summary}. */
+  summary: string;
+  /** Imports the command's module and resolves to the command. */
+  load(): Promise<Command>;
+}
 
 /** The registered commands. */
-export const COMMANDS: Command[] = [
-  initCommand,
-  idCommand,
-  seedExportCommand,
-  seedImportCommand,
-  selftest,
-  daemonCommand,
-  contactsAddCommand,
-  contactsListCommand,
-  contactsRemoveCommand,
-  pluginsListCommand,
-  pluginsRunCommand,
-  encryptCommand,
-  decryptCommand,
-  sendCommand,
-  inboxCommand,
-  statusCommand,
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: "init",
+    summary: "Create a node home with a new identity, config and API token",
+    load: async () => (await import("./init.ts")).initCommand,
+  },
+  {
+    name: "id",
+    summary: "Show this node's MeteorID, PeerId, age recipient and identity document",
+    load: async () => (await import("./id.ts")).idCommand,
+  },
+  {
+    name: "seed export",
+    summary: "Print the seed (the whole identity) as hex, for backup or moving",
+    load: async () => (await import("./seed.ts")).seedExportCommand,
+  },
+  {
+    name: "seed import",
+    summary: "Restore an identity from its hex seed into a node home",
+    load: async () => (await import("./seed.ts")).seedImportCommand,
+  },
+  {
+    name: "selftest",
+    summary: "Run known-answer tests of every cryptographic primitive on this machine",
+    load: async () => (await import("./selftest.ts")).command,
+  },
+  {
+    name: "daemon",
+    summary: "Run the node: plugins, p2p and the local API (creates a home on first run)",
+    load: async () => (await import("./daemon.ts")).daemonCommand,
+  },
+  {
+    name: "contacts add",
+    summary: "Add a contact by MeteorID or identity document",
+    load: async () => (await import("./contacts.ts")).contactsAddCommand,
+  },
+  {
+    name: "contacts list",
+    summary: "List contacts",
+    load: async () => (await import("./contacts.ts")).contactsListCommand,
+  },
+  {
+    name: "contacts remove",
+    summary: "Remove a contact",
+    load: async () => (await import("./contacts.ts")).contactsRemoveCommand,
+  },
+  {
+    name: "plugins list",
+    summary: "List the plugins this node runs, in start order",
+    load: async () => (await import("./plugins.ts")).pluginsListCommand,
+  },
+  {
+    name: "plugins run",
+    summary: "Run a command a plugin provides",
+    load: async () => (await import("./plugins.ts")).pluginsRunCommand,
+  },
+  {
+    name: "encrypt",
+    summary: "Encrypt a file to recipients (age format, post-quantum)",
+    load: async () => (await import("./encrypt.ts")).encryptCommand,
+  },
+  {
+    name: "decrypt",
+    summary: "Decrypt an age file with this node's key or identity files",
+    load: async () => (await import("./decrypt.ts")).decryptCommand,
+  },
+  {
+    name: "send",
+    summary: "Send a direct message to a contact or MeteorID (through the running daemon)",
+    load: async () => (await import("./send.ts")).sendCommand,
+  },
+  {
+    name: "inbox",
+    summary: "List received messages (through the running daemon)",
+    load: async () => (await import("./inbox.ts")).inboxCommand,
+  },
+  {
+    name: "status",
+    summary: "Show the running daemon's status, including its cipher engine",
+    load: async () => (await import("./status.ts")).statusCommand,
+  },
 ];

@@ -12,7 +12,7 @@ import process from "node:process";
 import denoJson from "../deno.json" with { type: "json" };
 import { ensureApiToken } from "../core/api_token.ts";
 import type { NodeConfig } from "../core/config.ts";
-import { MeteorError } from "../core/errors.ts";
+import { isMeteorError, MeteorError } from "../core/errors.ts";
 import { homePaths } from "../core/home.ts";
 import { formatMeteorId, type NodeKeys, SEED_LENGTH, wipeNodeKeys } from "../core/identity/mod.ts";
 import { loadNodeKeys } from "../core/keystore.ts";
@@ -23,7 +23,7 @@ import { loadCustomPlugins } from "../core/plugin_loader.ts";
 import { ensurePrivateDir } from "../core/secret_file.ts";
 import { openStore } from "../core/store/mod.ts";
 import { builtinPlugins } from "../plugins/mod.ts";
-import { createApp, type PeerStatusApi, serveApi } from "../server.ts";
+import { type PublicListener, startApi } from "../server.ts";
 import { apiUrl } from "./_api.ts";
 import {
   type Command,
@@ -58,6 +58,8 @@ export interface RunningDaemon {
   node: MeteorNode;
   /** The API base URL, e.g. http://127.0.0.1:7701. */
   url: string;
+  /** The plugins' public mounts and where they listen. */
+  publicListeners: readonly PublicListener[];
   /** What first-run initialisation did, or null when the home existed. */
   initialized: HomeSetup | null;
   /** The p2p listen addresses (empty without the p2p plugin). */
@@ -183,10 +185,15 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         return dir;
       },
     });
-    await node.start();
+    await node.start().catch((err) => {
+      // A busy port is the user's to fix in config.json: its own code, not E_PLUGIN's.
+      throw isMeteorError(err, "E_PLUGIN") && isMeteorError(err.cause, "E_ADDR_IN_USE")
+        ? err.cause
+        : err;
+    });
     // Calibrates the batch cipher in the background (docs/config.md, cipher.path).
     startNodeCipher(cipherPathFrom(config.cipher.path, Deno.env.get(CIPHER_PATH_ENV)));
-    const server = serveApi(createApp(node), { hostname: config.api.host, port: config.api.port });
+    const server = await startApi(node, { hostname: config.api.host, port: config.api.port });
     node.listening(server.port);
     const running = node;
     const runningKeys = keys;
@@ -195,10 +202,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       home,
       node,
       url: apiUrl(config.api.host, server.port),
+      publicListeners: server.publicListeners,
       initialized,
       addresses() {
-        const api = running.registry.get("p2p")?.api as Partial<PeerStatusApi> | undefined;
-        return typeof api?.addresses === "function" ? api.addresses() : [];
+        return running.capability("network")?.addresses() ?? [];
       },
       stop() {
         stopped ??= (async () => {
@@ -249,6 +256,7 @@ function describeRunning(daemon: RunningDaemon): string {
     ...(addresses.length > 0
       ? addresses.map((a, i) => `  ${i === 0 ? "listening" : "         "} ${a}`)
       : ["  listening (no p2p plugin running)"]),
+    ...daemon.publicListeners.map(({ plugin, url }) => `  public    ${url}  (${plugin})`),
     `  home      ${daemon.home}`,
     "Stop with Ctrl-C (SIGINT) or SIGTERM.",
   ].join("\n");
@@ -273,7 +281,8 @@ and the daemon says where.
 
 It prints the MeteorID, the local API URL (http://127.0.0.1:<port>, every
 request needs 'Authorization: Bearer <token>' with the token from the
-home's api-token file; see docs/api.md) and the p2p listen addresses.
+home's api-token file; see docs/api.md), the p2p listen addresses and the
+plugins' public listeners.
 Which plugins run comes from config.json: "plugins" (built-in, e.g. "p2p")
 and "customPlugins" (paths; see docs/plugins.md).
 
@@ -316,6 +325,7 @@ Examples:
             peerId: daemon.node.keys.peerId,
             api: daemon.url,
             addresses: daemon.addresses(),
+            publicListeners: daemon.publicListeners,
             home: daemon.home,
             initialized: daemon.initialized !== null,
           });

@@ -28,7 +28,6 @@ import {
 } from "./command.ts";
 import { readConfig } from "./_config.ts";
 import { unlockPassphrase } from "./_passphrase.ts";
-import { renderQr } from "./_qr.ts";
 
 /** The machine's interface addresses; none when they cannot be listed. */
 function interfaces(): InterfaceAddress[] {
@@ -125,7 +124,8 @@ Examples:
       printJson(result);
       return 0;
     }
-    if (values.qr) console.log(renderQr(meteorId.toUpperCase()));
+    // Imported here: only --qr draws one.
+    if (values.qr) console.log((await import("./_qr.ts")).renderQr(meteorId.toUpperCase()));
     console.log(
       [
         `MeteorID   ${result.meteorId}`,

@@ -9,7 +9,7 @@
 import { MeteorError } from "../core/errors.ts";
 import { homePaths } from "../core/home.ts";
 import type { Plugin } from "../core/plugin.ts";
-import { orderPlugins } from "../core/registry.ts";
+import { orderPlugins, registerPluginErrors } from "../core/registry.ts";
 import {
   type Command,
   homeFrom,
@@ -38,7 +38,9 @@ async function pluginsOf(home: string): Promise<{ plugin: Plugin; source: string
   const plugins = await configuredPlugins(home, config);
   const sources = [...config.plugins.map(() => "built-in"), ...config.customPlugins];
   const sourceOf = new Map(plugins.map((p, i) => [p, sources[i]]));
-  return orderPlugins(plugins).map((plugin) => ({ plugin, source: sourceOf.get(plugin)! }));
+  const ordered = orderPlugins(plugins);
+  registerPluginErrors(ordered); // a plugin command's errors keep their codes
+  return ordered.map((plugin) => ({ plugin, source: sourceOf.get(plugin)! }));
 }
 
 /** `meteor plugins list`. */

@@ -17,7 +17,6 @@ import {
 } from "./command.ts";
 import { refuseExistingKeystore, SETUP_OPTIONS, storeSeed } from "./init.ts";
 import { promptHidden, unlockPassphrase } from "./_passphrase.ts";
-import { renderQr } from "./_qr.ts";
 
 /** The warning printed to stderr on every export. */
 export const SEED_WARNING: string =
@@ -108,7 +107,7 @@ Examples:
       if (values.json) {
         printJson(values.age ? { ageIdentity: text } : { seed: text });
       } else {
-        if (values.qr) console.log(renderQr(text.toUpperCase()));
+        if (values.qr) console.log((await import("./_qr.ts")).renderQr(text.toUpperCase()));
         console.log(text);
       }
       return 0;

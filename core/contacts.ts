@@ -11,10 +11,11 @@ import {
   DOCUMENT_TEXT_PREFIX,
   encodeDocument,
   formatMeteorId,
+  looksLikeMeteorId,
   parseMeteorId,
   readDocument,
 } from "./identity/mod.ts";
-import type { Contact } from "./store/mod.ts";
+import type { Contact, Contacts } from "./store/mod.ts";
 
 /** The JSON view of a contact (API responses and `--json` output). */
 export interface ContactJson {
@@ -89,4 +90,23 @@ export function refuseOwnId(meteorId: Uint8Array, own: Uint8Array): void {
       `Cannot add contact: ${formatMeteorId(own)} is this node's own MeteorID`,
     );
   }
+}
+
+/**
+ * What a user typed for a peer, a contact name or a MeteorID in text form
+ * (any case), as MeteorID bytes.
+ *
+ * @throws {MeteorError} E_NOT_FOUND for a name that is no contact, E_BAD_ID
+ * for a malformed MeteorID; messages start "Cannot <action>"
+ *
+ * @example
+ * ```ts ignore
+ * const to = resolvePeerName(context.contacts, "alice", "send message");
+ * ```
+ */
+export function resolvePeerName(contacts: Contacts, text: string, action: string): Uint8Array {
+  if (looksLikeMeteorId(text)) return parseMeteorId(text);
+  const contact = contacts.get(text);
+  if (!contact) throw new MeteorError("E_NOT_FOUND", `Cannot ${action}: no contact "${text}"`);
+  return contact.meteorId;
 }

@@ -75,14 +75,121 @@ export const ERROR_CODES = {
   SELFTEST: "E_SELFTEST",
   /** An I/O operation failed. */
   IO: "E_IO",
+  /** A listen address's port is taken by another process; the message names the config key. */
+  ADDR_IN_USE: "E_ADDR_IN_USE",
+  /** A passphrase prompt has no terminal to read from; the message names the variable to set. */
+  NO_TTY: "E_NO_TTY",
   /** A batch to seal uses one (key, nonce) pair twice, which would break ChaCha20-Poly1305. */
   NONCE_REUSE: "E_NONCE_REUSE",
   /** An unexpected failure inside the node; details are logged, never returned. */
   INTERNAL: "E_INTERNAL",
 } as const;
 
-/** One of the stable error code strings. */
-export type ErrorCode = typeof ERROR_CODES[keyof typeof ERROR_CODES];
+/** The core's own codes, the values of {@link ERROR_CODES}. */
+export type CoreErrorCode = typeof ERROR_CODES[keyof typeof ERROR_CODES];
+
+/**
+ * Every error code, as the keys of this interface: the core's (from
+ * {@link ERROR_CODES}) and those plugins add. A plugin types its codes by
+ * augmenting it, and registers them at run time with
+ * {@link registerErrorCodes} (the registry does so from the plugin's
+ * `errors`), so that the API answers them with their HTTP status:
+ *
+ * ```ts ignore
+ * declare module "../../core/errors.ts" {
+ *   interface ErrorCodeMap {
+ *     E_REVOKED: true;
+ *   }
+ * }
+ * ```
+ */
+export interface ErrorCodeMap extends Record<CoreErrorCode, true> {}
+
+/** One of the stable error code strings, the core's or a plugin's. */
+export type ErrorCode = keyof ErrorCodeMap & string;
+
+/** The form of every error code, the core's and the plugins'. */
+export const ERROR_CODE_PATTERN: RegExp = /^E_[A-Z][A-Z0-9_]*$/;
+
+/** What a plugin declares for each of its error codes. */
+export interface ErrorCodeSpec {
+  /** The HTTP status the API answers it with, 400 to 599. */
+  readonly status: number;
+  /** What the condition means, one line. */
+  readonly description: string;
+}
+
+/** A registered plugin error code. */
+export interface RegisteredErrorCode extends ErrorCodeSpec {
+  /** Who registered it (the plugin name). */
+  readonly owner: string;
+}
+
+const CORE_CODES: ReadonlySet<string> = new Set(Object.values(ERROR_CODES));
+
+/** The codes plugins registered, by code. */
+const registered = new Map<string, RegisteredErrorCode>();
+
+function refuseCode(owner: string, code: string, state: string): MeteorError {
+  return new MeteorError(
+    "E_PLUGIN",
+    `Cannot register error code ${JSON.stringify(code)} of "${owner}": ${state}`,
+  );
+}
+
+/**
+ * Registers the error codes of `owner` (a plugin name), all or none. Throws
+ * E_PLUGIN for a code not of the form {@link ERROR_CODE_PATTERN}, a core
+ * code, a code another owner registered, a status outside 400-599 or an
+ * empty description. Registering the same owner's codes again replaces them
+ * (a node restarted in one process registers its plugins again).
+ *
+ * @example
+ * ```ts
+ * import { registerErrorCodes, registeredErrorCode } from "./errors.ts";
+ * registerErrorCodes("auth", { E_REVOKED: { status: 403, description: "Credential revoked" } });
+ * console.log(registeredErrorCode("E_REVOKED")?.status); // 403
+ * ```
+ */
+export function registerErrorCodes(
+  owner: string,
+  codes: Readonly<Record<string, ErrorCodeSpec>>,
+): void {
+  const entries = Object.entries(codes);
+  for (const [code, spec] of entries) {
+    if (!ERROR_CODE_PATTERN.test(code)) throw refuseCode(owner, code, "not of the form E_NAME");
+    if (CORE_CODES.has(code)) throw refuseCode(owner, code, "it is a core code");
+    const taken = registered.get(code);
+    if (taken !== undefined && taken.owner !== owner) {
+      throw refuseCode(owner, code, `"${taken.owner}" registered it`);
+    }
+    const { status, description } = spec ?? {};
+    if (!Number.isInteger(status) || status < 400 || status > 599) {
+      throw refuseCode(owner, code, "its status must be an integer from 400 to 599");
+    }
+    if (typeof description !== "string" || description.trim() === "") {
+      throw refuseCode(owner, code, "it needs a description");
+    }
+  }
+  for (const [code, { status, description }] of entries) {
+    registered.set(code, Object.freeze({ owner, status, description }));
+  }
+}
+
+/** Removes every code `owner` registered (when its plugin stops). */
+export function unregisterErrorCodes(owner: string): void {
+  for (const [code, entry] of registered) if (entry.owner === owner) registered.delete(code);
+}
+
+/** The registration of a plugin's error code; undefined for core and unknown codes. */
+export function registeredErrorCode(code: string): RegisteredErrorCode | undefined {
+  return registered.get(code);
+}
+
+/** Whether `code` is a core code or one a plugin registered. */
+export function isErrorCode(code: string): code is ErrorCode {
+  return CORE_CODES.has(code) || registered.has(code);
+}
 
 /**
  * An error with a stable machine-readable code.
@@ -95,7 +202,7 @@ export type ErrorCode = typeof ERROR_CODES[keyof typeof ERROR_CODES];
  * ```
  */
 export class MeteorError extends Error {
-  /** The stable code, one of {@link ERROR_CODES}. */
+  /** The stable code, one of {@link ERROR_CODES} or a plugin's registered code. */
   readonly code: ErrorCode;
 
   /** Creates an error with a code and a message "Cannot <action>: <state>". */

@@ -31,7 +31,16 @@ export interface MessageEventDetail {
 /**
  * Every event the bus carries, by name. Names of the form "plugin:event"
  * that are not listed carry any JSON-safe detail, so a plugin can emit its
- * own events ("echo:count") without changing this file.
+ * own events ("echo:count") without changing this file. A plugin types its
+ * events by augmenting this interface in the module that declares it:
+ *
+ * ```ts ignore
+ * declare module "../../core/events.ts" {
+ *   interface MeteorEventMap {
+ *     "echo:count": { count: number };
+ *   }
+ * }
+ * ```
  */
 export interface MeteorEventMap {
   /** A direct message arrived. */
@@ -57,10 +66,20 @@ export interface BusEvent {
   at: number;
 }
 
+/**
+ * A listener. It may be async: a returned promise that rejects is reported
+ * to the bus's `onListenerError`, like a throw.
+ */
+export type Listener<T> = (value: T) => unknown;
+
 /** Options for a listener. */
 export interface ListenOptions {
   /** Removes the listener when aborted. */
   signal?: AbortSignal;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
 }
 
 /** The name the bus uses internally for its wildcard event. */
@@ -69,8 +88,9 @@ const ANY = "*";
 const NAME = /^(message|[a-z0-9][a-z0-9-]*:[a-z0-9][a-z0-9:-]*)$/;
 
 /**
- * A typed event bus. A listener that throws is reported to `onListenerError`
- * and never stops the other listeners or the emitter.
+ * A typed event bus. A listener that throws, or whose promise rejects, is
+ * reported to `onListenerError` and never stops the other listeners or the
+ * emitter.
  *
  * @example
  * ```ts
@@ -84,7 +104,7 @@ export class EventBus {
   readonly #target = new EventTarget();
   readonly #onListenerError: (err: unknown, name: string) => void;
 
-  /** Creates a bus; `onListenerError` receives errors thrown by listeners. */
+  /** Creates a bus; `onListenerError` receives what listeners throw or reject with. */
   constructor(onListenerError: (err: unknown, name: string) => void = () => {}) {
     this.#onListenerError = onListenerError;
   }
@@ -105,29 +125,32 @@ export class EventBus {
   /** Calls `listener` with the detail of each `name` event; returns a function that removes it. */
   on<K extends EventName>(
     name: K,
-    listener: (detail: MeteorEventMap[K]) => void,
+    listener: Listener<MeteorEventMap[K]>,
     options: ListenOptions = {},
   ): () => void {
     return this.#listen(name, (event) => listener(event.detail), options);
   }
 
   /** Calls `listener` for every event; returns a function that removes it. */
-  onAny(listener: (event: BusEvent) => void, options: ListenOptions = {}): () => void {
+  onAny(listener: Listener<BusEvent>, options: ListenOptions = {}): () => void {
     return this.#listen(ANY, (event) => listener(event.detail), options);
   }
 
   #listen(
     name: string,
-    call: (event: CustomEvent) => void,
+    call: Listener<CustomEvent>,
     { signal }: ListenOptions,
   ): () => void {
-    // EventTarget reports a throwing listener as an uncaught error, which would
-    // end the process: catch it here and hand it to the bus's error handler.
+    // EventTarget reports a throwing listener as an uncaught error, and nobody
+    // awaits an async listener's promise, so its rejection would be unhandled:
+    // either would end the process. Hand both to the bus's error handler.
+    const report = (err: unknown) => this.#onListenerError(err, name);
     const wrapped = (event: Event) => {
       try {
-        call(event as CustomEvent);
+        const result = call(event as CustomEvent);
+        if (isThenable(result)) Promise.resolve(result).catch(report);
       } catch (err) {
-        this.#onListenerError(err, name);
+        report(err);
       }
     };
     const remove = () => this.#target.removeEventListener(name, wrapped);

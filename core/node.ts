@@ -7,11 +7,10 @@
  * @module
  */
 import type { NodeConfig } from "./config.ts";
-import * as coreCrypto from "./crypto/mod.ts";
 import { EventBus } from "./events.ts";
 import type { NodeKeys } from "./identity/mod.ts";
 import type { Logger } from "./logger.ts";
-import type { Plugin } from "./plugin.ts";
+import type { NodeCapabilities, Plugin } from "./plugin.ts";
 import { PluginRegistry } from "./registry.ts";
 import type { NodeStore } from "./store/mod.ts";
 
@@ -141,14 +140,19 @@ export class MeteorNode {
   async start(): Promise<void> {
     this.#startedAt = (this.#parts.now ?? Date.now)();
     await this.registry.start({
-      identity: this.keys,
-      crypto: coreCrypto,
+      keys: this.keys,
       logger: this.logger,
       events: this.events,
       store: this.store,
       config: pluginSections(this.config),
       dataDir: this.#parts.dataDir,
+      signal: this.#stopping.signal,
     });
+  }
+
+  /** The node capability `name` (core/plugin.ts NodeCapabilities), when a running plugin offers it. */
+  capability<K extends keyof NodeCapabilities>(name: K): NodeCapabilities[K] | undefined {
+    return this.registry.capability(name);
   }
 
   /** Records the port the API listens on, for the Host and Origin checks. */

@@ -2,23 +2,29 @@
  * The plugin shape. A plugin module exports a factory `(options) => Plugin`
  * (the default export, for plugins named in config.customPlugins), in the
  * manner of a js-libp2p service: the plugin declares its name, version, the
- * plugins it needs and what it provides, validates its own config section,
- * and `start(context)` resolves to a running {@link PluginInstance}.
+ * plugins it needs, what it provides, the node components it uses, and what
+ * it adds to extension points other plugins own; it validates its own config
+ * section, and `start(context)` resolves to a running {@link PluginInstance}.
  *
- * The registry (core/registry.ts) hands each plugin a {@link PluginContext}
- * holding the node's identity, the core crypto API, its validated config, a
- * scoped logger, the event bus, its own data folder, the node store, and the
- * `api` of exactly the plugins it declared in `needs`: nothing else.
- * docs/plugins.md is the author's guide.
+ * The registry (core/registry.ts) hands each plugin a deeply immutable
+ * {@link PluginContext}: its name, validated config, a scoped logger, the
+ * event bus, its data folder, the node's public identity, a stop signal, the
+ * `api` of exactly the plugins it declared in `needs`, and exactly the
+ * {@link NodeComponents} it declared in `uses` (capabilities such as "sign
+ * with a label", never key seeds). docs/plugins.md is the author's guide.
  *
  * @module
  */
 import type { Hono } from "hono";
-import type { NodeKeys } from "./identity/mod.ts";
 import type * as CoreCrypto from "./crypto/mod.ts";
 import type { EventBus } from "./events.ts";
 import type { Logger } from "./logger.ts";
-import type { NodeStore } from "./store/mod.ts";
+import type { HybridSigner } from "./crypto/sign.ts";
+import type { ErrorCodeSpec } from "./errors.ts";
+import type { DocumentFields, IdentityDocument, PublicKeyBundle } from "./identity/mod.ts";
+import type { Contacts } from "./store/contacts.ts";
+import type { Counts } from "./store/counters.ts";
+import type { DatabaseSync } from "node:sqlite";
 
 /** Plugin names: lower-case, starting with a letter, at most 32 characters. */
 export const PLUGIN_NAME = /^[a-z][a-z0-9-]{0,31}$/;
@@ -36,20 +42,45 @@ export interface ConfigSchema<C> {
 /** An OpenAPI 3.1 Path Item Object (kept open: plugins write it as JSON). */
 export type OpenApiPathItem = Record<string, unknown>;
 
-/** HTTP routes a plugin serves through the local API. */
+/**
+ * One mount of HTTP routes a plugin serves, with its own policy and body
+ * limit (docs/api.md §Plugin routes).
+ */
 export interface PluginRoutes {
   /** A Hono app; its paths are relative to `mount`. */
   app: Hono;
   /**
+   * Who may call the routes. `"token"` (the default): the local API, behind
+   * its Host, Origin and bearer-token checks. `"public"`: served on the
+   * plugin's own listener at `listen`, with no local token and no local-API
+   * Host check (e.g. auth's login routes); the plugin checks its callers.
+   */
+  policy?: "token" | "public";
+  /**
+   * For `"public"` only, and required there: the `host:port` to listen on
+   * (`127.0.0.1:8443`, `[::1]:0`; port 0 asks for a free port). Public mounts
+   * naming the same address share one listener.
+   */
+  listen?: string;
+  /**
    * Where the app is mounted: `/v1/<plugin name>` by default. A plugin may
-   * mount at `/v1` to serve top-level paths (e.g. `POST /v1/messages`);
-   * paths the core serves always win.
+   * mount at `/v1` to serve top-level paths (e.g. `POST /v1/messages`).
    */
   mount?: string;
   /**
+   * The largest request body, in bytes, any route of this mount accepts;
+   * default 1 MiB (MAX_REQUEST_BYTES). Bodies are streamed to the route, not
+   * buffered: a declared Content-Length over the limit is refused at once
+   * (413 E_TOO_LARGE), a body read past it fails with E_TOO_LARGE, and a body
+   * that ends early with E_MALFORMED.
+   */
+  bodyLimit?: number;
+  /**
    * OpenAPI 3.1 Path Items for every route, keyed by the path relative to
-   * `mount` in OpenAPI template form (`/messages/{id}`). The node merges them
-   * into /v1/openapi.json; an undocumented route is refused at start.
+   * `mount` in OpenAPI template form (`/messages/{id}`). Token mounts are
+   * merged into /v1/openapi.json; a public mount's document is served on its
+   * listener at `<mount>/openapi.json`. An undocumented route is refused at
+   * start, and a request reaches the app only for a documented operation.
    */
   openapi: Record<string, OpenApiPathItem>;
 }
@@ -76,23 +107,177 @@ export type PluginStats = Record<string, number | string | boolean>;
 export interface PluginInstance<A = unknown> {
   /** The object plugins that need this one receive in `context.plugins`. */
   readonly api?: A;
-  /** Routes served by the local API. */
-  readonly routes?: PluginRoutes;
+  /**
+   * Builds the api one consumer receives, instead of the shared `api`: a
+   * plugin that scopes what it hands out (each consumer gets back only the
+   * libp2p services it contributed, say) implements this.
+   */
+  apiFor?(consumer: string): A;
+  /** Node capabilities this plugin offers the server and CLI (core/plugin.ts {@link NodeCapabilities}). */
+  readonly capabilities?: Partial<NodeCapabilities>;
+  /** Routes it serves: one mount, or several (e.g. a token mount and a public one). */
+  readonly routes?: PluginRoutes | readonly PluginRoutes[];
   /** The plugin's own figures for GET /v1/stats. */
   stats?(): PluginStats;
   /** Stops the plugin and releases everything it holds. Called once, in reverse start order. */
   stop(): Promise<void>;
 }
 
-/** What the registry gives a plugin at start. */
-export interface PluginContext<C = unknown, N = Record<string, unknown>> {
+/** One connected peer, as GET /v1/peers shows it. */
+export interface PeerSummary {
+  /** The libp2p PeerId. */
+  peerId: string;
+  /** Its MeteorID in text form, once known. */
+  meteorId: string | null;
+  /** The contact name, when it is a contact. */
+  contact: string | null;
+  /** The remote addresses of its connections. */
+  addresses: string[];
+  /** Open Meteor sessions with it. */
+  sessions: number;
+}
+
+/** What the server and CLI read of the node's network (offered by the p2p plugin). */
+export interface NetworkCapability {
+  /** The multiaddrs the node listens on. */
+  addresses(): string[];
+  /** The connected peers. */
+  peers(): PeerSummary[];
+}
+
+/**
+ * Capabilities the server and CLI use, typed here so that they never look a
+ * plugin up by name: at most one running plugin offers each.
+ */
+export interface NodeCapabilities {
+  /** Listen addresses and connected peers. */
+  network: NetworkCapability;
+}
+
+/**
+ * The node's public identity. Reading a field gives a fresh copy: a plugin
+ * that changes one changes nothing else.
+ */
+export interface NodeIdentity {
+  /** The 32-byte MeteorID. */
+  readonly meteorId: Uint8Array;
+  /** The libp2p PeerId ("12D3KooW..."). */
+  readonly peerId: string;
+  /** The public key bundle the MeteorID hashes. */
+  readonly publicKeys: PublicKeyBundle;
+}
+
+/** Signs this node's identity documents (docs/identity.md §4). */
+export interface DocumentSigner {
+  /** A freshly signed document of this node with `fields`. */
+  sign(fields?: DocumentFields): Promise<IdentityDocument>;
+}
+
+/** Opens what was encrypted to this node's X-Wing key. */
+export interface Decryptor {
+  /** X-Wing decapsulation (draft-connolly-cfrg-xwing-kem §5.4): the 32-byte shared secret. */
+  decapsulate(ciphertext: Uint8Array): Promise<Uint8Array>;
+  /** Opens an HPKE message sealed to this node (core/crypto/hpke.ts hpkeOpen). */
+  open(
+    enc: Uint8Array,
+    info: Uint8Array,
+    aad: Uint8Array,
+    ciphertext: Uint8Array,
+  ): Promise<Uint8Array>;
+}
+
+/** The libp2p host's key, for the one plugin that builds the host. */
+export interface HostKey {
+  /** The libp2p Ed25519 private key (a copy: libp2p keeps its own). */
+  privateKey(): Promise<unknown>;
+}
+
+/** The plugin's durable traffic counters (GET /v1/stats). */
+export interface PluginCounters {
+  /** Adds to the plugin's counters. */
+  add(delta: Partial<Counts>): void;
+}
+
+/** Options of {@link PluginDatabase.open}. */
+export interface DatabaseOptions {
+  /** Migration i moves the database from `PRAGMA user_version` i to i + 1; never edit a released one. */
+  migrations: readonly string[];
+  /**
+   * Tables an earlier Meteor kept in the node's state.db that now belong to
+   * this plugin: on open their rows are copied into this database (their
+   * schema must match) and they are dropped from state.db.
+   */
+  adopt?: readonly string[];
+}
+
+/** The plugin's own SQLite database, `<dataDir>/<name>.db` (WAL, synchronous FULL). */
+export interface PluginDatabase {
+  /** Opens (creating and migrating) the database; the registry closes it after stop(). */
+  open(options: DatabaseOptions): DatabaseSync;
+}
+
+/**
+ * The node components a plugin can ask for in `uses`, in the manner of
+ * js-libp2p's components: a plugin receives exactly those it names.
+ */
+export interface NodeComponents {
+  /** Hybrid signatures under the labels the plugin declares in `signingLabels`. */
+  signer: HybridSigner;
+  /** Signs this node's identity documents. */
+  documents: DocumentSigner;
+  /** Decapsulation and opening of data sealed to this node. */
+  decryptor: Decryptor;
+  /** The libp2p host key. */
+  hostKey: HostKey;
+  /** The node's contacts. */
+  contacts: Contacts;
+  /** The plugin's traffic counters. */
+  counters: PluginCounters;
+  /** The plugin's own database. */
+  database: PluginDatabase;
+  /** The core crypto API (core/crypto/mod.ts). */
+  crypto: typeof CoreCrypto;
+}
+
+/** A component name for `uses`. */
+export type ComponentName = keyof NodeComponents;
+
+/** Every component name, as the registry checks `uses`. */
+export const COMPONENT_NAMES: readonly ComponentName[] = [
+  "signer",
+  "documents",
+  "decryptor",
+  "hostKey",
+  "contacts",
+  "counters",
+  "database",
+  "crypto",
+];
+
+/**
+ * What a plugin adds to the extension points other plugins own, keyed by
+ * point name (`{ libp2p: {...} }`). The owner of a point says what its values
+ * look like and usually exports a helper that builds one (the p2p plugin's
+ * `libp2pServices()`), so core names no point.
+ */
+export type PluginExtensions = Readonly<Record<string, unknown>>;
+
+/** One plugin's contribution to an extension point. */
+export interface Contribution<V> {
+  /** The contributing plugin. */
+  readonly plugin: string;
+  /** What it contributed. */
+  readonly value: V;
+}
+
+/** An error code a plugin adds, with the HTTP status the API answers it with. */
+export type PluginErrorCode = ErrorCodeSpec;
+
+/** What the registry gives every plugin at start. */
+export interface PluginBaseContext<C = unknown, N = Record<string, unknown>> {
   /** The plugin's own name. */
   readonly name: string;
-  /** The node's keys, derived from its seed (core/identity). */
-  readonly identity: NodeKeys;
-  /** The core crypto API (core/crypto/mod.ts). */
-  readonly crypto: typeof CoreCrypto;
-  /** The plugin's validated config section. */
+  /** The plugin's validated config section (deeply frozen). */
   readonly config: C;
   /** A logger scoped to "plugin:<name>"; it redacts secrets. */
   readonly logger: Logger;
@@ -100,18 +285,39 @@ export interface PluginContext<C = unknown, N = Record<string, unknown>> {
   readonly events: EventBus;
   /** The plugin's own folder, `<home>/plugins/<name>`, created before start. */
   readonly dataDir: string;
-  /** Node state: contacts, inbox, outbox, counters. */
-  readonly store: NodeStore;
+  /** The node's public identity. */
+  readonly identity: NodeIdentity;
+  /** Aborted when start() runs out of its time budget or the node begins to stop. */
+  readonly signal: AbortSignal;
+  /** How long start() may take, in ms, before the node gives up on it. */
+  readonly startBudgetMs: number;
   /**
    * The `api` of each plugin named in `needs`, keyed by the needed name
    * (a plugin name or a name another plugin `provides`). Frozen.
    */
   readonly plugins: Readonly<N>;
+  /**
+   * What other plugins contributed to an extension point this plugin `owns`;
+   * `V` is the value shape the owner defines (and checks).
+   */
+  contributions<V = unknown>(point: string): readonly Contribution<V>[];
 }
 
 /**
+ * What the registry gives a plugin at start: the base context and the
+ * components named in `uses` (`U`). Reaching for a component it did not
+ * declare, or changing the context, throws.
+ */
+export type PluginContext<
+  C = unknown,
+  N = Record<string, unknown>,
+  U extends ComponentName = ComponentName,
+> = PluginBaseContext<C, N> & Readonly<Pick<NodeComponents, U>>;
+
+/**
  * A plugin. `C` is its validated config, `A` the api it gives plugins that
- * need it, `N` the apis it expects in `context.plugins`.
+ * need it, `N` the apis it expects in `context.plugins`, `U` the components
+ * it uses.
  *
  * @example
  * ```ts
@@ -127,7 +333,12 @@ export interface PluginContext<C = unknown, N = Record<string, unknown>> {
  * }
  * ```
  */
-export interface Plugin<C = unknown, A = unknown, N = Record<string, unknown>> {
+export interface Plugin<
+  C = unknown,
+  A = unknown,
+  N = Record<string, unknown>,
+  U extends ComponentName = ComponentName,
+> {
   /** Unique name, matching {@link PLUGIN_NAME}; also its config key, route prefix and folder. */
   readonly name: string;
   /** The plugin's version (semver). */
@@ -136,12 +347,22 @@ export interface Plugin<C = unknown, A = unknown, N = Record<string, unknown>> {
   readonly needs: readonly string[];
   /** Capabilities it offers under other names, which other plugins may need. */
   readonly provides?: readonly string[];
+  /** The node components it uses; it receives these and no others. */
+  readonly uses?: readonly U[];
+  /** The domain labels its `signer` may sign under; unique across plugins. */
+  readonly signingLabels?: readonly string[];
+  /** Error codes it adds (E_...), with their HTTP status. */
+  readonly errors?: Readonly<Record<string, PluginErrorCode>>;
+  /** Extension points it owns: it collects what other plugins contribute there. */
+  readonly owns?: readonly string[];
+  /** What it contributes to points other plugins own, from its validated config. */
+  extend?(config: C): PluginExtensions;
   /** Validates its config section. */
   readonly configSchema: ConfigSchema<C>;
   /** CLI commands it adds (they reach the running node through the API). */
   readonly commands?: readonly PluginCommand[];
   /** Starts the plugin; a rejection aborts node start and rolls back the plugins started. */
-  start(context: PluginContext<C, N>): Promise<PluginInstance<A>>;
+  start(context: PluginContext<C, N, U>): Promise<PluginInstance<A>>;
 }
 
 /** A plugin module's default export: builds the plugin from programmatic options. */

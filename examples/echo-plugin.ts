@@ -91,8 +91,10 @@ const OPENAPI = {
   },
 };
 
-function start(context: PluginContext<EchoConfig>): Promise<PluginInstance<EchoApi>> {
-  const { config, events, logger, store, name } = context;
+function start(
+  context: PluginContext<EchoConfig, Record<string, unknown>, "counters">,
+): Promise<PluginInstance<EchoApi>> {
+  const { config, events, logger, counters } = context;
   const seen: Record<string, number> = {};
   let echoes = 0;
   const stopListening = new AbortController();
@@ -112,7 +114,7 @@ function start(context: PluginContext<EchoConfig>): Promise<PluginInstance<EchoA
     const text = config.prefix + body.text;
     echoes++;
     const bytes = new TextEncoder().encode(body.text).length;
-    store.counters.add(name, { messagesIn: 1, bytesIn: bytes, messagesOut: 1, bytesOut: bytes });
+    counters.add({ messagesIn: 1, bytesIn: bytes, messagesOut: 1, bytesOut: bytes });
     events.emit("echo:echoed", { text, count: echoes });
     return c.json({ text, count: echoes });
   });
@@ -153,11 +155,17 @@ Sends TEXT to the running daemon's POST /v1/echo and prints the echo.`,
 };
 
 /** The plugin factory: the module's default export. */
-export default function echoPlugin(): Plugin<EchoConfig, EchoApi> {
+export default function echoPlugin(): Plugin<
+  EchoConfig,
+  EchoApi,
+  Record<string, unknown>,
+  "counters"
+> {
   return {
     name: "echo",
     version: "1.0.0",
     needs: [],
+    uses: ["counters"],
     configSchema: { validate },
     commands: [say],
     start,

@@ -7,10 +7,10 @@
  */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { type ErrorCode, isMeteorError, MeteorError } from "../core/errors.ts";
+import { type ErrorCode, isMeteorError, MeteorError, registeredErrorCode } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 
-/** The HTTP status of each error code; codes not listed are 500. */
+/** The HTTP status of each core error code; core codes not listed are 500. */
 const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   E_MALFORMED: 400,
   E_USAGE: 400,
@@ -42,9 +42,13 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   E_TIMEOUT: 504,
 };
 
-/** The HTTP status for an error code. */
+/**
+ * The HTTP status for an error code: the core's table, else the status a
+ * plugin registered the code with (registerErrorCodes checks it is 400-599),
+ * else 500.
+ */
 export function statusOf(code: ErrorCode): ContentfulStatusCode {
-  return STATUS[code] ?? 500;
+  return STATUS[code] ?? (registeredErrorCode(code)?.status as ContentfulStatusCode) ?? 500;
 }
 
 /** The JSON error response for a MeteorError. */

@@ -1,8 +1,8 @@
 /**
- * The OpenAPI 3.1 document of the local API: the core's routes, written
- * here, merged with the route documentation every plugin declares. Also
- * checks that a plugin documents every route it serves and claims no path
- * the core or another plugin serves.
+ * The OpenAPI 3.1 documents: the local API's (the core's routes, written
+ * here, merged with the route documentation of every token mount) and one
+ * per public mount. Also checks that an app serves only documented routes
+ * and that no two mounts of one server claim the same path.
  *
  * @module
  */
@@ -144,30 +144,6 @@ export const CORE_PATHS: Record<string, OpenApiPathItem> = {
       },
     },
   },
-  "/v1/inbox": {
-    get: {
-      summary: "Received messages, oldest first",
-      parameters: [
-        {
-          name: "from",
-          in: "query",
-          schema: { type: "string" },
-          description: "MeteorID or contact name",
-        },
-        { name: "since", in: "query", schema: { type: "integer" }, description: "Unix ms" },
-        { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000 } },
-      ],
-      responses: {
-        "200": ok("Messages", {
-          type: "object",
-          required: ["messages"],
-          properties: { messages: { type: "array", items: ref("InboxMessage") } },
-        }),
-        "400": error("Bad query (E_MALFORMED, E_BAD_ID)"),
-        ...COMMON_ERRORS,
-      },
-    },
-  },
 };
 
 const SCHEMAS = {
@@ -179,7 +155,7 @@ const SCHEMAS = {
         type: "object",
         required: ["code", "message"],
         properties: {
-          code: { type: "string", pattern: "^E_[A-Z_]+$" },
+          code: { type: "string", pattern: "^E_[A-Z][A-Z0-9_]*$" },
           message: { type: "string" },
         },
       },
@@ -203,20 +179,6 @@ const SCHEMAS = {
       meteorId: { type: "string" },
       hasDocument: { type: "boolean" },
       addedAt: { type: "integer", description: "Unix ms" },
-    },
-  },
-  InboxMessage: {
-    type: "object",
-    required: ["id", "from", "kind", "receivedAt", "seq"],
-    properties: {
-      id: { type: "string" },
-      from: { type: "string", description: "Sender MeteorID" },
-      contact: { type: ["string", "null"], description: "Sender's contact name, if any" },
-      kind: { enum: ["text", "bytes"] },
-      text: { type: "string", description: "For kind text" },
-      base64: { type: "string", description: "For kind bytes" },
-      receivedAt: { type: "integer" },
-      seq: { type: "integer" },
     },
   },
   Counts: {
@@ -272,52 +234,80 @@ export function toOpenApiPath(path: string): string {
   return path.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?\??/g, "{$1}");
 }
 
-const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+/** The HTTP methods an OpenAPI Path Item can document (OpenAPI 3.1 §4.8.9). */
+export const METHODS: readonly string[] = [
+  "get",
+  "put",
+  "post",
+  "delete",
+  "options",
+  "head",
+  "patch",
+  "trace",
+];
 
 /**
  * Checks that `app` serves only documented routes: every (method, path) of
- * its handlers has an operation in `openapi`. Throws E_PLUGIN naming the
- * first undocumented route.
+ * its handlers has an operation in `openapi`. An `all()` route (and
+ * middleware, whose path has a `*`) is reached only by the operations the
+ * dispatcher forwards (server/_dispatch.ts), so an `all()` route on a path
+ * answers exactly the methods that path documents, and needs at least one.
+ * Throws E_PLUGIN naming `owner` and the first undocumented route.
  */
 export function checkDocumented(
-  plugin: string,
+  owner: string,
   app: Hono,
   openapi: Record<string, OpenApiPathItem>,
 ): void {
   for (const route of app.routes) {
     const method = route.method.toLowerCase();
-    if (!METHODS.includes(method)) continue; // middleware (ALL)
     const item = openapi[toOpenApiPath(route.path)];
-    if (item?.[method] === undefined) {
+    const documented = method === "all"
+      ? route.path.includes("*") || METHODS.some((m) => item?.[m] !== undefined)
+      : METHODS.includes(method) && item?.[method] !== undefined;
+    if (!documented) {
       throw new MeteorError(
         "E_PLUGIN",
-        `Cannot mount routes of plugin "${plugin}": ${route.method} ${route.path} is not in its openapi`,
+        `Cannot mount routes of ${owner}: ${route.method} ${route.path} is not in its openapi`,
       );
     }
   }
 }
 
 /**
- * Builds the whole document. Throws E_PLUGIN when a plugin documents a path
- * the core or an earlier plugin already has.
+ * Adds each plugin's Path Items, under its mount, to `paths`, whose present
+ * paths `owners` names. Throws E_PLUGIN when a plugin documents a path
+ * already there.
  */
-export function buildOpenApi(version: string, plugins: readonly MountedRoutes[]): unknown {
-  const paths: Record<string, OpenApiPathItem> = { ...CORE_PATHS };
-  const owner = new Map(Object.keys(CORE_PATHS).map((p) => [p, "the core"]));
+function mergePaths(
+  paths: Record<string, OpenApiPathItem>,
+  owners: Map<string, string>,
+  plugins: readonly MountedRoutes[],
+): void {
   for (const { plugin, mount, openapi } of plugins) {
     for (const [relative, item] of Object.entries(openapi)) {
       const path = joinPath(mount, relative);
-      const taken = owner.get(path);
+      const taken = owners.get(path);
       if (taken) {
         throw new MeteorError(
           "E_PLUGIN",
           `Cannot mount routes of plugin "${plugin}": ${path} is already served by ${taken}`,
         );
       }
-      owner.set(path, `plugin "${plugin}"`);
+      owners.set(path, `plugin "${plugin}"`);
       paths[path] = { ...item, "x-meteor-plugin": plugin };
     }
   }
+}
+
+/**
+ * Builds the local API's document: the core's paths and the token mounts'.
+ * Throws E_PLUGIN when a plugin documents a path the core or an earlier
+ * plugin already has.
+ */
+export function buildOpenApi(version: string, plugins: readonly MountedRoutes[]): unknown {
+  const paths: Record<string, OpenApiPathItem> = { ...CORE_PATHS };
+  mergePaths(paths, new Map(Object.keys(CORE_PATHS).map((p) => [p, "the core"])), plugins);
   return {
     openapi: "3.1.0",
     info: {
@@ -333,5 +323,42 @@ export function buildOpenApi(version: string, plugins: readonly MountedRoutes[])
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
       schemas: SCHEMAS,
     },
+  };
+}
+
+/** Where a public mount serves its document, relative to the mount. */
+export const PUBLIC_DOCUMENT = "/openapi.json";
+
+/** The Path Item of a public mount's document. */
+export const PUBLIC_DOCUMENT_ITEM: OpenApiPathItem = {
+  get: {
+    summary: "This document",
+    security: [],
+    responses: { "200": ok("OpenAPI 3.1 document", { type: "object" }) },
+  },
+};
+
+/** Throws E_PLUGIN when two mounts sharing one public listener document the same path. */
+export function checkDistinctPaths(plugins: readonly MountedRoutes[]): void {
+  mergePaths({}, new Map(), plugins);
+}
+
+/**
+ * The document of one public mount, served on its own listener: its paths
+ * (`openapi` includes {@link PUBLIC_DOCUMENT}), no local token.
+ */
+export function buildPublicOpenApi(version: string, mount: MountedRoutes): unknown {
+  const paths: Record<string, OpenApiPathItem> = {};
+  mergePaths(paths, new Map(), [mount]);
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: `Meteor plugin "${mount.plugin}" public API`,
+      version,
+      description: "Routes a plugin serves on its own listener, without the local API token " +
+        "(docs/api.md §Plugin routes).",
+    },
+    paths,
+    components: { schemas: SCHEMAS },
   };
 }

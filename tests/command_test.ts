@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { isAgeSecretKey, parseCommandArgs, redact, refuseExtraArguments } from "../cli/command.ts";
+import { COMMANDS } from "../cli/commands.ts";
 import { HybridIdentity } from "../core/age/mod.ts";
 import { isMeteorError } from "../core/errors.ts";
 import { meteor } from "./_cli.ts";
@@ -141,7 +142,7 @@ Deno.test("parseCommandArgs() reports a bad option on one line, with parseArgs's
   }
 });
 
-Deno.test("main() prints every usage error as one line with its code, or JSON with --json", async () => {
+Deno.test("main() prints every usage error as one line with its code", async () => {
   const cases: [string[], string][] = [
     [["bogus"], 'meteor: unknown command "bogus" (see meteor --help) [E_USAGE]'],
     [
@@ -154,11 +155,81 @@ Deno.test("main() prints every usage error as one line with its code, or JSON wi
     const run = await meteor(...args);
     assert.deepEqual([run.code, run.stdout, run.stderr], [2, "", line]);
   }
-  const json = await meteor("bogus", "--json");
-  assert.deepEqual([json.code, json.stderr], [2, ""]);
-  assert.deepEqual(JSON.parse(json.stdout), {
-    error: { code: "E_USAGE", message: 'unknown command "bogus" (see meteor --help)' },
-  });
+});
+
+Deno.test("main() with --json prints an error as one JSON object on stderr, nothing on stdout", async () => {
+  const cases: [string[], number, string, RegExp][] = [
+    [["bogus", "--json"], 2, "E_USAGE", /^unknown command "bogus" \(see meteor --help\)$/],
+    [["id", "--json", "--fast"], 2, "E_USAGE", /^Cannot parse arguments: Unknown option '--fast'/],
+    [["seed", "--json"], 2, "E_USAGE", /^choose a subcommand: export, import$/],
+    [["contacts", "list", "--json", "--home", "/nonexistent/meteor"], 1, "E_NOT_INITIALIZED", /./],
+  ];
+  for (const [args, code, errorCode, message] of cases) {
+    const run = await meteor(...args);
+    assert.deepEqual([run.code, run.stdout], [code, ""], args.join(" "));
+    const { error } = JSON.parse(run.stderr);
+    assert.equal(error.code, errorCode, args.join(" "));
+    assert.match(error.message, message, args.join(" "));
+  }
+});
+
+Deno.test("parseCommandArgs() says which option is unknown, with balanced quotes", () => {
+  for (const option of ["--fast", "-x", "--fast=1"]) {
+    assert.throws(
+      () => parseCommandArgs([option], {}),
+      (err) => {
+        assert.ok(isMeteorError(err, "E_USAGE"));
+        const name = option.replace(/=.*/, "");
+        assert.equal(
+          err.message,
+          `Cannot parse arguments: Unknown option '${name}'; to give an argument that starts ` +
+            `with '-', put it after '--' (as in: -- ${name})`,
+        );
+        assert.equal(err.message.split("'").length % 2, 1, "an even number of single quotes");
+        assert.equal(err.message.split('"').length % 2, 1, "an even number of double quotes");
+        return true;
+      },
+    );
+  }
+});
+
+Deno.test("main() prints --version and exits 0", async () => {
+  const { version } = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  assert.deepEqual(await meteor("--version"), { code: 0, stdout: `meteor ${version}`, stderr: "" });
+  const json = await meteor("--version", "--json");
+  assert.deepEqual(JSON.parse(json.stdout), { version });
+});
+
+Deno.test("main() prints help and exits 0 for the overview, every group and every command", async () => {
+  const overview = await meteor("--help");
+  assert.equal(overview.code, 0);
+  for (const entry of COMMANDS) assert.ok(overview.stdout.includes(entry.name), entry.name);
+  const groups = [
+    ...new Set(COMMANDS.flatMap((c) => c.name.includes(" ") ? [c.name.split(" ")[0]] : [])),
+  ];
+  assert.deepEqual(groups, ["seed", "contacts", "plugins"]);
+  for (const group of groups) {
+    for (const flag of ["--help", "-h"]) {
+      const run = await meteor(group, flag);
+      assert.equal(run.code, 0, `${group} ${flag}`);
+      assert.match(run.stdout, new RegExp(`^Usage: meteor ${group} <`));
+      for (const c of COMMANDS.filter((c) => c.name.startsWith(`${group} `))) {
+        assert.ok(run.stdout.includes(`meteor ${c.name}`) && run.stdout.includes(c.summary));
+      }
+    }
+  }
+  for (const entry of COMMANDS) {
+    const run = await meteor(...entry.name.split(" "), "--help");
+    assert.equal(run.code, 0, entry.name);
+    assert.match(run.stdout, new RegExp(`^Usage: meteor ${entry.name}\\b`), entry.name);
+  }
+});
+
+Deno.test("COMMANDS lists each command's own name and summary, and loads it", async () => {
+  for (const entry of COMMANDS) {
+    const command = await entry.load();
+    assert.deepEqual([command.name, command.summary], [entry.name, entry.summary]);
+  }
 });
 
 Deno.test("main() answers a command group without a subcommand with E_USAGE and the choices", async () => {
@@ -171,8 +242,51 @@ Deno.test("main() answers a command group without a subcommand with E_USAGE and 
     "meteor contacts list",
     "meteor contacts remove",
   ]);
-  const json = await meteor("seed", "--json");
-  assert.deepEqual(JSON.parse(json.stdout), {
-    error: { code: "E_USAGE", message: "choose a subcommand: export, import" },
-  });
+});
+
+/** The specifiers `root` imports statically, transitively (deno info; dynamic imports not followed). */
+async function staticGraph(root: string): Promise<Set<string>> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", root],
+    cwd: new URL("..", import.meta.url),
+    stdout: "piped",
+  }).output();
+  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    roots: string[];
+    redirects: Record<string, string>;
+    modules: {
+      specifier: string;
+      dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+    }[];
+  };
+  const modules = new Map(info.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const stack = [...info.roots];
+  while (stack.length > 0) {
+    const specifier = stack.pop()!;
+    const resolved = info.redirects[specifier] ?? specifier;
+    if (seen.has(resolved)) continue;
+    seen.add(resolved);
+    for (const dep of modules.get(resolved)?.dependencies ?? []) {
+      if (!dep.isDynamic && dep.code) stack.push(dep.code.specifier);
+    }
+  }
+  return seen;
+}
+
+Deno.test("cli.ts and the offline commands load no libp2p, Hono or GPU code at start-up", async () => {
+  const network = /npm:\/?(libp2p|@libp2p\/|@chainsafe\/|hono)|\/plugins\/|\/server/;
+  const gpu = /\/core\/gpu\//;
+  const cases: [string, RegExp][] = [
+    ["cli.ts", /^node:|^npm:/],
+    ["cli/id.ts", new RegExp(`${network.source}|${gpu.source}`)],
+    ["cli/contacts.ts", new RegExp(`${network.source}|${gpu.source}`)],
+    // The file engine (cli/_age_io.ts, core/crypto/batch.ts) still imports core/gpu statically.
+    ["cli/encrypt.ts", network],
+  ];
+  for (const [root, forbidden] of cases) {
+    const graph = await staticGraph(root);
+    assert.ok(graph.size > 1, `${root}: a graph was read`);
+    assert.deepEqual([...graph].filter((s) => forbidden.test(s)), [], root);
+  }
 });

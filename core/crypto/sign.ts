@@ -28,7 +28,7 @@ export const ED25519_SEED_LENGTH = 32;
 export const ED25519_PUBLIC_KEY_LENGTH = 32;
 /** Length of an Ed25519 signature. */
 export const ED25519_SIGNATURE_LENGTH = 64;
-/** Length of an ML-DSA-65 key generation seed ξ (FIPS 204 Algorithm 1). */
+/** Length of an ML-DSA-65 key generation seed ξ (FIPS 204 Algorithm 6). */
 export const MLDSA65_SEED_LENGTH = 32;
 /** Length of an ML-DSA-65 public key (FIPS 204 Table 2). */
 export const MLDSA65_PUBLIC_KEY_LENGTH = 1952;
@@ -71,7 +71,7 @@ async function importEd25519Seed(seed: Uint8Array): Promise<CryptoKey> {
 
 async function importMlDsaSeed(seed: Uint8Array): Promise<CryptoKey> {
   checkLength("ml-dsa-65 seed", seed, MLDSA65_SEED_LENGTH);
-  // FIPS 204 Algorithm 1 ML-DSA.KeyGen_internal(ξ); "raw-seed" is WebCrypto's name for ξ.
+  // FIPS 204 Algorithm 6 ML-DSA.KeyGen_internal(ξ); "raw-seed" is WebCrypto's name for ξ.
   const copy = seed.slice();
   try {
     return await subtle.importKey("raw-seed", copy, MLDSA65, false, ["sign"]);
@@ -119,7 +119,7 @@ export async function ed25519PublicKey(seed: Uint8Array): Promise<Uint8Array> {
 }
 
 /**
- * The ML-DSA-65 public key of a 32-byte seed ξ (FIPS 204 Algorithm 1).
+ * The ML-DSA-65 public key of a 32-byte seed ξ (FIPS 204 Algorithm 6).
  *
  * @example
  * ```ts

@@ -7,7 +7,6 @@
  *
  * @module
  */
-import { ml_kem768 } from "@noble/post-quantum/ml-kem.js";
 import { checkLength, concat, wipe } from "../bytes.ts";
 import { MeteorError } from "../errors.ts";
 import { sha3_256, shake256 } from "./hash.ts";
@@ -164,13 +163,17 @@ export async function xwingEncapsulate(
   }
 }
 
-/** ML-KEM.Encaps_internal with explicit coins m (FIPS 203 §6.2), via noble. */
-function encapsulateDeterministic(
+/**
+ * ML-KEM.Encaps_internal with explicit coins m (FIPS 203 §6.2), via noble,
+ * imported here only: the CLI's start-up does not load it.
+ */
+async function encapsulateDeterministic(
   pkM: Uint8Array,
   m: Uint8Array,
 ): Promise<{ sharedSecret: Uint8Array; ciphertext: Uint8Array }> {
+  const { ml_kem768 } = await import("@noble/post-quantum/ml-kem.js");
   const { sharedSecret, cipherText } = ml_kem768.encapsulate(pkM, m);
-  return Promise.resolve({ sharedSecret, ciphertext: cipherText });
+  return { sharedSecret, ciphertext: cipherText };
 }
 
 /**

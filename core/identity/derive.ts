@@ -37,7 +37,7 @@ export interface NodeSeeds {
   ed25519: Uint8Array;
   /** X-Wing private key seed (draft-connolly-cfrg-xwing-kem §5.2). */
   xwing: Uint8Array;
-  /** ML-DSA-65 key generation seed ξ (FIPS 204 Algorithm 1). */
+  /** ML-DSA-65 key generation seed ξ (FIPS 204 Algorithm 6). */
   mldsa65: Uint8Array;
 }
 

@@ -22,9 +22,10 @@ import { MeteorError } from "../errors.ts";
 import {
   ED25519_PUBLIC_KEY_LENGTH,
   HYBRID_SIGNATURE_LENGTH,
-  hybridSign,
+  type HybridSigner,
   hybridVerify,
   MLDSA65_PUBLIC_KEY_LENGTH,
+  seedSigner,
 } from "../crypto/sign.ts";
 import { checkXWingPublicKey, XWING_PUBLIC_KEY_LENGTH } from "../crypto/xwing.ts";
 import { ByteReader, ByteWriter } from "./_binary.ts";
@@ -48,6 +49,10 @@ export const MAX_ADDRESS_LENGTH = 256;
 export const MAX_PEER_ID_LENGTH = 128;
 /** How long a new document is valid unless told otherwise: 30 days. */
 export const DEFAULT_DOCUMENT_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
+/** The longest validity a document may state, expiresAt - issuedAt: 365 days (docs/identity.md §4). */
+export const MAX_DOCUMENT_LIFETIME_MS = 365 * 24 * 60 * 60 * 1000;
+/** How far in the future a verified document's issuedAt may be: 5 minutes (docs/identity.md §4.3). */
+export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 /** The prefix of a document's text form; standard base64 of the bytes follows. */
 export const DOCUMENT_TEXT_PREFIX = "meteor-doc:";
 /** The longest document text accepted (whitespace included), in characters. */
@@ -126,6 +131,9 @@ function checkFields(doc: Omit<IdentityDocument, "signature">): void {
   checkTime("issuedAt", doc.issuedAt);
   checkTime("expiresAt", doc.expiresAt);
   if (doc.expiresAt <= doc.issuedAt) throw malformed("expiresAt must be after issuedAt");
+  if (doc.expiresAt - doc.issuedAt > MAX_DOCUMENT_LIFETIME_MS) {
+    throw malformed(`validity longer than ${MAX_DOCUMENT_LIFETIME_MS} ms`);
+  }
 }
 
 /** The signed part of the encoding: everything but the signature. */
@@ -149,7 +157,8 @@ function encodeBody(doc: Omit<IdentityDocument, "signature">): Uint8Array {
 }
 
 /**
- * Issues a signed identity document for `keys`.
+ * Issues a signed identity document for `keys`, signed by `signer` (by
+ * default one over `keys.seeds`; test vectors pass a deterministic one).
  *
  * @example
  * ```ts
@@ -162,6 +171,7 @@ function encodeBody(doc: Omit<IdentityDocument, "signature">): Uint8Array {
 export async function createDocument(
   keys: NodeKeys,
   fields: DocumentFields = {},
+  signer: HybridSigner = seedSigner(keys.seeds),
 ): Promise<IdentityDocument> {
   const issuedAt = fields.issuedAt ?? Date.now();
   const unsigned = {
@@ -178,7 +188,7 @@ export async function createDocument(
     issuedAt,
     expiresAt: fields.expiresAt ?? issuedAt + DEFAULT_DOCUMENT_LIFETIME_MS,
   };
-  const signature = await hybridSign(keys.seeds, DOCUMENT_SIGNATURE_CONTEXT, encodeBody(unsigned));
+  const signature = await signer.sign(DOCUMENT_SIGNATURE_CONTEXT, encodeBody(unsigned));
   return { ...unsigned, signature };
 }
 
@@ -242,9 +252,11 @@ export function parseDocument(bytes: Uint8Array): IdentityDocument {
 /**
  * Verifies a document: its keys hash to its MeteorID (and to `expectedId`
  * when given), its PeerId is that of its Ed25519 key, its X-Wing key is
- * valid, both signatures verify, and it has not expired.
+ * valid, both signatures verify, it has not expired, and it was not issued
+ * more than {@link MAX_CLOCK_SKEW_MS} after `now`.
  *
- * @throws {MeteorError} E_ID_MISMATCH, E_BAD_KEY, E_BAD_SIGNATURE or E_EXPIRED
+ * @throws {MeteorError} E_ID_MISMATCH, E_BAD_KEY, E_BAD_SIGNATURE, or E_EXPIRED
+ *   (expired, or issued in the future)
  */
 export async function verifyDocument(
   doc: IdentityDocument,
@@ -265,6 +277,9 @@ export async function verifyDocument(
   const now = options.now ?? Date.now();
   if (now >= doc.expiresAt) {
     throw new MeteorError("E_EXPIRED", "Cannot verify identity document: it has expired");
+  }
+  if (doc.issuedAt > now + MAX_CLOCK_SKEW_MS) {
+    throw new MeteorError("E_EXPIRED", "Cannot verify identity document: it is not valid yet");
   }
 }
 

@@ -5,11 +5,19 @@
  *
  * @module
  */
-import { generateKeyPairFromSeed, publicKeyFromRaw } from "@libp2p/crypto/keys";
-import { peerIdFromPublicKey } from "@libp2p/peer-id";
+import { base58 } from "@scure/base";
 import type { Ed25519PrivateKey } from "@libp2p/interface";
-import { checkLength } from "../bytes.ts";
+import { checkLength, concat } from "../bytes.ts";
 import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SEED_LENGTH } from "../crypto/sign.ts";
+
+/**
+ * What precedes the 32 key bytes in an Ed25519 PeerId (peer-ids spec): the
+ * identity multihash header (code 0x00, length 36) and the protobuf
+ * PublicKey header (field 1 KeyType = 1 Ed25519; field 2 Data, 32 bytes).
+ * Written out here so that deriving a PeerId does not load @libp2p/crypto,
+ * which only the node's libp2p host needs (the CLI's start-up time).
+ */
+const ED25519_PEER_ID_PREFIX = Uint8Array.of(0x00, 0x24, 0x08, 0x01, 0x12, 0x20);
 
 /**
  * The libp2p PeerId string of an Ed25519 public key.
@@ -23,7 +31,7 @@ import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SEED_LENGTH } from "../crypto/sign.t
  */
 export function peerIdOf(ed25519PublicKey: Uint8Array): string {
   checkLength("ed25519 public key", ed25519PublicKey, ED25519_PUBLIC_KEY_LENGTH);
-  return peerIdFromPublicKey(publicKeyFromRaw(ed25519PublicKey)).toString();
+  return base58.encode(concat(ED25519_PEER_ID_PREFIX, ed25519PublicKey));
 }
 
 /**
@@ -33,5 +41,6 @@ export function peerIdOf(ed25519PublicKey: Uint8Array): string {
  */
 export async function libp2pPrivateKey(ed25519Seed: Uint8Array): Promise<Ed25519PrivateKey> {
   checkLength("ed25519 seed", ed25519Seed, ED25519_SEED_LENGTH);
+  const { generateKeyPairFromSeed } = await import("@libp2p/crypto/keys");
   return await generateKeyPairFromSeed("Ed25519", ed25519Seed.slice());
 }

@@ -1,7 +1,9 @@
 /**
  * The state database schema as an ordered list of migrations. Migration i
  * moves the database from `PRAGMA user_version` i to i + 1; a released
- * migration is never edited, only followed by a new one.
+ * migration is never edited, only followed by a new one. The inbox and outbox
+ * tables of migration 1 now belong to the p2p plugin, which adopts them into
+ * its own database ({@link LEGACY_TABLES}).
  *
  * @module
  */
@@ -46,3 +48,10 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   `,
 ];
+
+/**
+ * Tables migration 1 created that a plugin now owns, with the plugin that
+ * may adopt them into its own database (core/store/database.ts adoptTables):
+ * homes made before plugins had databases of their own keep their messages.
+ */
+export const LEGACY_TABLES: Readonly<Record<string, string>> = { inbox: "p2p", outbox: "p2p" };

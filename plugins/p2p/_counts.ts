@@ -6,9 +6,6 @@
  */
 import type { SessionStats } from "./session/mod.ts";
 
-/** The plugin name under which counters are stored. */
-export const PLUGIN = "p2p";
-
 /** The node's counters, all zero. */
 export function newCounts(): Record<string, number> {
   return {
@@ -20,6 +17,10 @@ export function newCounts(): Record<string, number> {
     framesOut: 0,
     rekeys: 0,
     peerErrors: 0,
+    recordsIn: 0,
+    recordsOut: 0,
+    recordsUnhandled: 0,
+    recordHandlerFailures: 0,
   };
 }
 

@@ -15,8 +15,9 @@ const LISTEN_REASONS: Record<string, string> = {
 
 /**
  * The first failed address and reason of a libp2p listen failure as one
- * line, "Cannot listen on <addr>: address in use" (E_IO). Other errors pass
- * through.
+ * line: "Cannot listen on <addr>: port <n> is in use; ..." (E_ADDR_IN_USE,
+ * naming the config key to change) when another process holds the port,
+ * else "Cannot listen on <addr>: <reason>" (E_IO). Other errors pass through.
  */
 export function listenError(err: unknown): unknown {
   if ((err as Error | null)?.name !== "UnsupportedListenAddressesError") return err;
@@ -26,6 +27,15 @@ export function listenError(err: unknown): unknown {
   }
   const [, address, detail] = failed;
   const errno = Object.keys(LISTEN_REASONS).find((name) => detail.includes(name));
+  const port = /\/(?:tcp|udp)\/(\d+)/.exec(address)?.[1];
+  if (errno === "EADDRINUSE" && port !== undefined) {
+    return new MeteorError(
+      "E_ADDR_IN_USE",
+      `Cannot listen on ${address}: port ${port} is in use by another process; ` +
+        "choose another port in config.json p2p.listen",
+      { cause: err },
+    );
+  }
   const reason = errno === undefined ? detail.replace(/^\w*Error: /, "") : LISTEN_REASONS[errno];
   return new MeteorError("E_IO", `Cannot listen on ${address}: ${reason}`, { cause: err });
 }

@@ -8,17 +8,25 @@
 import { concat, fromUtf8, utf8 } from "../../core/bytes.ts";
 import { MeteorError } from "../../core/errors.ts";
 
-/** The longest message text, in UTF-8 bytes (§7). */
+/** The longest message text, in UTF-8 bytes (§7); the shortest is 1 byte. */
 export const MAX_TEXT_BYTES = 16 * 1024;
 
 const TYPE_MESSAGE = 0x01;
 const TYPE_ACK = 0x02;
+const TYPE_PLUGIN = 0x03;
 const MESSAGE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * A plugin's record type: `<plugin>/<name>`, ASCII, at most 64 bytes
+ * (docs/protocol.md §7.3).
+ */
+export const RECORD_TYPE = /^[a-z][a-z0-9-]{0,31}\/[a-z0-9][a-z0-9/_-]{0,30}$/;
 
 /** A decoded record. */
 export type DirectRecord =
   | { type: "message"; id: string; sentAt: number; text: string }
-  | { type: "ack"; id: string };
+  | { type: "ack"; id: string }
+  | { type: "plugin"; recordType: string; payload: Uint8Array };
 
 function malformed(state: string): MeteorError {
   return new MeteorError("E_MALFORMED", `Cannot decode record: ${state}`);
@@ -29,10 +37,26 @@ function encodeId(id: string): Uint8Array {
   return concat(new Uint8Array([id.length]), utf8(id));
 }
 
-/** Encodes a record: `type || u8(len(id)) || id || rest` (§7). */
+/** Encodes a record: `type || u8(len(id)) || id || rest` (§7), or a plugin record (§7.3). */
 export function encodeRecord(record: DirectRecord): Uint8Array {
+  if (record.type === "plugin") {
+    if (!RECORD_TYPE.test(record.recordType)) {
+      throw new RangeError("record type must be <plugin>/<name> (docs/protocol.md §7.3)");
+    }
+    return concat(
+      new Uint8Array([TYPE_PLUGIN, record.recordType.length]),
+      utf8(record.recordType),
+      record.payload,
+    );
+  }
   if (record.type === "ack") return concat(new Uint8Array([TYPE_ACK]), encodeId(record.id));
   const text = utf8(record.text);
+  if (text.length === 0) {
+    throw new MeteorError("E_MALFORMED", "Cannot send message: the text is empty");
+  }
+  if (!Number.isSafeInteger(record.sentAt) || record.sentAt < 0) {
+    throw new RangeError("sentAt must be an integer from 0 to 2^53 - 1");
+  }
   if (text.length > MAX_TEXT_BYTES) {
     throw new MeteorError("E_TOO_LARGE", `Cannot send message: text over ${MAX_TEXT_BYTES} bytes`);
   }
@@ -48,6 +72,7 @@ export function encodeRecord(record: DirectRecord): Uint8Array {
  */
 export function decodeRecord(bytes: Uint8Array): DirectRecord {
   if (bytes.length < 3) throw malformed("too short");
+  if (bytes[0] === TYPE_PLUGIN) return decodePluginRecord(bytes);
   const idLength = bytes[1];
   const idEnd = 2 + idLength;
   if (bytes.length < idEnd) throw malformed("truncated id");
@@ -56,12 +81,24 @@ export function decodeRecord(bytes: Uint8Array): DirectRecord {
   if (bytes[0] === TYPE_ACK && bytes.length === idEnd) return { type: "ack", id };
   if (bytes[0] !== TYPE_MESSAGE || bytes.length < idEnd + 8) throw malformed("bad type or length");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const sentAt = Number(view.getBigUint64(idEnd));
+  const time = view.getBigUint64(idEnd);
+  if (time > BigInt(Number.MAX_SAFE_INTEGER)) throw malformed("sentAt past 2^53 - 1");
+  const sentAt = Number(time);
   const body = bytes.subarray(idEnd + 8);
+  if (body.length === 0) throw malformed("empty text");
   if (body.length > MAX_TEXT_BYTES) throw malformed("text too long");
   try {
     return { type: "message", id, sentAt, text: fromUtf8(body) };
   } catch {
     throw malformed("text is not UTF-8");
   }
+}
+
+/** `0x03 || u8(len(type)) || type || payload` (§7.3). */
+function decodePluginRecord(bytes: Uint8Array): DirectRecord {
+  const end = 2 + bytes[1];
+  if (bytes.length < end) throw malformed("truncated record type");
+  const recordType = String.fromCharCode(...bytes.subarray(2, end));
+  if (!RECORD_TYPE.test(recordType)) throw malformed("bad record type");
+  return { type: "plugin", recordType, payload: bytes.slice(end) };
 }

@@ -150,16 +150,20 @@ export class Channels {
     }
   }
 
-  /** Closes every session and its stream. */
+  /** Closes every session and its stream, all at once, each within {@link STOP_CLOSE_MS}. */
   async close(): Promise<void> {
+    const closing: Promise<void>[] = [];
     for (const { channels } of this.#peers.values()) {
       for (const channel of channels) {
         channel.session.close();
-        await channel.framed.stream.close({ signal: AbortSignal.timeout(STOP_CLOSE_MS) })
-          .catch(() => {});
+        closing.push(
+          channel.framed.stream.close({ signal: AbortSignal.timeout(STOP_CLOSE_MS) })
+            .catch(() => channel.framed.stream.abort(new Error("node stopping"))),
+        );
       }
     }
     this.#peers.clear();
+    await Promise.all(closing);
   }
 
   #sessionOptions() {
@@ -209,6 +213,7 @@ export class Channels {
     entry.sent.set(channel, new Set());
     const done = () => {
       if (entry.channels.delete(channel)) addSessionStats(counts, session.stats);
+      if (entry.channels.size === 0 && this.#peers.get(hex) === entry) this.#peers.delete(hex);
     };
     pumpChannel(channel, (data) => {
       onData(session, data);

@@ -7,15 +7,17 @@
 import { utf8 } from "../../core/bytes.ts";
 import type { EventBus } from "../../core/events.ts";
 import { formatMeteorId } from "../../core/identity/mod.ts";
-import type { NodeStore } from "../../core/store/mod.ts";
-import { PLUGIN } from "./_counts.ts";
+import type { PluginCounters } from "../../core/plugin.ts";
 import { type DirectRecord, encodeRecord } from "./_records.ts";
 import type { Session } from "./session/mod.ts";
+import type { MessageStore } from "./store/mod.ts";
 
 /** What {@link receiveMessage} uses. */
 export interface InboxComponents {
-  /** Node state: the inbox and the stored counters. */
-  store: NodeStore;
+  /** The inbox table. */
+  inbox: MessageStore["inbox"];
+  /** The plugin's durable counters. */
+  counters: PluginCounters;
   /** The event bus, for "message". */
   events: EventBus;
   /** The node's counters (messagesIn). */
@@ -27,13 +29,13 @@ export interface InboxComponents {
  * new), then acknowledges it.
  */
 export function receiveMessage(
-  { store, events, counts }: InboxComponents,
+  { inbox, counters, events, counts }: InboxComponents,
   session: Session,
   record: Extract<DirectRecord, { type: "message" }>,
 ): void {
   const body = utf8(record.text);
   const seq = session.stats.framesIn - 1;
-  const { added, message } = store.inbox.add({
+  const { added, message } = inbox.add({
     id: record.id,
     from: session.peer.meteorId,
     kind: "text",
@@ -42,7 +44,7 @@ export function receiveMessage(
   });
   if (added) {
     counts.messagesIn++;
-    store.counters.add(PLUGIN, { messagesIn: 1, bytesIn: body.length });
+    counters.add({ messagesIn: 1, bytesIn: body.length });
     events.emit("message", {
       id: record.id,
       from: formatMeteorId(session.peer.meteorId),

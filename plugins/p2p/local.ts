@@ -1,13 +1,16 @@
 /**
  * This node's identity document as handshakes and lookups present it
  * (docs/protocol.md §3, §8), re-signed once a day so that it never reaches
- * its expiry (docs/identity.md) while the node runs.
+ * its expiry (docs/identity.md) while the node runs. It signs through the
+ * node's capabilities: no key seed passes through here.
  *
  * @module
  */
 import type { Libp2p } from "libp2p";
-import type { NodeKeys } from "../../core/identity/mod.ts";
-import { type LocalIdentity, localIdentity } from "./session/mod.ts";
+import type { HybridSigner } from "../../core/crypto/sign.ts";
+import { encodeDocument } from "../../core/identity/mod.ts";
+import type { DocumentSigner } from "../../core/plugin.ts";
+import type { LocalIdentity } from "./session/mod.ts";
 
 /** Identity documents carry at most this many addresses (docs/identity.md). */
 const MAX_DOC_ADDRESSES = 16;
@@ -20,37 +23,53 @@ function documentAddresses(libp2p: Libp2p): string[] {
     .slice(0, MAX_DOC_ADDRESSES);
 }
 
+/** What a {@link LocalDocument} signs with. */
+export interface LocalDocumentComponents {
+  /** This node's MeteorID. */
+  meteorId: Uint8Array;
+  /** Signs the node's documents. */
+  documents: DocumentSigner;
+  /** Signs handshakes under the session labels. */
+  signer: HybridSigner;
+}
+
 /**
  * This node's signed identity document, naming the host's listen addresses.
  *
  * @example
  * ```ts ignore
- * const local = await LocalDocument.create(keys, libp2p);
+ * const local = await LocalDocument.create({ meteorId, documents, signer }, libp2p);
  * const { document } = await local.current();
  * ```
  */
 export class LocalDocument {
-  readonly #keys: NodeKeys;
+  readonly #components: LocalDocumentComponents;
   readonly #libp2p: Libp2p;
   #local: LocalIdentity;
   #issuedAt = Date.now();
 
-  private constructor(keys: NodeKeys, libp2p: Libp2p, local: LocalIdentity) {
-    this.#keys = keys;
+  private constructor(components: LocalDocumentComponents, libp2p: Libp2p, local: LocalIdentity) {
+    this.#components = components;
     this.#libp2p = libp2p;
     this.#local = local;
   }
 
   /** Signs a first document for the started host `libp2p`. */
-  static async create(keys: NodeKeys, libp2p: Libp2p): Promise<LocalDocument> {
-    return new LocalDocument(keys, libp2p, await localIdentity(keys, documentAddresses(libp2p)));
+  static async create(components: LocalDocumentComponents, libp2p: Libp2p): Promise<LocalDocument> {
+    return new LocalDocument(components, libp2p, await LocalDocument.#sign(components, libp2p));
+  }
+
+  static async #sign(components: LocalDocumentComponents, libp2p: Libp2p): Promise<LocalIdentity> {
+    const { meteorId, documents, signer } = components;
+    const document = encodeDocument(await documents.sign({ addresses: documentAddresses(libp2p) }));
+    return { meteorId, document, signer };
   }
 
   /** This node for a handshake or lookup, re-signed when a day has passed. */
   async current(): Promise<LocalIdentity> {
     if (Date.now() - this.#issuedAt >= DOCUMENT_REFRESH_MS) {
       this.#issuedAt = Date.now();
-      this.#local = await localIdentity(this.#keys, documentAddresses(this.#libp2p));
+      this.#local = await LocalDocument.#sign(this.#components, this.#libp2p);
     }
     return this.#local;
   }

@@ -1,52 +1,62 @@
 /**
- * The p2p node: a js-libp2p 3 host (TCP, WebSockets, Noise, Yamux, identify,
- * ping) with the seed-derived Ed25519 key, composed with this node's identity
- * document (local.ts), the peer identity records and lookup (peers.ts), the
- * Meteor sessions to peers (channels.ts), and durable direct messaging
- * through the store's outbox (outbox.ts) and inbox (inbox.ts)
- * (docs/protocol.md §7, §8).
+ * The p2p node: the node's one libp2p host (host.ts) with this node's
+ * identity document (local.ts), the identity directory (peers.ts), the
+ * Meteor sessions to peers (channels.ts), typed records for other plugins
+ * (records.ts), and durable direct messaging through the plugin's own
+ * outbox (outbox.ts) and inbox (inbox.ts) tables (docs/protocol.md §7, §8).
  *
  * @module
  */
-import { noise } from "@chainsafe/libp2p-noise";
-import { yamux } from "@chainsafe/libp2p-yamux";
-import { identify } from "@libp2p/identify";
-import type { PeerId } from "@libp2p/interface";
-import { ping } from "@libp2p/ping";
-import { tcp } from "@libp2p/tcp";
-import { webSockets } from "@libp2p/websockets";
+import type { PeerId, PrivateKey } from "@libp2p/interface";
 import { multiaddr } from "@multiformats/multiaddr";
-import { createLibp2p, type Libp2p } from "libp2p";
+import type { Libp2p } from "libp2p";
 import { toHex } from "../../core/bytes.ts";
+import type { HybridSigner } from "../../core/crypto/sign.ts";
 import { isMeteorError } from "../../core/errors.ts";
 import type { EventBus } from "../../core/events.ts";
-import { libp2pPrivateKey, type NodeKeys } from "../../core/identity/mod.ts";
 import type { Logger } from "../../core/logger.ts";
-import type { NodeStore } from "../../core/store/mod.ts";
+import type { Contribution, DocumentSigner, PluginCounters } from "../../core/plugin.ts";
+import type { Contacts } from "../../core/store/mod.ts";
 import { newCounts } from "./_counts.ts";
-import { listenError } from "./_listen.ts";
+import { SqliteDatastore } from "./_datastore.ts";
 import { decodeRecord } from "./_records.ts";
 import { ID_PROTOCOL, SESSION_PROTOCOL } from "./channel.ts";
 import { Channels } from "./channels.ts";
 import type { P2PConfig } from "./config.ts";
+import type { Libp2pExtension } from "./extension.ts";
+import { startHost } from "./host.ts";
 import { type InboxComponents, receiveMessage } from "./inbox.ts";
 import { LocalDocument } from "./local.ts";
 import { Outbox, type SendResult, type WaitingReason } from "./outbox.ts";
 import { PeerDirectory, type PeerInfo } from "./peers.ts";
+import { PluginRecords } from "./records.ts";
 import { documentVerifier, type Session } from "./session/mod.ts";
+import type { MessageStore } from "./store/mod.ts";
 
-/** What the node needs from its host. */
+/** What the node is built from: the plugin's components, never key seeds. */
 export interface P2PDeps {
-  /** The node's keys. */
-  keys: NodeKeys;
-  /** Node state. */
-  store: NodeStore;
+  /** This node's MeteorID. */
+  meteorId: Uint8Array;
+  /** The host key. */
+  privateKey: PrivateKey;
+  /** Signs the node's identity documents. */
+  documents: DocumentSigner;
+  /** Signs handshakes under the session labels. */
+  signer: HybridSigner;
+  /** The node's contacts. */
+  contacts: Contacts;
+  /** The plugin's durable counters. */
+  counters: PluginCounters;
+  /** The plugin's tables (inbox, outbox, the libp2p datastore). */
+  messages: MessageStore;
   /** The event bus. */
   events: EventBus;
   /** The plugin's logger. */
   logger: Logger;
   /** The validated config. */
   config: P2PConfig;
+  /** Services other plugins add to the host. */
+  contributions: readonly Contribution<Libp2pExtension>[];
 }
 
 /**
@@ -54,35 +64,46 @@ export interface P2PDeps {
  *
  * @example
  * ```ts ignore
- * const node = await P2PNode.start({ keys, store, events, logger, config });
- * await node.send("alice", "hello");
+ * const node = await P2PNode.start(deps);
+ * node.send("alice", "hello");
  * await node.stop();
  * ```
  */
 export class P2PNode {
-  /** The libp2p host. */
+  /** The libp2p host (owned: started and stopped here). */
   readonly libp2p: Libp2p;
+  /** The identity directory. */
+  readonly directory: PeerDirectory;
+  /** Typed records for other plugins. */
+  readonly records: PluginRecords;
+  /** Contributed libp2p service names by plugin. */
+  readonly servicesOf: ReadonlyMap<string, readonly string[]>;
   readonly #deps: P2PDeps;
   readonly #counts = newCounts();
   readonly #stopped = new AbortController();
-  readonly #peers: PeerDirectory;
   readonly #channels: Channels;
   readonly #outbox: Outbox;
   readonly #inbox: InboxComponents;
   #timer: ReturnType<typeof setInterval> | undefined;
 
-  private constructor(deps: P2PDeps, libp2p: Libp2p, local: LocalDocument) {
+  private constructor(
+    deps: P2PDeps,
+    libp2p: Libp2p,
+    servicesOf: ReadonlyMap<string, readonly string[]>,
+    local: LocalDocument,
+  ) {
     this.#deps = deps;
     this.libp2p = libp2p;
+    this.servicesOf = servicesOf;
     const verify = documentVerifier();
-    const { store, events, logger, keys, config } = deps;
+    const { contacts, counters, messages, events, logger, config } = deps;
     const counts = this.#counts;
     const signal = this.#stopped.signal;
     const debug = (what: string, err: unknown) => this.#debug(what, err);
-    this.#inbox = { store, events, counts };
-    this.#peers = new PeerDirectory({
+    this.#inbox = { inbox: messages.inbox, counters, events, counts };
+    this.directory = new PeerDirectory({
       libp2p,
-      store,
+      contacts,
       verify,
       local,
       identified: (meteorId) => this.#outbox.flushPending(meteorId),
@@ -92,7 +113,7 @@ export class P2PNode {
       libp2p,
       verify,
       local,
-      peers: this.#peers,
+      peers: this.directory,
       config,
       counts,
       signal,
@@ -100,45 +121,40 @@ export class P2PNode {
       peerError: (peer, where, err) => this.#peerError(peer, where, err),
       debug,
     });
+    this.records = new PluginRecords(this.#channels, counts, debug);
     this.#outbox = new Outbox({
-      keys,
-      store,
+      meteorId: deps.meteorId,
+      outbox: messages.outbox,
+      contacts,
+      counters,
       events,
       logger,
       counts,
       signal,
       channels: this.#channels,
-      peers: this.#peers,
+      peers: this.directory,
       debug,
     });
   }
 
   /**
-   * Starts libp2p on the configured addresses and begins delivering the outbox.
+   * Creates and starts the host on the configured addresses with the
+   * contributed services, and begins delivering the outbox.
    *
    * @throws {MeteorError} E_IO "Cannot listen on <addr>: address in use" (one
-   * line) when a listen address cannot be bound
+   * line) when a listen address cannot be bound; E_PLUGIN for a service name
+   * two plugins contribute
    */
   static async start(deps: P2PDeps): Promise<P2PNode> {
-    const libp2p = await createLibp2p({
-      start: false,
-      privateKey: await libp2pPrivateKey(deps.keys.seeds.ed25519),
-      addresses: { listen: deps.config.listen },
-      transports: [tcp(), webSockets()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
-      services: { identify: identify(), ping: ping() },
+    const { libp2p, servicesOf } = await startHost({
+      privateKey: deps.privateKey,
+      listen: deps.config.listen,
+      datastore: new SqliteDatastore(deps.messages.db),
+      contributions: deps.contributions,
     });
     try {
-      await libp2p.start();
-    } catch (err) {
-      // Whatever did start (an earlier listener) is released; the start error is reported.
-      await Promise.resolve().then(() => libp2p.stop()).catch(() => {});
-      throw listenError(err);
-    }
-    try {
-      const local = await LocalDocument.create(deps.keys, libp2p);
-      const node = new P2PNode(deps, libp2p, local);
+      const local = await LocalDocument.create(deps, libp2p);
+      const node = new P2PNode(deps, libp2p, servicesOf, local);
       await node.#listen();
       return node;
     } catch (err) {
@@ -154,7 +170,7 @@ export class P2PNode {
 
   /** The connected peers. */
   peers(): PeerInfo[] {
-    return this.#peers.connected((hex) => this.#channels.sessions(hex));
+    return this.directory.connected((hex) => this.#channels.sessions(hex));
   }
 
   /** The node's figures for GET /v1/stats. */
@@ -212,45 +228,58 @@ export class P2PNode {
       const channel = await this.#channels.accept(stream, connection);
       if (channel) this.#outbox.flushLater(toHex(channel.session.peer.meteorId));
     }, options);
-    await this.libp2p.handle(ID_PROTOCOL, (stream) => this.#peers.serve(stream), options);
+    await this.libp2p.handle(ID_PROTOCOL, (stream) => this.directory.serve(stream), options);
+    const { signal } = this.#stopped;
     this.libp2p.addEventListener("peer:connect", (event) => {
-      this.#deps.events.emit("peer:connect", this.#peers.detail(event.detail));
-      this.#peers.lookup(event.detail).catch((err) => this.#debug("identity lookup", err));
-    });
+      this.#deps.events.emit("peer:connect", this.directory.detail(event.detail));
+    }, { signal });
+    // §8: only peers whose identify lists the lookup protocol are asked for a document.
+    this.libp2p.addEventListener("peer:identify", (event) => {
+      const { peerId, protocols } = event.detail;
+      if (!protocols.includes(ID_PROTOCOL)) return;
+      this.directory.lookup(peerId).catch((err) => this.#debug("identity lookup", err));
+    }, { signal });
     this.libp2p.addEventListener("peer:disconnect", (event) => {
-      this.#deps.events.emit("peer:disconnect", this.#peers.detail(event.detail));
-    });
-    this.#deps.events.on("contact:add", (detail) => this.#peers.contactAdded(detail), {
-      signal: this.#stopped.signal,
+      this.#deps.events.emit("peer:disconnect", this.directory.detail(event.detail));
+    }, { signal });
+    this.#deps.events.on("contact:add", (detail) => this.directory.contactAdded(detail), {
+      signal,
     });
     this.#timer = setInterval(() => {
       this.retry().catch((err) => this.#debug("retry", err));
     }, this.#deps.config.retryMs);
-    for (const contact of this.#deps.store.contacts.list()) {
-      if (contact.document) this.#peers.remember(contact.document).catch(() => {});
+    for (const contact of this.#deps.contacts.list()) {
+      if (contact.document) this.directory.remember(contact.document).catch(() => {});
     }
     this.retry().catch((err) => this.#debug("retry", err));
   }
 
-  /** §7: a record on a session goes to the inbox (a message) or the outbox (an ack). */
+  /**
+   * §7: a record on a session goes to the inbox (a message), the outbox (an
+   * ack) or the plugin that handles its type (§7.3). A malformed record is
+   * counted under its code and dropped; the session carries on.
+   */
   #onData(session: Session, data: Uint8Array): void {
-    const record = decodeRecord(data);
-    if (record.type === "message") {
-      receiveMessage(this.#inbox, session, record);
-    } else {
-      this.#outbox.acknowledged(session.peer.meteorId, record.id);
+    if (data.length === 0) return; // §7: an empty data frame carries no record
+    let record;
+    try {
+      record = decodeRecord(data);
+    } catch (err) {
+      const code = isMeteorError(err) ? err.code : "E_MALFORMED";
+      this.#counts[`rejected.${code}`] = (this.#counts[`rejected.${code}`] ?? 0) + 1;
+      return;
     }
+    if (record.type === "message") receiveMessage(this.#inbox, session, record);
+    else if (record.type === "ack") this.#outbox.acknowledged(session.peer.meteorId, record.id);
+    else this.records.deliver(session, record.recordType, record.payload);
   }
 
+  /** §8: a peer that breaks the protocol loses that session (closed by the pump), not its connection. */
   #peerError(peer: PeerId, where: string, err: unknown): void {
     if (this.#stopped.signal.aborted) return;
     this.#counts.peerErrors++;
     const code = isMeteorError(err) ? err.code : "E_IO";
     this.#deps.logger.warn(`${where} with peer failed`, { peer: peer.toString(), code });
-    // §8: a peer that breaks the protocol is disconnected; the node carries on.
-    if (isMeteorError(err) && err.code !== "E_TIMEOUT" && err.code !== "E_UNREACHABLE") {
-      this.libp2p.hangUp(peer).catch(() => {});
-    }
   }
 
   #debug(what: string, err: unknown): void {

@@ -8,19 +8,16 @@
 import { constantTimeEqual, fromHex, toHex, utf8 } from "../../core/bytes.ts";
 import { type ErrorCode, isMeteorError, MeteorError } from "../../core/errors.ts";
 import type { EventBus } from "../../core/events.ts";
-import {
-  formatMeteorId,
-  looksLikeMeteorId,
-  type NodeKeys,
-  parseMeteorId,
-} from "../../core/identity/mod.ts";
+import { resolvePeerName } from "../../core/contacts.ts";
+import { formatMeteorId } from "../../core/identity/mod.ts";
 import type { Logger } from "../../core/logger.ts";
-import type { NodeStore } from "../../core/store/mod.ts";
-import { PLUGIN } from "./_counts.ts";
+import type { PluginCounters } from "../../core/plugin.ts";
+import type { Contacts } from "../../core/store/mod.ts";
 import { encodeRecord, MAX_TEXT_BYTES } from "./_records.ts";
 import type { Channel } from "./channel.ts";
 import type { Channels } from "./channels.ts";
 import type { PeerDirectory } from "./peers.ts";
+import type { MessageStore } from "./store/mod.ts";
 
 /** Pending outbox entries sent per flush. */
 const FLUSH_BATCH = 100;
@@ -49,10 +46,14 @@ export interface SendResult {
 
 /** What an {@link Outbox} uses. */
 export interface OutboxComponents {
-  /** The node's keys (its own MeteorID is no recipient). */
-  keys: NodeKeys;
-  /** Node state: contacts, the outbox and the stored counters. */
-  store: NodeStore;
+  /** The node's own MeteorID (no recipient). */
+  meteorId: Uint8Array;
+  /** The outbox table. */
+  outbox: MessageStore["outbox"];
+  /** The node's contacts, to resolve names. */
+  contacts: Contacts;
+  /** The plugin's durable counters. */
+  counters: PluginCounters;
   /** The event bus, for "p2p:delivered". */
   events: EventBus;
   /** Logs why messages wait. */
@@ -75,7 +76,7 @@ export interface OutboxComponents {
  *
  * @example
  * ```ts ignore
- * const outbox = new Outbox({ keys, store, events, logger, counts, signal, channels, peers, debug });
+ * const outbox = new Outbox({ keys, outbox, contacts, counters, events, logger, counts, ... });
  * outbox.send("alice", "hello");
  * ```
  */
@@ -102,7 +103,7 @@ export class Outbox {
       throw new MeteorError("E_MALFORMED", 'Cannot send message: "to" and "text" must be strings');
     }
     if (text === "") throw new MeteorError("E_MALFORMED", "Cannot send message: the text is empty");
-    const recipient = this.#resolve(to);
+    const recipient = resolvePeerName(this.#components.contacts, to, "send message");
     const body = utf8(text);
     if (body.length > MAX_TEXT_BYTES) {
       throw new MeteorError(
@@ -110,10 +111,10 @@ export class Outbox {
         `Cannot send message: text over ${MAX_TEXT_BYTES} bytes`,
       );
     }
-    if (constantTimeEqual(recipient, this.#components.keys.meteorId)) {
+    if (constantTimeEqual(recipient, this.#components.meteorId)) {
       throw new MeteorError("E_BAD_ID", "Cannot send message: that is this node's own MeteorID");
     }
-    const queued = this.#components.store.outbox.enqueue({ to: recipient, kind: "text", body });
+    const queued = this.#components.outbox.enqueue({ to: recipient, kind: "text", body });
     this.flushLater(toHex(recipient));
     return { id: queued.id, to: formatMeteorId(recipient), status: "queued" };
   }
@@ -128,12 +129,12 @@ export class Outbox {
 
   /** §7: marks message `id` to `from` delivered once `from` acknowledged it. */
   acknowledged(from: Uint8Array, id: string): void {
-    const { store, events, counts } = this.#components;
-    const queued = store.outbox.get(id);
+    const { outbox, counters, events, counts } = this.#components;
+    const queued = outbox.get(id);
     if (queued && constantTimeEqual(queued.to, from)) {
-      if (store.outbox.markDelivered(id)) {
+      if (outbox.markDelivered(id)) {
         counts.messagesOut++;
-        store.counters.add(PLUGIN, { messagesOut: 1, bytesOut: queued.body.length });
+        counters.add({ messagesOut: 1, bytesOut: queued.body.length });
         events.emit("p2p:delivered", { id, to: formatMeteorId(queued.to) });
       }
     }
@@ -146,7 +147,7 @@ export class Outbox {
 
   /** Delivers to `meteorId` when messages to it are pending. */
   async flushPending(meteorId: Uint8Array): Promise<void> {
-    if (this.#components.store.outbox.pending(meteorId, 1).length > 0) {
+    if (this.#components.outbox.pending(meteorId, 1).length > 0) {
       await this.#flush(toHex(meteorId));
     }
   }
@@ -154,17 +155,9 @@ export class Outbox {
   /** Delivers to every recipient with pending messages; failures are left waiting. */
   async flushAll(): Promise<void> {
     const recipients = new Set(
-      this.#components.store.outbox.pending(undefined, 1000).map((m) => toHex(m.to)),
+      this.#components.outbox.pending(undefined, 1000).map((m) => toHex(m.to)),
     );
     await Promise.all([...recipients].map((hex) => this.#flush(hex).catch(() => {})));
-  }
-
-  /** A contact name or a MeteorID (text form) as MeteorID bytes. */
-  #resolve(to: string): Uint8Array {
-    if (looksLikeMeteorId(to)) return parseMeteorId(to);
-    const contact = this.#components.store.contacts.get(to);
-    if (!contact) throw new MeteorError("E_NOT_FOUND", `Cannot send message: no contact "${to}"`);
-    return contact.meteorId;
   }
 
   /** Sends every pending outbox entry for `hex` not yet sent on the current channel. */
@@ -177,7 +170,7 @@ export class Outbox {
   }
 
   async #deliver(hex: string): Promise<void> {
-    const { store: { outbox }, channels, signal } = this.#components;
+    const { outbox, channels, signal } = this.#components;
     const meteorId = fromHex(hex);
     if (outbox.pending(meteorId, 1).length === 0) return;
     let channel: Channel;

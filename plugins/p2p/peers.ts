@@ -1,7 +1,9 @@
 /**
- * Peer identity records (docs/protocol.md §8): which MeteorID each libp2p
+ * The identity directory (docs/protocol.md §8): which MeteorID each libp2p
  * PeerId belongs to, learnt from the identity lookup, from sessions and from
- * contacts' documents, and the PeerId to dial for a MeteorID.
+ * contacts' documents; the PeerId to dial for a MeteorID; and resolvers that
+ * turn a MeteorID into a verified identity document (contacts and looked-up
+ * peers built in, others such as the DHT added by plugins).
  *
  * @module
  */
@@ -12,33 +14,46 @@ import type { Libp2p } from "libp2p";
 import { constantTimeEqual, fromHex, toHex } from "../../core/bytes.ts";
 import { MeteorError } from "../../core/errors.ts";
 import type { PeerEventDetail } from "../../core/events.ts";
-import { formatMeteorId, parseMeteorId } from "../../core/identity/mod.ts";
-import type { NodeStore } from "../../core/store/mod.ts";
+import { formatMeteorId, parseDocument, parseMeteorId } from "../../core/identity/mod.ts";
+import type { PeerSummary } from "../../core/plugin.ts";
+import type { Contacts } from "../../core/store/mod.ts";
+import { BoundedMap } from "./_bounded.ts";
 import { FramedStream } from "./_framing.ts";
 import { HANDSHAKE_TIMEOUT_MS, ID_PROTOCOL } from "./channel.ts";
 import type { LocalDocument } from "./local.ts";
-import type { PeerIdentity, VerifyDocument } from "./session/mod.ts";
+import type { LocalIdentity, PeerIdentity, VerifyDocument } from "./session/mod.ts";
 
 /** A connected peer, as GET /v1/peers shows it. */
-export interface PeerInfo {
-  /** The libp2p PeerId. */
-  peerId: string;
-  /** Its MeteorID in text form, once known. */
-  meteorId: string | null;
-  /** The contact name, when it is a contact. */
-  contact: string | null;
-  /** The remote addresses of its connections. */
-  addresses: string[];
-  /** Open Meteor sessions with it. */
-  sessions: number;
+export type PeerInfo = PeerSummary;
+
+/** How many PeerId to MeteorID records the directory keeps (least recently learnt go first). */
+export const MAX_KNOWN_PEERS = 4096;
+
+/**
+ * Finds the identity document of a MeteorID somewhere (a contact, the DHT):
+ * resolves to the encoded document, unverified, or null when it has none.
+ */
+export interface IdentityResolver {
+  /** Names the resolver in logs and results ("contacts", "peers", "dht"). */
+  readonly name: string;
+  /** The document of `meteorId`, or null. */
+  resolve(meteorId: Uint8Array, options: { signal: AbortSignal }): Promise<Uint8Array | null>;
+}
+
+/** A verified identity and the resolver that found it. */
+export interface Resolved {
+  /** The verified peer. */
+  peer: PeerIdentity;
+  /** The resolver's name. */
+  via: string;
 }
 
 /** What a {@link PeerDirectory} uses. */
 export interface PeerDirectoryComponents {
   /** The libp2p host: connections, peer store, the lookup protocol. */
   libp2p: Libp2p;
-  /** Node state: contacts and their documents. */
-  store: NodeStore;
+  /** The node's contacts and their documents. */
+  contacts: Contacts;
   /** Verifies identity documents. */
   verify: VerifyDocument;
   /** This node's document, served to lookups. */
@@ -54,18 +69,77 @@ export interface PeerDirectoryComponents {
  *
  * @example
  * ```ts ignore
- * const peers = new PeerDirectory({ libp2p, store, verify, local, identified, debug });
+ * const peers = new PeerDirectory({ libp2p, contacts, verify, local, identified, debug });
  * const peerId = await peers.find(toHex(meteorId));
  * ```
  */
 export class PeerDirectory {
   readonly #components: PeerDirectoryComponents;
-  /** Hex MeteorIDs learned for PeerIds (identity lookup, sessions). */
-  readonly #meteorIds = new Map<string, string>();
+  /** Hex MeteorIDs learned for PeerIds (identity lookup, sessions), bounded. */
+  readonly #meteorIds = new BoundedMap<string, string>(MAX_KNOWN_PEERS);
+  /** Verified documents fetched by lookup, by hex MeteorID, bounded. */
+  readonly #documents = new BoundedMap<string, Uint8Array>(MAX_KNOWN_PEERS);
+  readonly #resolvers: IdentityResolver[];
 
-  /** A directory that knows no peer yet. */
+  /** A directory that knows no peer yet, resolving through contacts and looked-up peers. */
   constructor(components: PeerDirectoryComponents) {
     this.#components = components;
+    this.#resolvers = [
+      {
+        name: "contacts",
+        resolve: (id) => Promise.resolve(components.contacts.byId(id)?.document ?? null),
+      },
+      { name: "peers", resolve: (id) => Promise.resolve(this.#documents.get(toHex(id)) ?? null) },
+    ];
+  }
+
+  /** This node for a handshake or lookup (its current signed document). */
+  current(): Promise<LocalIdentity> {
+    return this.#components.local.current();
+  }
+
+  /** Verifies an encoded identity document. */
+  verify(document: Uint8Array): Promise<PeerIdentity> {
+    return this.#components.verify(document);
+  }
+
+  /** Adds a resolver, consulted after the ones before it; returns what removes it. */
+  addResolver(resolver: IdentityResolver): () => void {
+    this.#resolvers.push(resolver);
+    return () => {
+      const at = this.#resolvers.indexOf(resolver);
+      if (at !== -1) this.#resolvers.splice(at, 1);
+    };
+  }
+
+  /**
+   * The verified identity of `meteorId`: the first resolver, in order, whose
+   * document verifies as that MeteorID's (one that does not is skipped).
+   *
+   * @throws {MeteorError} E_NOT_FOUND when none has it; E_TIMEOUT when `signal` fires first
+   */
+  async resolve(meteorId: Uint8Array, signal = AbortSignal.timeout(30_000)): Promise<Resolved> {
+    for (const resolver of [...this.#resolvers]) {
+      if (signal.aborted) break;
+      const document = await resolver.resolve(meteorId, { signal }).catch((err) => {
+        this.#components.debug(`resolver ${resolver.name}`, err);
+        return null;
+      });
+      if (document === null) continue;
+      try {
+        const peer = await this.#components.verify(document);
+        if (constantTimeEqual(peer.meteorId, meteorId)) return { peer, via: resolver.name };
+      } catch (err) {
+        this.#components.debug(`resolver ${resolver.name} document`, err);
+      }
+    }
+    if (signal.aborted) {
+      throw new MeteorError("E_TIMEOUT", `Cannot resolve ${formatMeteorId(meteorId)}: timed out`);
+    }
+    throw new MeteorError(
+      "E_NOT_FOUND",
+      `Cannot resolve ${formatMeteorId(meteorId)}: no resolver has its identity document`,
+    );
   }
 
   /** Records that `peerId` belongs to the hex MeteorID `hex` (an open session). */
@@ -85,7 +159,7 @@ export class PeerDirectory {
         info = {
           peerId,
           meteorId: id ? formatMeteorId(id) : null,
-          contact: id ? this.#components.store.contacts.byId(id)?.name ?? null : null,
+          contact: id ? this.#components.contacts.byId(id)?.name ?? null : null,
           addresses: [],
           sessions: hex ? sessions(hex) : 0,
         };
@@ -109,10 +183,10 @@ export class PeerDirectory {
    * that MeteorID (§8).
    */
   contactAdded(detail: unknown): void {
-    const { store, debug } = this.#components;
+    const { contacts, debug } = this.#components;
     const text = (detail as { meteorId?: unknown } | null)?.meteorId;
     if (typeof text !== "string") return;
-    const contact = store.contacts.byId(parseMeteorId(text));
+    const contact = contacts.byId(parseMeteorId(text));
     if (contact?.document) {
       this.remember(contact.document).catch((err) => debug("contact", err));
       return;
@@ -143,7 +217,7 @@ export class PeerDirectory {
 
   /** §8 identity lookup: fetch, verify and record the peer's document. */
   async lookup(peerId: PeerId): Promise<void> {
-    const { libp2p, store, verify, identified } = this.#components;
+    const { libp2p, contacts, verify, identified } = this.#components;
     const stream = await libp2p.dialProtocol(peerId, ID_PROTOCOL, {
       signal: AbortSignal.timeout(HANDSHAKE_TIMEOUT_MS),
     });
@@ -156,9 +230,10 @@ export class PeerDirectory {
       throw new MeteorError("E_ID_MISMATCH", "Cannot look up peer: document of another PeerId");
     }
     this.#meteorIds.set(peer.peerId, toHex(peer.meteorId));
-    const contact = store.contacts.byId(peer.meteorId);
-    if (contact && !sameBytes(contact.document, document)) {
-      store.contacts.setDocument(peer.meteorId, document);
+    this.#documents.set(toHex(peer.meteorId), document);
+    const contact = contacts.byId(peer.meteorId);
+    if (contact && replaces(document, contact.document)) {
+      contacts.setDocument(peer.meteorId, document);
     }
     await identified(peer.meteorId);
   }
@@ -185,9 +260,9 @@ export class PeerDirectory {
         break;
       }
     }
-    const contact = this.#components.store.contacts.byId(fromHex(hex));
-    if (!peerId && contact?.document) {
-      peerId = peerIdFromString((await this.remember(contact.document)).peerId);
+    if (!peerId) {
+      const found = await this.resolve(fromHex(hex)).catch(() => null);
+      if (found) peerId = peerIdFromString((await this.remember(found.peer.document)).peerId);
     }
     if (
       peerId &&
@@ -204,7 +279,7 @@ export class PeerDirectory {
   /** A peer as messages name it: `"name" (meteor1...)`, or its MeteorID. */
   who(hex: string): string {
     const id = fromHex(hex);
-    const name = this.#components.store.contacts.byId(id)?.name;
+    const name = this.#components.contacts.byId(id)?.name;
     return name === undefined ? formatMeteorId(id) : `"${name}" (${formatMeteorId(id)})`;
   }
 
@@ -215,6 +290,18 @@ export class PeerDirectory {
   }
 }
 
-function sameBytes(a: Uint8Array | null, b: Uint8Array): boolean {
-  return a !== null && constantTimeEqual(a, b);
+/**
+ * §8: a fetched document (verified, of the same MeteorID) replaces the
+ * stored one only when its sequence number is higher; a stored document that
+ * no longer parses is replaced.
+ */
+function replaces(fetched: Uint8Array, stored: Uint8Array | null): boolean {
+  if (stored === null) return true;
+  let storedSequence: number;
+  try {
+    storedSequence = parseDocument(stored).sequence;
+  } catch {
+    return true;
+  }
+  return parseDocument(fetched).sequence > storedSequence;
 }

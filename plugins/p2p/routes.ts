@@ -1,17 +1,20 @@
 /**
  * The p2p plugin's HTTP routes, mounted at /v1: `POST /v1/messages` queues
- * a direct message, `GET /v1/outbox` shows delivery state. Received messages
- * are served by the core's GET /v1/inbox.
+ * a direct message, `GET /v1/outbox` shows delivery state, `GET /v1/inbox`
+ * lists received messages.
  *
  * @module
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
+import { toBase64 } from "../../core/bytes.ts";
 import { MeteorError } from "../../core/errors.ts";
+import { resolvePeerName } from "../../core/contacts.ts";
 import { formatMeteorId } from "../../core/identity/mod.ts";
-import type { NodeStore } from "../../core/store/mod.ts";
+import type { Contacts } from "../../core/store/mod.ts";
 import type { OpenApiPathItem, PluginRoutes } from "../../core/plugin.ts";
 import type { P2PNode } from "./node.ts";
 import { MAX_TEXT_BYTES } from "./_records.ts";
+import type { InboxMessage, MessageStore } from "./store/mod.ts";
 
 const json = (schema: unknown) => ({ content: { "application/json": { schema } } });
 const error = (description: string) => ({
@@ -19,7 +22,51 @@ const error = (description: string) => ({
   ...json({ $ref: "#/components/schemas/Error" }),
 });
 
+const INBOX_MESSAGE = {
+  type: "object",
+  required: ["id", "from", "kind", "receivedAt", "seq"],
+  properties: {
+    id: { type: "string" },
+    from: { type: "string", description: "Sender MeteorID" },
+    contact: { type: ["string", "null"], description: "Sender's contact name, if any" },
+    kind: { enum: ["text", "bytes"] },
+    text: { type: "string", description: "For kind text" },
+    base64: { type: "string", description: "For kind bytes" },
+    receivedAt: { type: "integer" },
+    seq: { type: "integer" },
+  },
+};
+
 const OPENAPI: Record<string, OpenApiPathItem> = {
+  "/inbox": {
+    get: {
+      summary: "Received messages, oldest first",
+      parameters: [
+        {
+          name: "from",
+          in: "query",
+          schema: { type: "string" },
+          description: "MeteorID or contact name",
+        },
+        { name: "since", in: "query", schema: { type: "integer" }, description: "Unix ms" },
+        { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000 } },
+      ],
+      responses: {
+        "200": {
+          description: "Messages",
+          ...json({
+            type: "object",
+            required: ["messages"],
+            properties: { messages: { type: "array", items: INBOX_MESSAGE } },
+          }),
+        },
+        "400": error("Bad query (E_MALFORMED, E_BAD_ID)"),
+        "401": error("Missing or wrong API token (E_UNAUTHORIZED)"),
+        "403": error("Forbidden Host or Origin (E_FORBIDDEN)"),
+        "404": error("No contact of that name (E_NOT_FOUND)"),
+      },
+    },
+  },
   "/messages": {
     post: {
       summary: "Queue a direct message to a contact (by name) or a MeteorID; " +
@@ -127,9 +174,54 @@ function malformed(state: string): MeteorError {
   return new MeteorError("E_MALFORMED", `Cannot send message: ${state}`);
 }
 
-/** Builds the routes over a running node and its store. */
-export function p2pRoutes(node: P2PNode, store: NodeStore): PluginRoutes {
+function queryInt(c: Context, key: string): number | undefined {
+  const value = c.req.query(key);
+  if (value === undefined) return undefined;
+  if (!/^[0-9]{1,15}$/.test(value)) {
+    throw new MeteorError(
+      "E_MALFORMED",
+      `Cannot parse query: "${key}" must be a non-negative integer`,
+    );
+  }
+  return Number(value);
+}
+
+function messageView(message: InboxMessage, contact: string | null) {
+  const body = message.kind === "text"
+    ? { text: new TextDecoder().decode(message.body) }
+    : { base64: toBase64(message.body) };
+  return {
+    id: message.id,
+    from: formatMeteorId(message.from),
+    contact,
+    kind: message.kind,
+    ...body,
+    receivedAt: message.receivedAt,
+    seq: message.seq,
+  };
+}
+
+/** What the routes ask of the running node. */
+export type Messaging = Pick<P2PNode, "send" | "waiting">;
+
+/** Builds the routes over the node's messaging, its tables and the contacts. */
+export function p2pRoutes(node: Messaging, store: MessageStore, contacts: Contacts): PluginRoutes {
   const app = new Hono();
+  app.get("/inbox", (c) => {
+    const from = c.req.query("from");
+    const messages = store.inbox.list({
+      from: from === undefined ? undefined : resolvePeerName(contacts, from, "find contact"),
+      since: queryInt(c, "since"),
+      limit: queryInt(c, "limit"),
+    });
+    const names = new Map<string, string | null>();
+    const nameOf = (id: Uint8Array) => {
+      const key = toBase64(id);
+      if (!names.has(key)) names.set(key, contacts.byId(id)?.name ?? null);
+      return names.get(key)!;
+    };
+    return c.json({ messages: messages.map((m) => messageView(m, nameOf(m.from))) });
+  });
   app.post("/messages", async (c) => {
     let body: unknown;
     try {

@@ -143,5 +143,5 @@ Deno.test("meteor encrypt -p refuses -r and an empty passphrase, and names the v
     // stdin is a pipe: no prompt, and the error says which variable to set.
     const piped = await meteorProcess(["encrypt", "-p", "-a"], "data");
     assert.equal(piped.code, 1);
-    assert.match(piped.stderr, /no terminal \(set METEOR_AGE_PASSPHRASE\) \[E_BAD_PASSPHRASE\]$/m);
+    assert.match(piped.stderr, /no terminal \(set METEOR_AGE_PASSPHRASE\) \[E_NO_TTY\]$/m);
   }));

@@ -254,8 +254,9 @@ Deno.test("meteor encrypt and decrypt report usage errors with exit status 2", a
   for (const args of cases) {
     const { code, stdout, stderr } = await meteor(...args);
     assert.equal(code, 2, args.join(" "));
-    // With --json the error is a JSON object on stdout.
-    assert.match(args.includes("--json") ? JSON.parse(stdout).error.code : stderr, /E_USAGE/);
+    // With --json the error is a JSON object on stderr; stdout carries only results.
+    assert.equal(stdout, "", args.join(" "));
+    assert.match(args.includes("--json") ? JSON.parse(stderr).error.code : stderr, /E_USAGE/);
   }
   const help = await meteor("encrypt", "--help");
   assert.match(help.stdout, /Usage: meteor encrypt -r RECIPIENT/);

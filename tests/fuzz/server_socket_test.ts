@@ -7,8 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { concat, utf8 } from "../../core/bytes.ts";
-import { createApp, serveApi } from "../../server.ts";
-import { startTestNode, TEST_TOKEN } from "../node/_helpers.ts";
+import { Hono } from "hono";
+import type { Plugin, PluginRoutes } from "../../core/plugin.ts";
+import { createApp, readJsonBody, serveApi, startApi } from "../../server.ts";
+import { fakePlugin, startTestNode, TEST_TOKEN } from "../node/_helpers.ts";
 import { seedNote, withTimeout } from "./_fuzz.ts";
 import { Prng } from "./_prng.ts";
 
@@ -149,3 +151,73 @@ Deno.test(
     });
   },
 );
+
+/** A plugin with a public mount on 127.0.0.1:0: POST /v1/pub/json (1 KiB limit) and /upload (1 MiB). */
+function publicPlugin(): Plugin {
+  const app = new Hono();
+  app.post("/json", async (c) => c.json(await readJsonBody(c)));
+  const upload = new Hono();
+  upload.post("/upload", async (c) => c.json({ bytes: (await c.req.arrayBuffer()).byteLength }));
+  const post = { post: { responses: {} } };
+  const listen = "127.0.0.1:0";
+  const routes: PluginRoutes[] = [
+    { policy: "public", listen, app, openapi: { "/json": post }, bodyLimit: 1024 },
+    { policy: "public", listen, mount: "/v1", app: upload, openapi: { "/upload": post } },
+  ];
+  return {
+    ...fakePlugin("pub"),
+    start: () =>
+      Promise.resolve({
+        routes,
+        stop: () => Promise.resolve(),
+      }),
+  };
+}
+
+Deno.test("a public listener refuses bodies over its mount's limit, cut short or garbage, never 500", async () => {
+  const node = await startTestNode([publicPlugin()]);
+  const api = await startApi(node, { hostname: "127.0.0.1", port: 0 });
+  try {
+    const port = Number(new URL(api.publicListeners[0].url).port);
+    const post = (path: string, extra: string, body: string) =>
+      utf8(`POST ${path} HTTP/1.1\r\nHost: anything.example\r\n${extra}\r\n${body}`);
+    const chunked = "Transfer-Encoding: chunked\r\n";
+    const cases: [string, Uint8Array, RegExp][] = [
+      [
+        "declared over",
+        post("/v1/pub/json", "Content-Length: 1025\r\n", "{}"),
+        /413.*E_TOO_LARGE/s,
+      ],
+      [
+        "chunked over",
+        post("/v1/pub/json", chunked, `401\r\n${" ".repeat(0x401)}\r\n0\r\n\r\n`),
+        /413.*E_TOO_LARGE/s,
+      ],
+      ["chunked cut short", post("/v1/pub/json", chunked, "10\r\n{}"), /400.*E_MALFORMED/s],
+      [
+        "length cut short",
+        post("/v1/upload", "Content-Length: 100\r\n", "abc"),
+        /400.*E_MALFORMED/s,
+      ],
+      ["undocumented", post("/v1/pub/nothing", "Content-Length: 0\r\n", ""), /404.*E_NOT_FOUND/s],
+      [
+        "the local API is not here",
+        post("/v1/contacts", "Content-Length: 2\r\n", "{}"),
+        /404.*E_NOT_FOUND/s,
+      ],
+    ];
+    for (const [name, bytes, expected] of cases) {
+      const response = await exchange(port, bytes);
+      assert.match(response, expected, `${name}: ${response.slice(0, 300)}`);
+    }
+    const prng = new Prng("public socket");
+    for (let i = 0; i < 20; i++) {
+      const bytes = concat(utf8("POST /v1/pub/json HTTP/1.1\r\n"), prng.bytes(prng.range(1, 2000)));
+      assertRefused(await exchange(port, bytes), `random ${i} ${seedNote(prng.seed)}`);
+    }
+    assert.deepEqual(node.lines.filter((l) => l.includes("request failed")), []);
+  } finally {
+    await api.shutdown();
+    await node.stop();
+  }
+});

@@ -18,7 +18,14 @@ import {
   formatMeteorId,
 } from "../../core/identity/mod.ts";
 import { createApp, MAX_REQUEST_BYTES, statusOf } from "../../server.ts";
-import { auth, BASE, startTestNode, TEST_TOKEN } from "../node/_helpers.ts";
+import {
+  auth,
+  BASE,
+  memoryMessages,
+  messageRoutesPlugin,
+  startTestNode,
+  TEST_TOKEN,
+} from "../node/_helpers.ts";
 import { assertCode, seedNote, withTimeout } from "./_fuzz.ts";
 import { MeteorError } from "../../core/errors.ts";
 import { Prng } from "./_prng.ts";
@@ -52,7 +59,7 @@ async function check(
 
 /** Builds a started test node and its app; `run` gets both; everything stops after. */
 async function withApp(run: (app: Hono, lines: string[]) => Promise<void>): Promise<void> {
-  const node = await startTestNode();
+  const node = await startTestNode([messageRoutesPlugin(memoryMessages())]);
   try {
     await run(createApp(node), node.lines);
     // No request ended as an unexpected failure.

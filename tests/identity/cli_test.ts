@@ -100,7 +100,7 @@ Deno.test("meteor id in a home without keystore fails with E_NOT_INITIALIZED", a
   await withTempHome(async (home) => {
     const run = await meteor("id", "--home", home, "--json");
     assert.equal(run.code, 1);
-    assert.equal(JSON.parse(run.stdout).error.code, "E_NOT_INITIALIZED");
+    assert.equal(JSON.parse(run.stderr).error.code, "E_NOT_INITIALIZED");
   });
 });
 
@@ -127,7 +127,7 @@ Deno.test("meteor seed import refuses to overwrite without --force and rejects b
   await withTempHome(async (home) => {
     await meteor("init", "--home", home);
     const refused = await meteor("seed", "import", KNOWN_SEED_HEX, "--home", home, "--json");
-    assert.equal(JSON.parse(refused.stdout).error.code, "E_EXISTS");
+    assert.equal(JSON.parse(refused.stderr).error.code, "E_EXISTS");
     const cases = [
       KNOWN_SEED_HEX.slice(2),
       KNOWN_SEED_HEX + "00",
@@ -136,7 +136,7 @@ Deno.test("meteor seed import refuses to overwrite without --force and rejects b
     ];
     for (const hex of cases) {
       const bad = await meteor("seed", "import", hex, "--home", home, "--force", "--json");
-      assert.equal(JSON.parse(bad.stdout).error.code, "E_MALFORMED", hex);
+      assert.equal(JSON.parse(bad.stderr).error.code, "E_MALFORMED", hex);
     }
     const forced = await meteor(
       "seed",
@@ -165,7 +165,7 @@ Deno.test("meteor init --passphrase encrypts; id and seed export need the passph
     });
     await withPassphrase("wrong", async () => {
       const run = await meteor("seed", "export", "--home", home, "--json");
-      assert.equal(JSON.parse(run.stdout).error.code, "E_BAD_PASSPHRASE");
+      assert.equal(JSON.parse(run.stderr).error.code, "E_BAD_PASSPHRASE");
     });
   });
 });
@@ -182,7 +182,10 @@ Deno.test("meteor seed import reads stdin; a locked keystore without passphrase 
     // No METEOR_PASSPHRASE and stdin is not a terminal: refused, not hung.
     const locked = await meteorProcess(["id", "--home", home], "");
     assert.equal(locked.code, 1);
-    assert.match(locked.stderr, /E_BAD_PASSPHRASE/);
+    assert.equal(
+      locked.stderr,
+      "meteor id: Cannot read passphrase: no terminal (set METEOR_PASSPHRASE) [E_NO_TTY]\n",
+    );
   });
 });
 

@@ -14,7 +14,9 @@ import {
   type IdentityDocument,
   MAX_ADDRESS_LENGTH,
   MAX_ADDRESSES,
+  MAX_CLOCK_SKEW_MS,
   MAX_DOCUMENT_BYTES,
+  MAX_DOCUMENT_LIFETIME_MS,
   parseDocument,
   parseDocumentText,
   readDocument,
@@ -143,6 +145,48 @@ Deno.test("verifyDocument() rejects an expired document with E_EXPIRED", async (
   await assertCode(verifyDocument(DOC, { now: DOC.expiresAt + 1 }), "E_EXPIRED");
   const old = await createDocument(KEYS, { issuedAt: 1000, expiresAt: 2000 });
   await assertCode(verifyDocument(old), "E_EXPIRED");
+});
+
+Deno.test("verifyDocument() refuses issuedAt beyond the clock skew: n-1, n accepted, n+1 E_EXPIRED", async () => {
+  assert.equal(MAX_CLOCK_SKEW_MS, 300_000);
+  const cases: [string, number, boolean][] = [
+    ["issued now", NOW, true],
+    ["skew - 1 ms ahead", NOW - MAX_CLOCK_SKEW_MS + 1, true],
+    ["exactly the skew ahead", NOW - MAX_CLOCK_SKEW_MS, true],
+    ["skew + 1 ms ahead", NOW - MAX_CLOCK_SKEW_MS - 1, false],
+    ["a day ahead", NOW - 86_400_000, false],
+  ];
+  for (const [name, now, accepted] of cases) {
+    const verifying = verifyDocument(DOC, { now });
+    if (accepted) await verifying;
+    else await assertCode(verifying, "E_EXPIRED", name);
+  }
+});
+
+/** Offset of the expiresAt field (u64) in BYTES. */
+const EXPIRES_OFFSET = 4 + 1 + 32 + 32 + 1216 + 1952 + 1 + DOC.peerId.length + 16;
+
+Deno.test("createDocument() and parseDocument() bound the lifetime: n-1, n accepted, n+1 E_MALFORMED", async () => {
+  assert.equal(MAX_DOCUMENT_LIFETIME_MS, 365 * 86_400_000);
+  const cases: [string, number, boolean][] = [
+    ["max - 1", MAX_DOCUMENT_LIFETIME_MS - 1, true],
+    ["max", MAX_DOCUMENT_LIFETIME_MS, true],
+    ["max + 1", MAX_DOCUMENT_LIFETIME_MS + 1, false],
+    ["2^53 - 1 ms", Number.MAX_SAFE_INTEGER - NOW, false],
+  ];
+  for (const [name, lifetime, accepted] of cases) {
+    const fields = { issuedAt: NOW, expiresAt: NOW + lifetime };
+    const bytes = BYTES.slice();
+    new DataView(bytes.buffer).setBigUint64(EXPIRES_OFFSET, BigInt(NOW + lifetime));
+    if (accepted) {
+      const doc = await createDocument(KEYS, fields);
+      await verifyDocument(doc, { now: NOW + lifetime - 1 });
+      assert.equal(parseDocument(bytes).expiresAt, NOW + lifetime, name);
+    } else {
+      await assertCode(createDocument(KEYS, fields), "E_MALFORMED", name);
+      assertThrowsCode(() => parseDocument(bytes), "E_MALFORMED", name);
+    }
+  }
 });
 
 Deno.test("parseDocument() enforces size bounds with E_TOO_LARGE", () => {

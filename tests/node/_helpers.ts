@@ -5,14 +5,16 @@
  * @module
  */
 import { defaultConfig, type NodeConfig } from "../../core/config.ts";
-import * as coreCrypto from "../../core/crypto/mod.ts";
 import { EventBus } from "../../core/events.ts";
 import { deriveKeys, type NodeKeys } from "../../core/identity/mod.ts";
 import { createLogger, type Logger } from "../../core/logger.ts";
 import type { Plugin, PluginContext, PluginInstance } from "../../core/plugin.ts";
 import { MeteorNode } from "../../core/node.ts";
 import type { RegistryHost } from "../../core/registry.ts";
-import { openStore } from "../../core/store/mod.ts";
+import { openDatabase, openStore } from "../../core/store/mod.ts";
+import { MeteorError } from "../../core/errors.ts";
+import { p2pRoutes } from "../../plugins/p2p/routes.ts";
+import { type MessageStore, messageStore, P2P_MIGRATIONS } from "../../plugins/p2p/store/mod.ts";
 
 let keys: Promise<NodeKeys> | undefined;
 
@@ -35,8 +37,7 @@ export async function testHost(
   const { logger, lines } = memoryLogger();
   const store = openStore(":memory:");
   return {
-    identity: await testKeys(),
-    crypto: coreCrypto,
+    keys: await testKeys(),
     logger,
     events: new EventBus(),
     store,
@@ -121,4 +122,40 @@ export async function startTestNode(
 /** Headers of an authorised request. */
 export function auth(extra: Record<string, string> = {}): Record<string, string> {
   return { authorization: `Bearer ${TEST_TOKEN}`, ...extra };
+}
+
+/**
+ * A plugin that serves the p2p plugin's routes (GET /v1/inbox, ...) over
+ * `messages`, with no network: sending is refused, nothing waits.
+ */
+export function messageRoutesPlugin(messages: MessageStore): Plugin {
+  return {
+    name: "p2p",
+    version: "0.0.0-test",
+    needs: [],
+    uses: ["contacts"],
+    configSchema: { validate: () => undefined },
+    start: (context) =>
+      Promise.resolve({
+        routes: p2pRoutes(
+          {
+            send: () => {
+              throw new MeteorError(
+                "E_UNREACHABLE",
+                "Cannot send message: no network in this test",
+              );
+            },
+            waiting: () => null,
+          },
+          messages,
+          context.contacts,
+        ),
+        stop: () => Promise.resolve(),
+      }),
+  };
+}
+
+/** The p2p plugin's tables in memory. */
+export function memoryMessages(): MessageStore {
+  return messageStore(openDatabase(":memory:", { migrations: P2P_MIGRATIONS }));
 }

@@ -166,9 +166,15 @@ Deno.test("startDaemon() fails cleanly, naming the cause, on a bad plugin or a b
     api: { host: "127.0.0.1", port: (busy.addr as Deno.NetAddr).port },
   });
   try {
-    await assert.rejects(startDaemon({ home, logger }), (err) => isMeteorError(err, "E_IO"));
+    await assert.rejects(
+      startDaemon({ home, logger }),
+      (err) => isMeteorError(err, "E_ADDR_IN_USE"),
+    );
     // The store was closed again: a second open works and sees a clean database.
-    await assert.rejects(startDaemon({ home, logger }), (err) => isMeteorError(err, "E_IO"));
+    await assert.rejects(
+      startDaemon({ home, logger }),
+      (err) => isMeteorError(err, "E_ADDR_IN_USE"),
+    );
   } finally {
     busy.close();
     await removeHome(home);

@@ -54,3 +54,39 @@ Deno.test("EventBus.emit() refuses names that are neither listed nor plugin:even
     assert.throws(() => bus.emit(name as EventName, {} as never), TypeError, name);
   }
 });
+
+Deno.test("EventBus reports a rejected promise from an async listener and keeps delivering", async () => {
+  const boom = new Error("async listener bug");
+  const reported = Promise.withResolvers<[unknown, string]>();
+  const bus = new EventBus((err, name) => reported.resolve([err, name]));
+  const seen: string[] = [];
+  bus.on("peer:connect", async () => {
+    await Promise.resolve();
+    throw boom;
+  });
+  bus.on("peer:connect", (d) => seen.push(d.peerId));
+  bus.onAny(async (e) => {
+    await Promise.resolve();
+    seen.push(`any:${e.name}`);
+  });
+  bus.emit("peer:connect", { peerId: "p1" });
+  assert.deepEqual(await reported.promise, [boom, "peer:connect"]);
+  assert.deepEqual(seen, ["p1", "any:peer:connect"]);
+});
+
+declare module "../../core/events.ts" {
+  interface MeteorEventMap {
+    /** An event a plugin adds by augmentation: its detail is typed on emit and on listen. */
+    "augmented:tick": { count: number };
+  }
+}
+
+Deno.test("MeteorEventMap is extended by interface augmentation: typed emit and listen", () => {
+  const bus = new EventBus();
+  const counts: number[] = [];
+  bus.on("augmented:tick", (d) => counts.push(d.count));
+  bus.emit("augmented:tick", { count: 3 });
+  // @ts-expect-error: the augmented detail is typed, so a wrong shape does not compile.
+  bus.emit("augmented:tick", { count: "3" });
+  assert.deepEqual(counts, [3, "3"]);
+});

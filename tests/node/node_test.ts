@@ -40,13 +40,16 @@ Deno.test("MeteorNode.stop() aborts its signal, stops plugins, closes the store,
     pluginConfig: { a: { x: 1 } },
   });
   assert.deepEqual(seen?.config, { x: 1 });
-  assert.equal(seen?.identity, node.keys);
+  assert.deepEqual(seen?.identity.meteorId, node.keys.meteorId);
+  assert.equal(seen?.identity.peerId, node.keys.peerId);
+  assert.equal(seen?.signal.aborted, false);
   assert.deepEqual(node.allowedHosts(), ["127.0.0.1:7701", "localhost:7701", "[::1]:7701"]);
   assert.ok(node.startedAt > 0);
   assert.equal(node.signal.aborted, false);
   await Promise.all([node.stop(), node.stop()]);
   await node.stop();
   assert.equal(node.signal.aborted, true);
+  assert.equal(seen?.signal.aborted, true);
   assert.deepEqual(log, ["start:a", "stop:a"]);
   assert.throws(() => node.store.contacts.list());
 });

@@ -10,6 +10,7 @@ import { defaultConfig } from "../../core/config.ts";
 import { deriveKeys, formatMeteorId, type NodeKeys } from "../../core/identity/mod.ts";
 import { createLogger, silentLogger } from "../../core/logger.ts";
 import { MeteorNode } from "../../core/node.ts";
+import type { Plugin } from "../../core/plugin.ts";
 import { openStore } from "../../core/store/mod.ts";
 import { createApp } from "../../server.ts";
 import p2p, { type P2PApi } from "../../plugins/p2p/mod.ts";
@@ -43,6 +44,10 @@ export interface DaemonSpec {
   bootstrap?: string[];
   /** The outbox retry period in ms; default 250. */
   retryMs?: number;
+  /** Plugins to run besides p2p. */
+  plugins?: () => Plugin[];
+  /** Their config sections (config.pluginConfig). */
+  pluginConfig?: Record<string, unknown>;
 }
 
 /** A daemon spec with a fresh temporary home and free ports. */
@@ -60,14 +65,17 @@ export async function startDaemon(spec: DaemonSpec): Promise<TestDaemon> {
     `/ip4/127.0.0.1/tcp/${spec.ports.ws}/ws`,
   ];
   config.p2p.bootstrap = spec.bootstrap ?? [];
-  config.pluginConfig = { p2p: { retryMs: spec.retryMs ?? 250 } };
+  config.pluginConfig = { ...spec.pluginConfig, p2p: { retryMs: spec.retryMs ?? 250 } };
   const node = new MeteorNode({
     keys,
     config,
     token: TEST_TOKEN,
     store: openStore(`${spec.home}/state.db`, { synchronous: "normal" }),
-    plugins: [p2p()],
-    dataDir: (name) => Promise.resolve(`${spec.home}/plugins/${name}`),
+    plugins: [p2p(), ...spec.plugins?.() ?? []],
+    dataDir: async (name) => {
+      await Deno.mkdir(`${spec.home}/plugins/${name}`, { recursive: true });
+      return `${spec.home}/plugins/${name}`;
+    },
     logger: Deno.env.get("H6_DEBUG") ? createLogger({ level: "debug" }) : silentLogger(),
     version: "0.0.0-test",
   });
@@ -81,7 +89,7 @@ export async function startDaemon(spec: DaemonSpec): Promise<TestDaemon> {
     node,
     keys,
     id: formatMeteorId(keys.meteorId),
-    p2p: running.instance.api as P2PApi,
+    p2p: running.instance.apiFor!("test") as P2PApi,
     request,
     api(path, init = {}) {
       const headers = new Headers(init.headers);

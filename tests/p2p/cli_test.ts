@@ -36,8 +36,6 @@ async function output(run: () => Promise<number>): Promise<string> {
 
 Deno.test({
   name: "meteor send and meteor inbox deliver and list a message between two real daemons",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const alice = await daemon();
     const bob = await daemon();
@@ -96,8 +94,6 @@ Deno.test({
 
 Deno.test({
   name: "meteor id's document carries the daemon's addresses, so contacts added by ID get mail",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     // Ports chosen at start: only the running daemon can say where it listens.
     const one = await daemon(true);

@@ -65,8 +65,6 @@ async function cleanup(daemons: TestDaemon[], homes: string[]) {
 
 Deno.test({
   name: "p2p plugin exchanges messages both ways; a contact added by MeteorID gets its document",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const [sa, sb] = [await daemonSpec(11), await daemonSpec(12)];
     const a = await startDaemon(sa);
@@ -118,8 +116,6 @@ Deno.test({
 
 Deno.test({
   name: "p2p plugin: contacts known by ID only say why mail waits, and get it once one side dials",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     // No retries during the test: what is delivered goes out when the peer connects.
     const [sa, sb] = [await daemonSpec(13), await daemonSpec(14)];
@@ -160,8 +156,6 @@ Deno.test({
 
 Deno.test({
   name: "p2p plugin delivers the outbox after the receiver and then the sender restart",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const [sa, sb] = [await daemonSpec(21), await daemonSpec(22)];
     let a = await startDaemon(sa);
@@ -195,8 +189,6 @@ Deno.test({
 
 Deno.test({
   name: "p2p plugin connects three daemons through a bootstrap peer",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const specs = [await daemonSpec(31), await daemonSpec(32), await daemonSpec(33)];
     const hub = await startDaemon(specs[0]);
@@ -231,8 +223,6 @@ Deno.test({
 
 Deno.test({
   name: "p2p API refuses requests without the token or from a foreign Origin",
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
     const spec = await daemonSpec(41);
     const d = await startDaemon(spec);

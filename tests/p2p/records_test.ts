@@ -13,7 +13,8 @@ import { MAX_FRAME_LENGTH } from "../../plugins/p2p/session/mod.ts";
 
 Deno.test("encodeRecord() and decodeRecord() round-trip messages and acks", () => {
   const cases: DirectRecord[] = [
-    { type: "message", id: "a", sentAt: 0, text: "" },
+    { type: "message", id: "a", sentAt: 0, text: "." },
+    { type: "message", id: "b", sentAt: Number.MAX_SAFE_INTEGER, text: "max sentAt" },
     { type: "message", id: "x".repeat(64), sentAt: Date.now(), text: "héllo ✓" },
     { type: "message", id: "id-1", sentAt: 1, text: "t".repeat(MAX_TEXT_BYTES) },
     { type: "ack", id: "0f4c2d2e-5a5b-4c3e-9d1e-000000000000" },
@@ -29,6 +30,9 @@ Deno.test("encodeRecord() refuses text over MAX_TEXT_BYTES and bad ids", () => {
     text: "t".repeat(MAX_TEXT_BYTES + 1),
   } as const;
   assert.throws(() => encodeRecord(long), (err) => isMeteorError(err, "E_TOO_LARGE"));
+  const empty = { ...long, text: "" };
+  assert.throws(() => encodeRecord(empty), (err) => isMeteorError(err, "E_MALFORMED"));
+  assert.throws(() => encodeRecord({ ...long, text: "t", sentAt: 2 ** 53 }), RangeError);
   assert.throws(() => encodeRecord({ type: "ack", id: "" }), RangeError);
   assert.throws(() => encodeRecord({ type: "ack", id: "a b" }), RangeError);
   assert.throws(() => encodeRecord({ type: "ack", id: "x".repeat(65) }), RangeError);
@@ -47,6 +51,8 @@ Deno.test("decodeRecord() rejects malformed records with E_MALFORMED", () => {
     ["message without time", message.subarray(0, 5 + 7)],
     ["bad UTF-8", concat(message.subarray(0, 13), new Uint8Array([0xff]))],
     ["text too long", concat(message.subarray(0, 13), utf8("t".repeat(MAX_TEXT_BYTES + 1)))],
+    ["empty text", message.subarray(0, 13)],
+    ["sentAt 2^53", concat(message.subarray(0, 5), new Uint8Array([0, 0x20, 0, 0, 0, 0, 0, 0]))],
   ];
   for (const [name, bytes] of cases) {
     assert.throws(() => decodeRecord(bytes), (err) => isMeteorError(err, "E_MALFORMED"), name);

@@ -6,6 +6,7 @@ import {
   documentVerifier,
   finishInitiator,
   finishResponder,
+  FRAME_HEADER_LENGTH,
   initiate,
   MAX_DATA_LENGTH,
   respond,
@@ -39,6 +40,29 @@ Deno.test("Session.send() and receive() carry data both ways at sizes 0, 1, max-
   }
   assert.equal(p.initiator.stats.framesOut, 4);
   assert.equal(p.responder.stats.framesIn, 4);
+});
+
+Deno.test("Session carries empty data frames (the 31-byte minimum) as data, across a rekey", async () => {
+  const p = await sessionPair(alice, bob);
+  const empty = async () => {
+    p.initiator.send(new Uint8Array(0));
+    const frame = p.toResponder.shift()!;
+    assert.equal(frame.length, FRAME_HEADER_LENGTH + 1 + 16);
+    // An empty Uint8Array, not null: it is application data, not a control frame.
+    assert.deepEqual(await p.responder.receive(frame), new Uint8Array(0));
+    return frame;
+  };
+  const first = await empty();
+  await rejects(p.responder.receive(first.subarray(0, first.length - 1)), "E_MALFORMED", "30 B");
+  p.responder.send(utf8("after empty"));
+  assert.deepEqual(await p.initiator.receive(p.toInitiator.shift()!), utf8("after empty"));
+  await p.initiator.rekey();
+  assert.equal(await p.responder.receive(p.toResponder.shift()!), null);
+  assert.equal(await p.initiator.receive(p.toInitiator.shift()!), null);
+  assert.equal(p.initiator.epoch, 1);
+  await empty();
+  assert.equal(p.responder.stats.framesIn, 3);
+  assert.deepEqual(p.responder.stats.rejected, { E_MALFORMED: 1 });
 });
 
 Deno.test("Session.send() refuses more than MAX_DATA_LENGTH bytes", async () => {

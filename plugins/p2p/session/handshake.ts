@@ -52,8 +52,10 @@ const FINISHED_LENGTH = 32;
 const Z12 = new Uint8Array(12);
 const H2_LENGTH = 2 + NONCE_LENGTH + XWING_CIPHERTEXT_LENGTH;
 const H3 = new Uint8Array([SESSION_VERSION, TYPE_M3]);
-const CONTEXT_RESPONDER = "meteor/session/v1/responder";
-const CONTEXT_INITIATOR = "meteor/session/v1/initiator";
+/** The hybrid signature label of the responder's handshake payload (§3.2). */
+export const CONTEXT_RESPONDER = "meteor/session/v1/responder";
+/** The hybrid signature label of the initiator's handshake payload (§3.3). */
+export const CONTEXT_INITIATOR = "meteor/session/v1/initiator";
 
 /** What the handshake needs from the local node. */
 export interface LocalIdentity {

@@ -8,8 +8,8 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import { MeteorError } from "../errors.ts";
-import { prepared } from "./_statements.ts";
+import { MeteorError } from "../../../core/errors.ts";
+
 import {
   type BodyKind,
   checkCount,
@@ -17,7 +17,8 @@ import {
   checkMessageBody,
   checkMessageId,
   checkMeteorId,
-} from "./_validate.ts";
+  prepared,
+} from "../../../core/store/mod.ts";
 
 /** A queued message. */
 export interface OutboxMessage {

@@ -6,8 +6,8 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import { MeteorError } from "../errors.ts";
-import { prepared } from "./_statements.ts";
+import { MeteorError } from "../../../core/errors.ts";
+
 import {
   type BodyKind,
   checkCount,
@@ -15,7 +15,8 @@ import {
   checkMessageBody,
   checkMessageId,
   checkMeteorId,
-} from "./_validate.ts";
+  prepared,
+} from "../../../core/store/mod.ts";
 
 /** A received message. */
 export interface InboxMessage {
