@@ -9,10 +9,13 @@
  * job's tag, the tag is compared here in constant time, and a job whose tag
  * fails yields null and no plaintext.
  *
- * Every result has its own buffer, copied out of the device's readback
- * (never aliasing an input or another job: a result's `.buffer` holds that
- * job's bytes only); opening, the readback copy is wiped once the verified
- * plaintexts are copied out. A batch to seal that reuses a (key, nonce) pair
+ * Opening, every plaintext has its own buffer, copied out of the device's
+ * readback (a result's `.buffer` holds that job's plaintext only), and the
+ * readback copy is wiped once the verified plaintexts are copied out.
+ * Sealing, the results are views of one fresh buffer per dispatch that holds
+ * only that dispatch's ciphertexts and tags, never plaintext or keys (one
+ * copy per dispatch instead of one allocation per job, which is most of the
+ * cost of small messages). A batch to seal that reuses a (key, nonce) pair
  * is refused with E_NONCE_REUSE before anything is dispatched.
  *
  * Nothing is ever lost to the GPU: when there is no adapter, when the device
@@ -296,13 +299,15 @@ export class GpuAead implements BatchAead {
     }
     const { indices } = plan;
     const { textOffsets, textLengths } = packed;
-    // Each job gets its own copy: a result's .buffer must show nothing of other jobs.
     if (mode === MODE_SEAL) {
+      // Views of one buffer that holds only this chunk's ciphertexts and tags (no plaintext, no
+      // key): a copy per job would cost more than the dispatch for small messages.
+      const buffer = out.buffer;
       for (let k = 0; k < indices.length; k++) {
-        const offset = textOffsets[k];
-        results[indices[k]] = out.slice(offset, offset + textLengths[k] + TAG_BYTES);
+        results[indices[k]] = new Uint8Array(buffer, textOffsets[k], textLengths[k] + TAG_BYTES);
       }
     } else {
+      // Each plaintext gets its own copy: a result's .buffer must show no other job's plaintext.
       const tags = packed.input.byteLength;
       for (let k = 0; k < indices.length; k++) {
         const offset = textOffsets[k];
