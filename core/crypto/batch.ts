@@ -11,8 +11,8 @@
  *   the baseline) and WebGPU are timed on batches of two sizes, which gives
  *   each a cost model, time = fixed + jobs x per-job (a GPU pays a fixed
  *   latency per batch, then less per job), and a batch goes to WebGPU only
- *   when the models of its job size predict it faster than per-call native
- *   for that many jobs. The models are kept for the rest of the process.
+ *   when the models of its job size predict it {@link GPU_MARGIN} times
+ *   faster than per-call native for that many jobs. The models are kept for the rest of the process.
  *
  * On the CPU side, an engine made with `workers` sends batches of at least
  * {@link WORKER_MIN_BATCH_BYTES} (an age STREAM window of large chunks) to a
@@ -69,6 +69,14 @@ export function jobClassOf(jobs: readonly AeadJob[]): number {
   return best;
 }
 
+/**
+ * How much faster than per-call native the GPU must be predicted before a
+ * batch goes to it: calibration timings move with the machine's load, and a
+ * batch sent to the GPU on a prediction that was only just better can end
+ * up slower than per-call.
+ */
+export const GPU_MARGIN = 1.5;
+
 /** Timed runs per engine and batch size (after one warm-up run); the median is kept. */
 const CALIBRATION_RUNS = 3;
 
@@ -92,7 +100,10 @@ export interface Calibration {
   cpu: CostModel;
   /** The GPU engine's cost model; null when no GPU was usable. */
   gpu: CostModel | null;
-  /** The smallest batch the GPU is predicted faster than per-call native for; null when never. */
+  /**
+   * The smallest batch the GPU is predicted {@link GPU_MARGIN} times faster than per-call native
+   * for; null when never.
+   */
   gpuFromJobs: number | null;
 }
 
@@ -244,7 +255,10 @@ export function createBatchAead(options: BatchAeadOptions = {}): SelectingBatchA
           sizes,
           cpu: cpuModel,
           gpu: gpuModel,
-          gpuFromJobs: gpuModel === null ? null : gpuBreakEven(cpuModel, gpuModel),
+          gpuFromJobs: gpuModel === null ? null : gpuBreakEven(
+            { fixedMs: cpuModel.fixedMs / GPU_MARGIN, perJobMs: cpuModel.perJobMs / GPU_MARGIN },
+            gpuModel,
+          ),
         } satisfies Calibration;
       });
       queue = pending;
