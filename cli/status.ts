@@ -15,7 +15,7 @@ import {
 } from "./command.ts";
 
 /** The parts of GET /v1/stats that `meteor status` prints. */
-interface Stats {
+export interface Stats {
   uptimeMs: number;
   peers: number;
   totals: Record<string, number>;
