@@ -48,9 +48,19 @@ export type {
   RecordChannel,
   RecordHandler,
   Resolved,
+  SendResult,
   ServiceFactory,
 } from "./plugins/p2p/mod.ts";
+export type { PeerInfo } from "./plugins/p2p/peers.ts";
+export type { PeerIdentity } from "./plugins/p2p/session/mod.ts";
 export { LIBP2P_POINT, libp2pServices } from "./plugins/p2p/extension.ts";
-export { ApiClient, apiClientFor } from "./cli/_api.ts";
-export { homeFrom, parseCommandArgs, printJson, refuseExtraArguments } from "./cli/command.ts";
+export { ApiClient, apiClientFor, type ApiClientOptions } from "./cli/_api.ts";
+export {
+  COMMON_OPTIONS,
+  homeFrom,
+  parseCommandArgs,
+  type ParsedCommandArgs,
+  printJson,
+  refuseExtraArguments,
+} from "./cli/command.ts";
 export { readJsonBody, type ReadJsonBodyOptions } from "./server/json_body.ts";

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { BUILTIN_COMMANDS } from "../plugins/mod.ts";
 import type { Command } from "./command.ts";
 
 /** One entry of the command table: what `meteor --help` lists, and how to load the command. */
@@ -18,8 +19,8 @@ export interface CommandEntry {
   load(): Promise<Command>;
 }
 
-/** The registered commands. */
-export const COMMANDS: readonly CommandEntry[] = [
+/** The core's commands. */
+const CORE_COMMANDS: readonly CommandEntry[] = [
   {
     name: "init",
     summary: "Create a node home with a new identity, config and API token",
@@ -101,3 +102,6 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./status.ts")).statusCommand,
   },
 ];
+
+/** The registered commands: the core's, then those of the built-in plugins. */
+export const COMMANDS: readonly CommandEntry[] = [...CORE_COMMANDS, ...BUILTIN_COMMANDS];

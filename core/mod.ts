@@ -17,6 +17,7 @@ export * from "./age/mod.ts";
 export * from "./plugin.ts";
 export * from "./plugin_loader.ts";
 export * from "./registry.ts";
+export * from "./components.ts";
 export * from "./events.ts";
 export * from "./logger.ts";
 export * from "./store/mod.ts";

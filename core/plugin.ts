@@ -100,6 +100,19 @@ export interface PluginCommand {
   run(args: string[]): Promise<number>;
 }
 
+/**
+ * A top-level `meteor` command a built-in plugin adds (`meteor resolve`),
+ * listed by `meteor --help` and loaded only when it runs (plugins/mod.ts).
+ */
+export interface LazyPluginCommand {
+  /** The words after `meteor` ("resolve", "topic create"). */
+  name: string;
+  /** One line for `meteor --help`. */
+  summary: string;
+  /** Imports the command's module and resolves to the command. */
+  load(): Promise<PluginCommand>;
+}
+
 /** Numbers a plugin reports under its name in GET /v1/stats. */
 export type PluginStats = Record<string, number | string | boolean>;
 

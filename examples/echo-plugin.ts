@@ -16,10 +16,18 @@
  * @module
  */
 import { Hono } from "hono";
-import { apiClientFor } from "../cli/_api.ts";
-import { homeFrom, parseCommandArgs, printJson } from "../cli/command.ts";
-import { MeteorError } from "../core/errors.ts";
-import type { Plugin, PluginCommand, PluginContext, PluginInstance } from "../core/plugin.ts";
+import {
+  apiClientFor,
+  homeFrom,
+  MeteorError,
+  parseCommandArgs,
+  type Plugin,
+  type PluginCommand,
+  type PluginContext,
+  type PluginInstance,
+  printJson,
+  readJsonBody,
+} from "../plugin.ts";
 
 /** The plugin's config section, `pluginConfig.echo`. */
 export interface EchoConfig {
@@ -104,8 +112,8 @@ function start(
 
   const app = new Hono();
   app.post("/", async (c) => {
-    const body = await c.req.json().catch(() => null) as { text?: unknown } | null;
-    if (typeof body?.text !== "string" || body.text.length > MAX_TEXT) {
+    const body = await readJsonBody(c, { maxBytes: 4 * MAX_TEXT + 64 });
+    if (typeof body.text !== "string" || body.text.length > MAX_TEXT) {
       throw new MeteorError(
         "E_MALFORMED",
         `Cannot echo: "text" must be a string of at most ${MAX_TEXT} characters`,

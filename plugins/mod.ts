@@ -7,12 +7,19 @@
  * @module
  */
 import { MeteorError } from "../core/errors.ts";
-import type { Plugin } from "../core/plugin.ts";
+import type { LazyPluginCommand, Plugin } from "../core/plugin.ts";
 
 /** Loaders of the built-in plugins. */
 export const BUILTIN_PLUGINS: Readonly<Record<string, () => Promise<Plugin>>> = {
   p2p: async () => (await import("./p2p/mod.ts")).default() as Plugin,
 };
+
+/**
+ * Top-level `meteor` commands of the built-in plugins (each folder adds its
+ * own entries here), after the core's in `meteor --help`. They reach the
+ * running daemon through its API, so they work whichever plugins it runs.
+ */
+export const BUILTIN_COMMANDS: readonly LazyPluginCommand[] = [];
 
 /** Builds the built-in plugins named in config.plugins; E_PLUGIN for an unknown name. */
 export async function builtinPlugins(names: readonly string[]): Promise<Plugin[]> {

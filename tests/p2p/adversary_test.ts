@@ -90,6 +90,12 @@ async function inboxTexts(daemon: TestDaemon): Promise<string[]> {
 
 const stats = (d: TestDaemon) => p2pNodeOf(d).stats();
 
+/** Waits until `d` has failed `n` more delivery attempts (a session it could not open). */
+async function afterFailures(d: TestDaemon, n: number): Promise<void> {
+  const start = stats(d).deliveryFailures;
+  await waitFor(`${n} failed delivery attempts`, () => stats(d).deliveryFailures >= start + n);
+}
+
 /**
  * Waits until the daemon has ended the Meteor session on `stream` (it does
  * so after any protocol violation), then checks that the connection itself
@@ -135,7 +141,7 @@ Deno.test({
       const [got] = (await (await alice.api("/v1/inbox")).json()).messages;
       assert.equal(got.contact, null);
       assert.notEqual(got.from, (await (await alice.api("/v1/contacts/bob")).json()).meteorId);
-      await new Promise((r) => setTimeout(r, 600)); // several outbox retries
+      await afterFailures(alice, 2);
       const outbox = (await (await alice.api("/v1/outbox")).json()).messages;
       assert.equal(outbox.find((m: { id: string }) => m.id === queued).deliveredAt, null);
     } finally {
@@ -204,7 +210,7 @@ Deno.test({
       await waitFor("mallory's message", async () => (await inboxTexts(alice)).length === 1);
       const [got] = (await (await alice.api("/v1/inbox")).json()).messages;
       assert.deepEqual([got.from, got.contact], [mallory.id, null]);
-      await new Promise((r) => setTimeout(r, 600)); // several outbox retries
+      await afterFailures(alice, 2);
       assert.equal((await outboxEntry()).deliveredAt, null);
       assert.deepEqual(await inboxTexts(mallory), []);
       // Bob comes back at his addresses and gets his message.

@@ -166,8 +166,13 @@ Deno.test({
       await delivered(a, await send(a, "bob", "before"));
       await b.stop();
       const queued = await send(a, "bob", "while bob was down");
-      await new Promise((r) => setTimeout(r, 600)); // a few failed retries
-      assert.equal((await outbox(a)).find((m) => m.id === queued)?.deliveredAt, null);
+      const failures = p2pNodeOf(a).stats().deliveryFailures;
+      await waitFor(
+        "two failed retries",
+        () => p2pNodeOf(a).stats().deliveryFailures >= failures + 2,
+      );
+      const entry = (await outbox(a)).find((m) => m.id === queued);
+      assert.equal(entry?.deliveredAt, null);
       b = await startDaemon(sb);
       await received(b, "while bob was down");
       await delivered(a, queued);

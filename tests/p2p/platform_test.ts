@@ -5,7 +5,13 @@ import type { Libp2p, Stream } from "@libp2p/interface";
 type Registrar = Pick<Libp2p, "handle" | "unhandle">;
 import type { Plugin, PluginContext } from "../../core/plugin.ts";
 import { libp2pServices, type P2PApi } from "../../plugins/p2p/mod.ts";
-import { daemonSpec, startDaemon, type TestDaemon, waitFor } from "./_daemon.ts";
+import { noise } from "@chainsafe/libp2p-noise";
+import { yamux } from "@chainsafe/libp2p-yamux";
+import { identify } from "@libp2p/identify";
+import { tcp } from "@libp2p/tcp";
+import { multiaddr } from "@multiformats/multiaddr";
+import { createLibp2p } from "libp2p";
+import { daemonSpec, p2pNodeOf, startDaemon, type TestDaemon, waitFor } from "./_daemon.ts";
 
 /** A libp2p service that answers its own protocol with a fixed greeting. */
 function greeter(greeting: string) {
@@ -111,3 +117,62 @@ async function addDocument(from: TestDaemon, to: TestDaemon): Promise<void> {
   const res = await from.api("/v1/contacts", { method: "POST", json: { name: "peer", id: doc } });
   assert.equal(res.status, 201);
 }
+
+Deno.test("p2p asks a peer for its identity document only when identify lists /meteor/id", async () => {
+  const spec = await daemonSpec(33);
+  const other = await daemonSpec(34);
+  const alice = await startDaemon(spec);
+  const bob = await startDaemon(other);
+  const plain = await createLibp2p({
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services: { identify: identify() },
+  });
+  const lookups = () => p2pNodeOf(alice).stats().lookups;
+  try {
+    // A plain libp2p peer (an IPFS node, say): identified, never asked.
+    await plain.dial(multiaddr(alice.p2p.addresses()[0]));
+    await waitFor("identify of the plain peer", async () => {
+      const peer = await alice.p2p.libp2p.peerStore.get(plain.peerId).catch(() => undefined);
+      return (peer?.protocols.length ?? 0) > 0;
+    });
+    assert.equal(lookups(), 0);
+    // A Meteor peer lists the lookup protocol: asked once identified.
+    await bob.p2p.dial(alice.p2p.addresses()[0]);
+    await waitFor("the lookup of the Meteor peer", () => lookups() === 1);
+  } finally {
+    await plain.stop();
+    await alice.stop();
+    await bob.stop();
+    await Deno.remove(spec.home, { recursive: true });
+    await Deno.remove(other.home, { recursive: true });
+  }
+});
+
+Deno.test("the host's peer store survives a restart (the datastore is in the p2p database)", async () => {
+  const spec = await daemonSpec(35);
+  const other = await daemonSpec(36);
+  let alice = await startDaemon(spec);
+  const bob = await startDaemon(other);
+  try {
+    await alice.p2p.dial(bob.p2p.addresses()[0]);
+    const bobId = bob.p2p.libp2p.peerId;
+    await waitFor("bob in the peer store", async () => {
+      const peer = await alice.p2p.libp2p.peerStore.get(bobId).catch(() => undefined);
+      return (peer?.addresses.length ?? 0) > 0;
+    });
+    await alice.stop();
+    alice = await startDaemon(spec);
+    const peer = await alice.p2p.libp2p.peerStore.get(bobId);
+    assert.ok(
+      peer.addresses.some((a) => bob.p2p.addresses()[0].startsWith(a.multiaddr.toString())),
+      "bob's address is still known",
+    );
+  } finally {
+    await alice.stop();
+    await bob.stop();
+    await Deno.remove(spec.home, { recursive: true });
+    await Deno.remove(other.home, { recursive: true });
+  }
+});
