@@ -12,6 +12,7 @@ import type { LazyPluginCommand, Plugin } from "../core/plugin.ts";
 /** Loaders of the built-in plugins. */
 export const BUILTIN_PLUGINS: Readonly<Record<string, () => Promise<Plugin>>> = {
   p2p: async () => (await import("./p2p/mod.ts")).default() as Plugin,
+  pubsub: async () => (await import("./pubsub/mod.ts")).default() as Plugin,
 };
 
 /**
@@ -19,7 +20,26 @@ export const BUILTIN_PLUGINS: Readonly<Record<string, () => Promise<Plugin>>> = 
  * own entries here), after the core's in `meteor --help`. They reach the
  * running daemon through its API, so they work whichever plugins it runs.
  */
-export const BUILTIN_COMMANDS: readonly LazyPluginCommand[] = [];
+export const BUILTIN_COMMANDS: readonly LazyPluginCommand[] = [
+  ...(
+    [
+      ["pub", "pubCommand", "Publish a text on a topic"],
+      ["sub", "subCommand", "Subscribe to a topic and print its messages as they arrive"],
+      ["topics", "topicsCommand", "List subscribed and private topics with their peers"],
+      ["topic create", "topicCreateCommand", "Create a private topic owned by this node"],
+      ["topic invite", "topicInviteCommand", "Invite a member to a private topic"],
+      [
+        "topic remove",
+        "topicRemoveCommand",
+        "Remove a member from a private topic, rotating its key",
+      ],
+    ] as const
+  ).map(([name, exported, summary]) => ({
+    name,
+    summary,
+    load: async () => (await import("./pubsub/commands.ts"))[exported],
+  })),
+];
 
 /** Builds the built-in plugins named in config.plugins; E_PLUGIN for an unknown name. */
 export async function builtinPlugins(names: readonly string[]): Promise<Plugin[]> {
