@@ -8,7 +8,9 @@
  *   - GPU batch: the WebGPU engine (core/gpu), on whatever adapter is here
  *     (Mesa's llvmpipe on a machine without a GPU);
  *   - auto: the engine core/crypto/batch.ts picks by calibration.
- * Prints a Markdown table of medians, and the ratio of each to the baseline.
+ * The engines take turns within each run (the machine may be shared), after
+ * one warm-up call each (auto calibrates in it). Prints a Markdown table of
+ * medians, and the ratio of each to the baseline.
  *
  * Usage: deno task bench:gpu [--runs N] [--large MiB] [--json]
  *
@@ -21,7 +23,7 @@ import { cpuBatchAead } from "../core/crypto/batch_cpu.ts";
 import type { AeadJob, BatchAead } from "../core/crypto/batch_types.ts";
 import { GpuAead } from "../core/gpu/mod.ts";
 import { describeBatchReport } from "../core/gpu/selftest.ts";
-import { formatNumber, median, table, timeRuns } from "./_stats.ts";
+import { formatNumber, median, table } from "./_stats.ts";
 
 const KiB = 1024;
 /** The prototype's advertised rate for 64-byte messages (on an A100). */
@@ -89,11 +91,19 @@ const engines: [string, BatchAead][] = [
 const rows: Row[] = [];
 for (const w of workloads) {
   const jobs = makeJobs(w);
-  let baseline = 0;
-  for (const [name, engine] of engines) {
-    const ms = median(await timeRuns(runs, () => engine.sealBatch(jobs)));
-    const rate = w.jobs / (ms / 1000);
-    if (baseline === 0) baseline = rate;
+  // Engines take turns within each run, so the machine's load moves them alike (it is shared).
+  const times = engines.map(() => [] as number[]);
+  for (const [, engine] of engines) await engine.sealBatch(jobs); // Warm-up (and calibration).
+  for (let run = 0; run < runs; run++) {
+    for (let e = 0; e < engines.length; e++) {
+      const start = performance.now();
+      await engines[e][1].sealBatch(jobs);
+      times[e].push(performance.now() - start);
+    }
+  }
+  const baseline = w.jobs / (median(times[0]) / 1000);
+  engines.forEach(([name], e) => {
+    const rate = w.jobs / (median(times[e]) / 1000);
     rows.push({
       workload: w.name,
       engine: name,
@@ -101,7 +111,7 @@ for (const w of workloads) {
       gigabytesPerSecond: (rate * w.bytes) / 1e9,
       ratio: rate / baseline,
     });
-  }
+  });
 }
 const report = await auto.report();
 const gpuStats = gpu.stats();

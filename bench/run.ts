@@ -1,20 +1,21 @@
 /**
  * The core benchmark (`deno task bench`): key derivation from a seed, seal
- * and open of 64-byte messages, and file encryption/decryption throughput,
- * each beside a baseline measured in the same run. Prints Markdown tables.
+ * and open of 64-byte messages, and file encryption/decryption through the
+ * CLI, each beside a baseline measured in the same run. Prints Markdown tables.
  *
- * Usage: deno task bench [--size MiB] [--runs N] [--skip-files]
- *   --size   file size for the throughput section (default 1024 MiB)
- *   --runs   timed repetitions per file measurement (default 3; medians are reported)
+ * Usage: deno task bench [--size MiB[,MiB...]] [--runs N] [--skip-files]
+ *   --size   file sizes for the file section (default 256,1024)
+ *   --runs   timed repetitions per file measurement (default 5; medians are reported)
  *
- * The `age` 1.1.1 CLI (Debian package) is installed with apt-get when missing.
- * age 1.1.1 predates hybrid recipients, so it is measured with an X25519
- * recipient; Meteor is measured with both.
+ * The file section runs `meteor encrypt`/`meteor decrypt` and the `age` 1.1.1
+ * CLI (Debian package, installed with apt-get when missing) on the same input
+ * with the same X25519 recipient, to /dev/null: age is the baseline (age
+ * 1.1.1 predates hybrid recipients; Meteor is also measured with one). Peak
+ * memory is GNU time's maximum resident set size (`/usr/bin/time`).
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { createCipheriv, createDecipheriv } from "node:crypto";
 import { ml_dsa65 } from "@noble/post-quantum/ml-dsa.js";
 import { ml_kem768_x25519 } from "@noble/post-quantum/hybrid.js";
 import { ed25519 } from "@noble/curves/ed25519.js";
@@ -25,19 +26,18 @@ import type { Identity, Recipient } from "../core/age/mod.ts";
 import { formatNumber, median, opsPerSecond, table, timeRuns } from "./_stats.ts";
 import { benchStartup } from "./startup.ts";
 
-const CHUNK = 64 * 1024;
 const MiB = 1024 * 1024;
 const PROTOTYPE_KEYGEN_MS = 372;
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    size: { type: "string", default: "1024" },
-    runs: { type: "string", default: "3" },
+    size: { type: "string", default: "256,1024" },
+    runs: { type: "string", default: "5" },
     "skip-files": { type: "boolean", default: false },
   },
 });
-const sizeMiB = Number(values.size);
+const sizesMiB = values.size.split(",").map(Number);
 const runs = Number(values.runs);
 
 function fmtMs(ms: number): string {
@@ -135,78 +135,55 @@ async function run(cmd: string, args: string[]): Promise<void> {
   }
 }
 
-/** Reads `path` in 64 KiB chunks and passes each to `fn`. */
-async function eachChunk(path: string, size: number, fn: (chunk: Uint8Array) => void) {
-  using file = await Deno.open(path);
-  const buffer = new Uint8Array(size);
-  while (true) {
-    let filled = 0;
-    while (filled < size) {
-      const n = await file.read(buffer.subarray(filled));
-      if (n === null) break;
-      filled += n;
-    }
-    if (filled === 0) return;
-    fn(buffer.subarray(0, filled));
-    if (filled < size) return;
+/** Whether GNU time (/usr/bin/time, Debian package `time`) is here to measure peak memory. */
+async function hasGnuTime(): Promise<boolean> {
+  try {
+    return (await new Deno.Command("/usr/bin/time", { args: ["-f", "%M", "true"], stderr: "null" })
+      .output()).success;
+  } catch {
+    return false;
   }
 }
 
-function nonceOf(counter: number): Uint8Array {
-  const nonce = new Uint8Array(12);
-  new DataView(nonce.buffer).setUint32(7, counter);
-  return nonce;
+/** Peak resident memory of `cmd args` in MiB, through GNU time's %M (KiB). */
+async function peakMiB(cmd: string, args: string[]): Promise<number> {
+  const out = await new Deno.Command("/usr/bin/time", {
+    args: ["-f", "peak %M", cmd, ...args],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const match = new TextDecoder().decode(out.stderr).match(/peak (\d+)\s*$/);
+  if (!out.success || match === null) throw new Error(`${cmd} ${args.join(" ")} failed`);
+  return Number(match[1]) / 1024;
 }
 
-async function benchFiles(dir: string): Promise<string> {
+/** Writes `sizeMiB` MiB of incompressible bytes to `path`. */
+async function writeInput(path: string, sizeMiB: number): Promise<void> {
+  using file = await Deno.create(path);
+  const mib = new Uint8Array(MiB);
+  for (let i = 0; i < sizeMiB; i++) {
+    for (let at = 0; at < MiB; at += 65536) crypto.getRandomValues(mib.subarray(at, at + 65536));
+    await file.write(mib);
+  }
+}
+
+/**
+ * The CLI against age 1.1.1, side by side in this run: each `meteor` row's
+ * ratio is its median time over age's (age is the baseline, 1.00x), with
+ * the same X25519 recipient and input, to /dev/null; plus the hybrid
+ * recipient, and `meteor encrypt` of an empty file (start-up alone).
+ */
+async function benchFiles(dir: string, sizeMiB: number): Promise<string> {
   const bytes = sizeMiB * MiB;
   const plain = `${dir}/plain`;
-  {
-    using file = await Deno.create(plain);
-    const block = crypto.getRandomValues(new Uint8Array(MiB / 16)).slice();
-    const mib = new Uint8Array(MiB);
-    for (let i = 0; i < 16; i++) mib.set(block, i * block.length);
-    for (let i = 0; i < sizeMiB; i++) {
-      mib[0] = i;
-      await file.write(mib);
-    }
-  }
-  const key = crypto.getRandomValues(new Uint8Array(32));
-  const rawSealed = `${dir}/raw.sealed`;
-  {
-    using out = await Deno.create(rawSealed);
-    let counter = 0;
-    const parts: Uint8Array[] = [];
-    await eachChunk(plain, CHUNK, (chunk) => {
-      const c = createCipheriv("chacha20-poly1305", key, nonceOf(counter++), { authTagLength: 16 });
-      parts.push(c.update(chunk), c.final(), c.getAuthTag());
-    });
-    for (const p of parts.splice(0)) await out.write(p);
-  }
-  const rawEncrypt = async () => {
-    let counter = 0;
-    await eachChunk(plain, CHUNK, (chunk) => {
-      const c = createCipheriv("chacha20-poly1305", key, nonceOf(counter++), { authTagLength: 16 });
-      c.update(chunk);
-      c.final();
-      c.getAuthTag();
-    });
-  };
-  const rawDecrypt = async () => {
-    let counter = 0;
-    await eachChunk(rawSealed, CHUNK + 16, (sealed) => {
-      const d = createDecipheriv("chacha20-poly1305", key, nonceOf(counter++), {
-        authTagLength: 16,
-      });
-      d.setAuthTag(sealed.subarray(sealed.length - 16));
-      d.update(sealed.subarray(0, sealed.length - 16));
-      d.final();
-    });
-  };
+  const empty = `${dir}/empty`;
+  await writeInput(plain, sizeMiB);
+  await Deno.writeFile(empty, new Uint8Array(0));
 
   const deno = Deno.execPath();
   const cli = new URL("../cli.ts", import.meta.url).pathname;
-  const meteor = (args: string[]) => run(deno, ["run", "--allow-all", cli, ...args]);
+  const meteorArgs = (args: string[]) => ["run", "--allow-all", cli, ...args];
+  const meteor = (args: string[]) => run(deno, meteorArgs(args));
   const hybrid = HybridIdentity.generate();
   const classic = await X25519Identity.generate();
   const hybridKey = `${dir}/hybrid.key`;
@@ -215,57 +192,68 @@ async function benchFiles(dir: string): Promise<string> {
   await Deno.writeTextFile(classicKey, `${classic}\n`, { mode: 0o600 });
   const hybridRecipient = (await hybrid.recipient()).toString();
   const classicRecipient = classic.recipient().toString();
+  hybrid.dispose();
+  classic.dispose();
   await meteor(["encrypt", "-r", hybridRecipient, "-o", `${dir}/hybrid.age`, plain]);
-  await meteor(["encrypt", "-r", classicRecipient, "-o", `${dir}/x25519.age`, plain]);
+  const ageCli = await ensureAgeCli();
+  // The X25519 file comes from age when it is here: Meteor decrypts what age wrote.
+  if (ageCli) await run("age", ["-r", classicRecipient, "-o", `${dir}/x25519.age`, plain]);
+  else await meteor(["encrypt", "-r", classicRecipient, "-o", `${dir}/x25519.age`, plain]);
+  const memory = await hasGnuTime();
+  if (!memory) console.error("bench: /usr/bin/time missing (apt-get install time); no peak memory");
 
   const gbps = (ms: number) => `${formatNumber(bytes / 1e9 / (ms / 1000))} GB/s`;
   const rows: string[][] = [];
-  const measure = async (name: string, fn: () => Promise<void>, baseline?: number) => {
-    const ms = median(await timeRuns(runs, fn));
-    rows.push([name, fmtMs(ms), gbps(ms), baseline ? `${formatNumber(baseline / ms)}x` : "1.00x"]);
+  const measure = async (name: string, cmd: string, args: string[], baseline?: number) => {
+    const ms = median(await timeRuns(runs, () => run(cmd, args)));
+    const peak = memory ? `${formatNumber(await peakMiB(cmd, args))} MiB` : "n/a";
+    const ratio = baseline === undefined ? "n/a" : `${formatNumber(ms / baseline)}x`;
+    rows.push([name, fmtMs(ms), gbps(ms), peak, ratio]);
     return ms;
   };
-  const rawEnc = await measure("raw native ChaCha20-Poly1305 seal, 64 KiB chunks", rawEncrypt);
-  await measure(
-    "meteor encrypt -r age1pq1... (CLI)",
-    () => meteor(["encrypt", "-r", hybridRecipient, "-o", "/dev/null", plain]),
-    rawEnc,
+  const direction = async (
+    label: string,
+    ageArgs: string[],
+    meteorCases: [string, string[]][],
+  ) => {
+    const ageMs = ageCli
+      ? await measure(`age 1.1.1 ${label}, X25519 (CLI)`, "age", ageArgs)
+      : undefined;
+    if (ageMs !== undefined) rows[rows.length - 1][4] = "1.00x (baseline)";
+    for (const [name, args] of meteorCases) {
+      await measure(`meteor ${label}, ${name} (CLI)`, deno, meteorArgs(args), ageMs);
+    }
+  };
+  await direction("encrypt", ["-r", classicRecipient, "-o", "/dev/null", plain], [
+    ["X25519", ["encrypt", "-r", classicRecipient, "-o", "/dev/null", plain]],
+    ["age1pq1 hybrid", ["encrypt", "-r", hybridRecipient, "-o", "/dev/null", plain]],
+  ]);
+  await direction("decrypt", ["-d", "-i", classicKey, "-o", "/dev/null", `${dir}/x25519.age`], [
+    ["X25519", ["decrypt", "-i", classicKey, "-o", "/dev/null", `${dir}/x25519.age`]],
+    ["age1pq1 hybrid", ["decrypt", "-i", hybridKey, "-o", "/dev/null", `${dir}/hybrid.age`]],
+  ]);
+  const startMs = median(
+    await timeRuns(
+      runs,
+      () => meteor(["encrypt", "-r", classicRecipient, "-o", "/dev/null", empty]),
+    ),
   );
-  await measure(
-    "meteor encrypt -r age1... X25519 (CLI)",
-    () => meteor(["encrypt", "-r", classicRecipient, "-o", "/dev/null", plain]),
-    rawEnc,
-  );
-  const ageCli = await ensureAgeCli();
-  if (ageCli) {
-    await measure(
-      "age 1.1.1 -r age1... X25519 (CLI)",
-      () => run("age", ["-r", classicRecipient, "-o", "/dev/null", plain]),
-      rawEnc,
-    );
-  }
-  const rawDec = await measure("raw native ChaCha20-Poly1305 open, 64 KiB chunks", rawDecrypt);
-  await measure(
-    "meteor decrypt, hybrid (CLI)",
-    () => meteor(["decrypt", "-i", hybridKey, "-o", "/dev/null", `${dir}/hybrid.age`]),
-    rawDec,
-  );
-  await measure(
-    "meteor decrypt, X25519 (CLI)",
-    () => meteor(["decrypt", "-i", classicKey, "-o", "/dev/null", `${dir}/x25519.age`]),
-    rawDec,
-  );
-  if (ageCli) {
-    await measure(
-      "age 1.1.1 -d, X25519 (CLI)",
-      () => run("age", ["-d", "-i", classicKey, "-o", "/dev/null", `${dir}/x25519.age`]),
-      rawDec,
-    );
-  } else {
-    console.error("bench: age CLI unavailable; its rows are left out");
-  }
+  rows.push([
+    "meteor encrypt of an empty file (start-up alone)",
+    fmtMs(startMs),
+    "n/a",
+    "n/a",
+    "n/a",
+  ]);
+  if (!ageCli) console.error("bench: age CLI unavailable; its rows are left out");
   return table(
-    [`${sizeMiB} MiB file to /dev/null (median of ${runs})`, "time", "throughput", "vs raw"],
+    [
+      `${sizeMiB} MiB file to /dev/null (median of ${runs}; load ${Deno.loadavg()[0].toFixed(1)})`,
+      "time",
+      "throughput",
+      "peak memory",
+      "time vs age",
+    ],
     rows,
   );
 }
@@ -275,10 +263,12 @@ console.log(await benchKeyDerivation(), "\n");
 console.log(await benchMessages(), "\n");
 console.log(await benchStartup(), "\n");
 if (!values["skip-files"]) {
-  const dir = await Deno.makeTempDir({ prefix: "meteor-bench-" });
-  try {
-    console.log(await benchFiles(dir));
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+  for (const sizeMiB of sizesMiB) {
+    const dir = await Deno.makeTempDir({ prefix: "meteor-bench-" });
+    try {
+      console.log(await benchFiles(dir, sizeMiB), "\n");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   }
 }

@@ -7,9 +7,8 @@
  * @module
  */
 import { dirname } from "node:path";
-import type { StreamOptions } from "../core/age/mod.ts";
-import { createBatchAead } from "../core/crypto/batch.ts";
-import { defaultWorkerCount } from "../core/crypto/batch_workers.ts";
+import type { FileSink, FileSource, StreamOptions } from "../core/age/mod.ts";
+import { StreamPool } from "../core/age/stream_pool.ts";
 import { MeteorError } from "../core/errors.ts";
 import { homePaths } from "../core/home.ts";
 import { readConfigIfAny } from "./_config.ts";
@@ -19,11 +18,12 @@ import { exists } from "./_fs.ts";
 export const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
 /** Chunks per batch on the WebGPU engine: 4 MiB amortises a dispatch's fixed latency. */
 const GPU_WINDOW = 64;
-/**
- * Bytes read from the input at a time: one STREAM window (16 chunks of
- * 64 KiB), so a window is mostly views of one piece and costs one read.
- */
-const PIECE_BYTES = 16 * 64 * 1024;
+/** Bytes read from the input at a time on the stream path (armor, WebGPU). */
+const PIECE_BYTES = 64 * 1024;
+/** Inputs smaller than this start no worker: 4 blocks of the file path. */
+const WORKERS_MIN_BYTES = 4 * 1024 * 1024;
+/** The most payload workers. */
+const MAX_WORKERS = 8;
 /** Mode of output files: owner only, since a plaintext may be secret. */
 const OUTPUT_MODE = 0o600;
 /** The signals that stop a command, with the status a shell reports (128 + number). */
@@ -44,51 +44,70 @@ function ioError(action: string, err: unknown): MeteorError {
   return new MeteorError("E_IO", `Cannot ${action}: ${(err as Error).message}`, { cause: err });
 }
 
-/** An opened input: its byte stream and its size when known. */
+/**
+ * An opened input: read it through `source` (the file path) or `stream()`
+ * (the stream path), not both; `close()` releases it (stdin stays open).
+ */
 export interface Input {
-  stream: ReadableStream<Uint8Array>;
+  /** Reads into a caller's buffer; read errors become E_IO. */
+  source: FileSource;
+  /** The size when known (a file), else null (stdin). */
   size: number | null;
+  /** The rest of the input as a stream of new pieces of {@link PIECE_BYTES}. */
+  stream(): ReadableStream<Uint8Array>;
+  /** Closes the file (idempotent). */
+  close(): void;
+  /** Called with the count of each read (a progress bar). */
+  onRead?: (bytes: number) => void;
 }
 
-/**
- * The bytes of `source` in pieces of {@link PIECE_BYTES} (fewer only at the
- * end), each a new array: the STREAM takes its chunks as views of them.
- * Closes `source` at the end or on cancel when `close` is set.
- */
-function pieces(
-  source: { read(p: Uint8Array): Promise<number | null>; close(): void },
-  close: boolean,
-): ReadableStream<Uint8Array> {
-  const done = () => {
-    if (close) source.close();
+/** The input over an open reader; `what` names it in errors. */
+function inputOf(
+  reader: { read(p: Uint8Array): Promise<number | null>; close(): void },
+  size: number | null,
+  what: string,
+  closable: boolean,
+): Input {
+  let closed = !closable;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    reader.close();
   };
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const piece = new Uint8Array(PIECE_BYTES);
-      let used = 0;
+  const source: FileSource = {
+    async read(into) {
+      let n: number | null;
       try {
-        while (used < piece.length) {
-          const n = await source.read(piece.subarray(used));
-          if (n === null) break;
-          used += n;
-        }
+        n = await reader.read(into);
       } catch (err) {
-        done();
-        throw err;
+        throw ioError(`read ${what}`, err);
       }
-      if (used > 0) controller.enqueue(piece.subarray(0, used));
-      if (used < piece.length) {
-        done();
-        controller.close();
-      }
+      if (n !== null) input.onRead?.(n);
+      return n;
     },
-    cancel: done,
-  }, { highWaterMark: 0 });
+  };
+  const stream = () =>
+    new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const piece = new Uint8Array(PIECE_BYTES);
+        const n = await source.read(piece).catch((err) => {
+          close();
+          throw err;
+        });
+        if (n === null) {
+          close();
+          controller.close();
+        } else controller.enqueue(piece.subarray(0, n));
+      },
+      cancel: close,
+    }, { highWaterMark: 0 });
+  const input: Input = { source, size, stream, close };
+  return input;
 }
 
 /** Opens `path`, or stdin when it is undefined or "-". */
 export async function openInput(path: string | undefined): Promise<Input> {
-  if (path === undefined || path === "-") return { stream: pieces(Deno.stdin, false), size: null };
+  if (path === undefined || path === "-") return inputOf(Deno.stdin, null, "stdin", false);
   try {
     const file = await Deno.open(path, { read: true });
     const info = await file.stat();
@@ -96,7 +115,7 @@ export async function openInput(path: string | undefined): Promise<Input> {
       file.close();
       throw new MeteorError("E_USAGE", `Cannot read ${path}: not a file`);
     }
-    return { stream: pieces(file, true), size: info.size };
+    return inputOf(file, info.size, path, true);
   } catch (err) {
     if (err instanceof MeteorError) throw err;
     throw ioError(`read ${path}`, err);
@@ -113,45 +132,62 @@ async function isSpecialFile(path: string): Promise<boolean> {
   }
 }
 
-/** Writes all of `stream` to an open writer, mapping failures to E_IO. */
-async function pumpInto(
-  stream: ReadableStream<Uint8Array>,
-  writer: { write(p: Uint8Array): Promise<number> },
-  what: string,
-): Promise<number> {
-  try {
-    return await pump(stream, (b) => writeAll(writer, b));
-  } catch (err) {
-    if (err instanceof MeteorError) throw err;
-    await stream.cancel(err).catch(() => {});
-    throw ioError(`write to ${what}`, err);
-  }
+/** The output: what writes the bytes (into the sink it is given) and resolves to their count. */
+export type Produce = (sink: FileSink) => Promise<number>;
+
+/** A producer writing all of `stream`. */
+export function fromStream(stream: ReadableStream<Uint8Array>): Produce {
+  return async (sink) => {
+    let written = 0;
+    try {
+      for await (const part of stream) {
+        await sink.write(part);
+        written += part.length;
+      }
+    } catch (err) {
+      await stream.cancel(err).catch(() => {});
+      throw err;
+    }
+    return written;
+  };
+}
+
+/** A sink writing all of each piece to `writer`, write failures as E_IO. */
+function sinkOf(writer: { write(p: Uint8Array): Promise<number> }, what: string): FileSink {
+  return {
+    async write(bytes) {
+      try {
+        for (let at = 0; at < bytes.length;) at += await writer.write(bytes.subarray(at));
+      } catch (err) {
+        throw ioError(`write to ${what}`, err);
+      }
+    },
+  };
 }
 
 /**
- * Writes `stream` to stdout (left open) when `path` is undefined or "-", and
- * straight into `path` when it is a device or pipe (such as /dev/null), as to
- * stdout. Otherwise writes to a temporary file beside `path` that is moved
- * into place only once the whole stream was written: on any error, and on
- * SIGINT or SIGTERM (which then end the process), it is removed and `path`
- * is untouched. Refuses to replace an existing `path`
- * unless `force`. Resolves to the number of bytes written.
+ * Runs `produce` into stdout (left open) when `path` is undefined or "-",
+ * and straight into `path` when it is a device or pipe (such as /dev/null),
+ * as to stdout. Otherwise into a temporary file beside `path` that is moved
+ * into place only once `produce` succeeded: on any error, and on SIGINT or
+ * SIGTERM (which then end the process), it is removed and `path` is
+ * untouched. Refuses to replace an existing `path` unless `force` (then
+ * `produce` never runs). Resolves to the count
+ * `produce` resolved to.
  */
 export async function writeOutput(
-  stream: ReadableStream<Uint8Array>,
+  produce: Produce,
   path: string | undefined,
   force: boolean,
 ): Promise<number> {
-  if (path === undefined || path === "-") return await pumpInto(stream, Deno.stdout, "stdout");
+  if (path === undefined || path === "-") return await produce(sinkOf(Deno.stdout, "stdout"));
   if (await isSpecialFile(path)) {
-    using device = await Deno.open(path, { write: true }).catch(async (err) => {
-      await stream.cancel();
+    using device = await Deno.open(path, { write: true }).catch((err) => {
       throw ioError(`write ${path}`, err);
     });
-    return await pumpInto(stream, device, path);
+    return await produce(sinkOf(device, path));
   }
   if (!force && await exists(path)) {
-    await stream.cancel();
     throw new MeteorError("E_EXISTS", `Cannot write ${path}: it exists (use --force to replace)`);
   }
   let temp: string;
@@ -161,12 +197,11 @@ export async function writeOutput(
     file = await Deno.open(temp, { write: true, truncate: true });
     await Deno.chmod(temp, OUTPUT_MODE).catch(() => {}); // No modes on Windows.
   } catch (err) {
-    await stream.cancel();
     throw ioError(`write ${path}`, err);
   }
   const stopListening = removeOnSignal(temp);
   try {
-    const written = await pump(stream, (b) => writeAll(file, b));
+    const written = await produce(sinkOf(file, path));
     await file.sync();
     file.close();
     if (force) await Deno.rename(temp, path);
@@ -213,37 +248,21 @@ function removeOnSignal(path: string): () => void {
   };
 }
 
-async function writeAll(w: { write(p: Uint8Array): Promise<number> }, bytes: Uint8Array) {
-  for (let at = 0; at < bytes.length;) at += await w.write(bytes.subarray(at));
-}
-
-async function pump(
-  stream: ReadableStream<Uint8Array>,
-  write: (bytes: Uint8Array) => Promise<void>,
-): Promise<number> {
-  let written = 0;
-  for await (const part of stream) {
-    await write(part);
-    written += part.length;
-  }
-  return written;
-}
-
 function mib(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
 
-/** A progress bar: pipe bytes through `stream`, call `end()` when done or failed. */
+/** A progress bar: feed it the bytes read with `count`, call `end()` when done or failed. */
 export interface Progress {
-  /** Passes bytes through, counting them. */
-  stream: TransformStream<Uint8Array, Uint8Array>;
+  /** Counts bytes read (give it to {@link Input.onRead}). */
+  count(bytes: number): void;
   /** Draws the last state and ends the line (once). */
   end(): void;
 }
 
 /**
  * A progress bar on stderr, shown only when stderr is a terminal and the
- * input is large (of unknown size: once large); otherwise bytes only pass through.
+ * input is large (of unknown size: once large); otherwise it only counts.
  */
 export function progress(label: string, total: number | null): Progress {
   // An input of unknown size (stdin) gets a bar once it has proved large.
@@ -267,58 +286,63 @@ export function progress(label: string, total: number | null): Progress {
     if (final) show = false;
   };
   return {
-    stream: new TransformStream({
-      transform(chunk, controller) {
-        done += chunk.length;
-        draw(false);
-        controller.enqueue(chunk);
-      },
-    }),
+    count(bytes) {
+      done += bytes;
+      draw(false);
+    },
     end: () => draw(true),
   };
 }
 
-/** The payload engine for a command, and how to release it. */
+/**
+ * How a command processes the payload: the file path (core/age/file.ts)
+ * with a pool of workers, or, with `cipher.path` "gpu", the stream path
+ * through the WebGPU engine.
+ */
 export interface PayloadEngine {
-  /** Options for encryptStream/decryptStream. */
-  options: StreamOptions;
-  /** Releases the engine (the GPU device, the workers). */
+  /** The workers of the file path; null on the stream path. */
+  pool: StreamPool | null;
+  /** Options for encryptStream/decryptStream on the stream path (WebGPU). */
+  stream: StreamOptions | null;
+  /** Releases the engine (the workers, the GPU device). */
   close(): void;
 }
 
 /**
- * Workers worth starting for the payload: one per core idle now (the logical
- * cores less the 1-minute load average) beyond the one this command runs on,
- * at most {@link defaultWorkerCount}. A worker pays only on a core of its
- * own: the calling thread stays busy reading, packing and writing, and a
- * worker sharing its core costs CPU for nothing (measured on a shared 2-core
- * machine: 50% more CPU, no faster). On such a machine that is no worker.
+ * Workers for a payload of `size` bytes (null: unknown, stdin): none below
+ * {@link WORKERS_MIN_BYTES} (starting one costs more than it saves), else
+ * one per core idle now (the logical cores less the 1-minute load average)
+ * beyond the one this command runs on, at most {@link MAX_WORKERS}. The
+ * calling thread seals too whenever every worker is busy, so a worker pays
+ * only on a core of its own: on a loaded machine none starts.
  */
-export function spareWorkers(): number {
+export function payloadWorkers(size: number | null): number {
+  if (size !== null && size < WORKERS_MIN_BYTES) return 0;
   let load = 0;
   try {
     load = Deno.loadavg()[0]; // 0 where the system has no load average (Windows).
   } catch {
     // No permission to read it: assume idle cores, as most machines have.
   }
-  const idle = Math.floor(navigator.hardwareConcurrency - load) - 1;
-  return Math.max(0, Math.min(defaultWorkerCount(), idle));
+  const idle = Math.floor((navigator.hardwareConcurrency || 1) - load) - 1;
+  return Math.max(0, Math.min(MAX_WORKERS, idle));
 }
 
 /**
- * The batch engine for the payload: the WebGPU engine when the home's config
- * sets `cipher.path` to "gpu", else the CPU. "auto" means the CPU here: a
- * short-lived command would spend more on calibrating than it saves. On the
- * CPU, whole windows (1 MiB) go to {@link spareWorkers} workers, smaller
- * inputs stay on the calling thread (batch.ts WORKER_MIN_BATCH_BYTES): a
- * small file starts no worker.
+ * The payload engine for a command on an input of `size` bytes: the file
+ * path with {@link payloadWorkers} workers, unless the home's config sets
+ * `cipher.path` to "gpu", which takes the WebGPU engine (loaded only then).
+ * "auto" means the CPU here: a short-lived command would spend more on
+ * calibrating than it saves, and per-call native ChaCha20-Poly1305 on
+ * workers beats the batch engines on 64 KiB chunks (docs/benchmarks.md).
  */
-export async function payloadEngine(home: string): Promise<PayloadEngine> {
+export async function payloadEngine(home: string, size: number | null): Promise<PayloadEngine> {
   const path = (await readConfigIfAny(homePaths(home).config))?.cipher.path ?? "cpu";
   if (path !== "gpu") {
-    const engine = createBatchAead({ path: "cpu", workers: spareWorkers() });
-    return { options: { engine }, close: () => engine.close() };
+    const pool = new StreamPool({ workers: payloadWorkers(size) });
+    return { pool, stream: null, close: () => pool.close() };
   }
+  const { createBatchAead } = await import("../core/crypto/batch.ts");
   const engine = createBatchAead({ path: "gpu" });
-  return { options: { engine, window: GPU_WINDOW }, close: () => engine.close() };
+  return { pool: null, stream: { engine, window: GPU_WINDOW }, close: () => engine.close() };
 }

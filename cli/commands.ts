@@ -96,6 +96,11 @@ const CORE_COMMANDS: readonly CommandEntry[] = [
     summary: "List received messages (from the daemon, or its database when it is stopped)",
     load: async () => (await import("./inbox.ts")).inboxCommand,
   },
+  {
+    name: "status",
+    summary: "Show the running daemon's status, including its cipher engine",
+    load: async () => (await import("./status.ts")).statusCommand,
+  },
 ];
 
 /** The registered commands: the core's, then those of the built-in plugins. */

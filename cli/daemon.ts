@@ -36,6 +36,7 @@ import { readConfig } from "./_config.ts";
 import { exists } from "./_fs.ts";
 import { unlockPassphrase } from "./_passphrase.ts";
 import { describeSetup, type HomeSetup, setUpHome } from "./init.ts";
+import { CIPHER_PATH_ENV, cipherPathFrom, startNodeCipher } from "../core/crypto/node_cipher.ts";
 
 /** Options of {@link startDaemon}. */
 export interface DaemonOptions {
@@ -190,6 +191,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         ? err.cause
         : err;
     });
+    // Calibrates the batch cipher in the background (docs/config.md, cipher.path).
+    startNodeCipher(cipherPathFrom(config.cipher.path, Deno.env.get(CIPHER_PATH_ENV)));
     const server = await startApi(node, { hostname: config.api.host, port: config.api.port });
     node.listening(server.port);
     const running = node;

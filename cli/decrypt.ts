@@ -5,6 +5,7 @@
  * @module
  */
 import {
+  decryptFile,
   decryptStream,
   HybridIdentity,
   type Identity,
@@ -25,7 +26,14 @@ import {
   redact,
   refuseExtraArguments,
 } from "./command.ts";
-import { openInput, payloadEngine, progress, writeOutput } from "./_age_io.ts";
+import {
+  fromStream,
+  openInput,
+  payloadEngine,
+  type Produce,
+  progress,
+  writeOutput,
+} from "./_age_io.ts";
 import { filePassphrase, unlockPassphrase } from "./_passphrase.ts";
 
 /** The largest identity file read. */
@@ -56,6 +64,11 @@ function diagnosis(withPassphrase: boolean): Identity {
       return Promise.resolve(null);
     },
   };
+}
+
+/** Wipes the secrets of the identities that hold some (every Disposable one). */
+function disposeAll(keys: readonly object[]): void {
+  for (const key of keys) (key as Partial<Disposable>)[Symbol.dispose]?.();
 }
 
 async function identities(
@@ -166,20 +179,23 @@ Examples:
       ...await identities(values.identity, homeFrom(values), values.passphrase),
       diagnosis(values.passphrase),
     ];
-    const engine = await payloadEngine(homeFrom(values));
     const input = await openInput(positionals[0]);
+    const engine = await payloadEngine(homeFrom(values), input.size);
     const bar = progress("decrypting", input.size);
+    input.onRead = bar.count;
     let bytes: number;
     try {
-      const plaintext = await decryptStream(
-        input.stream.pipeThrough(bar.stream),
-        keys,
-        engine.options,
-      );
-      bytes = await writeOutput(plaintext, values.output, values.force);
+      const { pool, stream } = engine;
+      const produce: Produce = pool !== null
+        ? (sink) => decryptFile(input.source, sink, keys, { pool })
+        : async (sink) =>
+          await fromStream(await decryptStream(input.stream(), keys, stream!))(sink);
+      bytes = await writeOutput(produce, values.output, values.force);
     } finally {
       bar.end();
       engine.close();
+      input.close();
+      disposeAll(keys);
     }
     if (values.json) printJson({ output: values.output, bytes });
     return 0;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { encryptStream, type Recipient, ScryptRecipient } from "../core/age/mod.ts";
+import { encryptFile, encryptStream, type Recipient, ScryptRecipient } from "../core/age/mod.ts";
 import { MeteorError } from "../core/errors.ts";
 import {
   type Command,
@@ -13,7 +13,14 @@ import {
   printJson,
   refuseExtraArguments,
 } from "./command.ts";
-import { openInput, payloadEngine, progress, writeOutput } from "./_age_io.ts";
+import {
+  fromStream,
+  openInput,
+  payloadEngine,
+  type Produce,
+  progress,
+  writeOutput,
+} from "./_age_io.ts";
 import { AGE_PASSPHRASE_ENV, newPassphrase } from "./_passphrase.ts";
 import { type ResolvedRecipient, resolveRecipients } from "./_recipients.ts";
 
@@ -111,19 +118,25 @@ Examples:
       );
     }
     const { recipients, resolved } = await recipientsOf(values, homeFrom(values));
-    const engine = await payloadEngine(homeFrom(values));
     const input = await openInput(positionals[0]);
+    const engine = await payloadEngine(homeFrom(values), input.size);
     const bar = progress("encrypting", input.size);
+    input.onRead = bar.count;
     let bytes: number;
     try {
-      const file = await encryptStream(input.stream.pipeThrough(bar.stream), recipients, {
-        ...engine.options,
-        armor: values.armor,
-      });
-      bytes = await writeOutput(file, values.output, values.force);
+      const { pool, stream } = engine;
+      const produce: Produce = pool !== null && !values.armor
+        ? (sink) => encryptFile(input.source, sink, recipients, { pool })
+        : async (sink) =>
+          await fromStream(
+            await encryptStream(input.stream(), recipients, { ...stream, armor: values.armor }),
+          )(sink);
+      bytes = await writeOutput(produce, values.output, values.force);
     } finally {
       bar.end();
       engine.close();
+      input.close();
+      for (const r of recipients) (r as Partial<Disposable>)[Symbol.dispose]?.();
     }
     if (values.json) {
       printJson({

@@ -79,6 +79,8 @@ export const ERROR_CODES = {
   ADDR_IN_USE: "E_ADDR_IN_USE",
   /** A passphrase prompt has no terminal to read from; the message names the variable to set. */
   NO_TTY: "E_NO_TTY",
+  /** A batch to seal uses one (key, nonce) pair twice, which would break ChaCha20-Poly1305. */
+  NONCE_REUSE: "E_NONCE_REUSE",
   /** An unexpected failure inside the node; details are logged, never returned. */
   INTERNAL: "E_INTERNAL",
 } as const;

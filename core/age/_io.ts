@@ -88,6 +88,21 @@ export class ByteReader {
     return !(await this.#fill());
   }
 
+  /**
+   * Hands over the bytes read from the stream and not yet consumed (a view),
+   * and releases the stream unread beyond them: a caller that reads the rest
+   * of the input by other means continues from there.
+   */
+  detach(): Uint8Array {
+    const rest = this.#piece;
+    this.#piece = EMPTY;
+    if (!this.#ended) {
+      this.#ended = true;
+      this.#reader.releaseLock();
+    }
+    return rest;
+  }
+
   /** Stops reading and cancels the underlying stream. */
   async cancel(reason?: unknown): Promise<void> {
     this.#piece = EMPTY;

@@ -45,8 +45,16 @@ async function detectArmor(
   }
   reader.releaseLock();
   const head = concatAll(parts);
+  return { armored: looksArmored(head), stream: prepend(head, input) };
+}
+
+/**
+ * Whether a file starting with `head` (at least its first 1,034 bytes, or
+ * all of it) is ASCII-armored: `-----BEGIN` after optional whitespace.
+ */
+export function looksArmored(head: Uint8Array): boolean {
   const text = new TextDecoder().decode(head.subarray(0, DETECT_LENGTH)).trimStart();
-  return { armored: text.startsWith("-----BEGIN"), stream: prepend(head, input) };
+  return text.startsWith("-----BEGIN");
 }
 
 /**
@@ -74,10 +82,33 @@ export async function decryptStream(
   let armored = options.armor ?? "auto";
   if (armored === "auto") ({ armored, stream: input } = await detectArmor(file));
   const reader = new ByteReader(armored ? input.pipeThrough(armorDecoder()) : input);
-  let fileKey: Uint8Array | null = null;
   let key: Uint8Array | undefined;
   try {
-    const header = await readHeader(reader, options.maxHeaderSize ?? MAX_HEADER_SIZE);
+    key = await readFileStart(reader, identities, options.maxHeaderSize ?? MAX_HEADER_SIZE);
+    return openChunks(key, reader, options);
+  } catch (err) {
+    await reader.cancel(err);
+    throw err;
+  } finally {
+    wipe(key);
+  }
+}
+
+/**
+ * Reads the header and payload nonce from `reader`, unwraps the file key
+ * with the first of `identities` that can and verifies the header MAC;
+ * returns the payload key (the caller wipes it), with `reader` at the first
+ * payload chunk. Rejects as {@link decryptStream} does; the file key is wiped.
+ */
+export async function readFileStart(
+  reader: ByteReader,
+  identities: readonly Identity[],
+  maxHeaderSize: number = MAX_HEADER_SIZE,
+): Promise<Uint8Array> {
+  if (identities.length === 0) throw new TypeError("Cannot decrypt: no identities");
+  let fileKey: Uint8Array | null = null;
+  try {
+    const header = await readHeader(reader, maxHeaderSize);
     const { stanzas } = header;
     // age spec, "scrypt recipient stanza": an scrypt stanza must be alone.
     if (stanzas.length > 1 && stanzas.some((s) => s.args[0] === SCRYPT_STANZA_TYPE)) {
@@ -100,13 +131,9 @@ export async function decryptStream(
     if (nonce.length !== PAYLOAD_NONCE_LENGTH) {
       throw new MeteorError("E_HEADER_INVALID", "Cannot decrypt: the payload nonce is missing");
     }
-    key = payloadKey(fileKey, nonce);
-    return openChunks(key, reader, options);
-  } catch (err) {
-    await reader.cancel(err);
-    throw err;
+    return payloadKey(fileKey, nonce);
   } finally {
-    wipe(fileKey ?? undefined, key);
+    wipe(fileKey ?? undefined);
   }
 }
 

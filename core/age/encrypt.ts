@@ -69,24 +69,42 @@ export async function encryptStream(
   recipients: readonly Recipient[],
   options: EncryptOptions = {},
 ): Promise<ReadableStream<Uint8Array>> {
-  if (recipients.length === 0) throw new TypeError("Cannot encrypt: no recipients");
-  const fileKey = crypto.getRandomValues(new Uint8Array(FILE_KEY_LENGTH));
-  let key: Uint8Array | undefined;
+  let start: FileStart | undefined;
   try {
-    const stanzas: Stanza[] = (await Promise.all(recipients.map((r) => r.wrap(fileKey)))).flat();
-    checkRecipientMix(stanzas);
-    const nonce = crypto.getRandomValues(new Uint8Array(PAYLOAD_NONCE_LENGTH));
-    key = payloadKey(fileKey, nonce);
-    const file = prepend(
-      concat(encodeHeader(stanzas, fileKey), nonce),
-      sealChunks(key, plaintext, options),
-    );
+    start = await startFile(recipients);
+    const file = prepend(start.head, sealChunks(start.key, plaintext, options));
     return options.armor ? file.pipeThrough(armorEncoder()) : file;
   } catch (err) {
     await plaintext.cancel(err).catch(() => {});
     throw err;
   } finally {
-    wipe(fileKey, key);
+    wipe(start?.key);
+  }
+}
+
+/** The start of an encrypted file: its header and payload nonce, and the payload key. */
+export interface FileStart {
+  /** The header (with its MAC) followed by the payload nonce. */
+  head: Uint8Array;
+  /** The 32-byte payload key (the caller wipes it). */
+  key: Uint8Array;
+}
+
+/**
+ * Wraps a fresh file key for every recipient and returns the file's header
+ * and payload nonce with the payload key; the errors are those of
+ * {@link encryptStream}. The file key is wiped before it returns.
+ */
+export async function startFile(recipients: readonly Recipient[]): Promise<FileStart> {
+  if (recipients.length === 0) throw new TypeError("Cannot encrypt: no recipients");
+  const fileKey = crypto.getRandomValues(new Uint8Array(FILE_KEY_LENGTH));
+  try {
+    const stanzas: Stanza[] = (await Promise.all(recipients.map((r) => r.wrap(fileKey)))).flat();
+    checkRecipientMix(stanzas);
+    const nonce = crypto.getRandomValues(new Uint8Array(PAYLOAD_NONCE_LENGTH));
+    return { head: concat(encodeHeader(stanzas, fileKey), nonce), key: payloadKey(fileKey, nonce) };
+  } finally {
+    wipe(fileKey);
   }
 }
 

@@ -71,9 +71,13 @@ export class HybridRecipient implements Recipient {
   }
 }
 
-/** A hybrid identity: a 32-byte X-Wing seed. */
-export class HybridIdentity implements Identity {
+/**
+ * A hybrid identity: a 32-byte X-Wing seed. `dispose()` (or `using`) wipes
+ * the seed; the identity cannot be used after that.
+ */
+export class HybridIdentity implements Identity, Disposable {
   #seed: Uint8Array;
+  #disposed = false;
 
   /** The identity of a 32-byte X-Wing seed (copied). */
   constructor(seed: Uint8Array) {
@@ -109,12 +113,28 @@ export class HybridIdentity implements Identity {
 
   /** The `AGE-SECRET-KEY-PQ-1...` encoding (a secret: never log it). */
   toString(): string {
-    return bech32Encode(HYBRID_IDENTITY_HRP, this.#seed, true);
+    return bech32Encode(HYBRID_IDENTITY_HRP, this.#live(), true);
   }
 
   /** The matching recipient. */
   async recipient(): Promise<HybridRecipient> {
-    return new HybridRecipient(await xwingPublicKey(this.#seed));
+    return new HybridRecipient(await xwingPublicKey(this.#live()));
+  }
+
+  /** Wipes the seed; every later use throws TypeError. */
+  dispose(): void {
+    this.#disposed = true;
+    wipe(this.#seed);
+  }
+
+  /** Same as {@link dispose} (for `using`). */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  #live(): Uint8Array {
+    if (this.#disposed) throw new TypeError("Cannot use identity: it was disposed");
+    return this.#seed;
   }
 
   /**
@@ -129,7 +149,7 @@ export class HybridIdentity implements Identity {
       if (enc === null || enc.length !== XWING_CIPHERTEXT_LENGTH) invalid("bad enc");
       checkWrappedKey(stanza.body, HYBRID_STANZA_TYPE);
       try {
-        return await hpkeOpen(this.#seed, enc, INFO, EMPTY, stanza.body);
+        return await hpkeOpen(this.#live(), enc, INFO, EMPTY, stanza.body);
       } catch (err) {
         if (isMeteorError(err, "E_DECRYPT_FAILED")) continue;
         if (isMeteorError(err, "E_MALFORMED")) invalid("low-order X25519 share");

@@ -43,5 +43,13 @@ export * from "./x25519.ts";
 export * from "./scrypt.ts";
 export * from "./mlkem768x25519.ts";
 export * from "./keys.ts";
-export * from "./encrypt.ts";
-export * from "./decrypt.ts";
+export { encrypt, type EncryptOptions, encryptStream, encryptString } from "./encrypt.ts";
+export { decrypt, type DecryptOptions, decryptStream, decryptString } from "./decrypt.ts";
+export * from "./file.ts";
+export {
+  type RunRequest,
+  type RunResult,
+  StreamPool,
+  type StreamPoolOptions,
+  type StreamPoolStats,
+} from "./stream_pool.ts";

@@ -42,9 +42,18 @@ function checkLogN(logN: number, name: string): void {
   }
 }
 
-/** Encrypts to a passphrase. */
-export class ScryptRecipient implements Recipient {
-  #passphrase: Uint8Array;
+/** Fails a use of a disposed passphrase recipient or identity. */
+function live(passphrase: Uint8Array | null): Uint8Array {
+  if (passphrase === null) throw new TypeError("Cannot use passphrase: it was disposed");
+  return passphrase;
+}
+
+/**
+ * Encrypts to a passphrase. `dispose()` (or `using`) wipes the passphrase
+ * bytes; the recipient cannot be used after that.
+ */
+export class ScryptRecipient implements Recipient, Disposable {
+  #passphrase: Uint8Array | null;
   #logN: number;
 
   /** A passphrase recipient with work factor 2^`logN` (default {@link DEFAULT_SCRYPT_LOG_N}). */
@@ -58,7 +67,7 @@ export class ScryptRecipient implements Recipient {
   /** One `scrypt` stanza with a fresh salt (age spec, "scrypt recipient stanza"). */
   async wrap(fileKey: Uint8Array): Promise<Stanza[]> {
     const salt = crypto.getRandomValues(new Uint8Array(SALT_LENGTH));
-    const key = await deriveKey(this.#passphrase, salt, this.#logN);
+    const key = await deriveKey(live(this.#passphrase), salt, this.#logN);
     try {
       return [{
         args: [SCRYPT_STANZA_TYPE, encodeBase64NoPad(salt), String(this.#logN)],
@@ -68,11 +77,25 @@ export class ScryptRecipient implements Recipient {
       wipe(key);
     }
   }
+
+  /** Wipes the passphrase bytes; every later use throws TypeError. */
+  dispose(): void {
+    wipe(this.#passphrase ?? undefined);
+    this.#passphrase = null;
+  }
+
+  /** Same as {@link dispose} (for `using`). */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
 }
 
-/** Decrypts with a passphrase. */
-export class ScryptIdentity implements Identity {
-  #passphrase: Uint8Array;
+/**
+ * Decrypts with a passphrase. `dispose()` (or `using`) wipes the passphrase
+ * bytes; the identity cannot be used after that.
+ */
+export class ScryptIdentity implements Identity, Disposable {
+  #passphrase: Uint8Array | null;
   #maxLogN: number;
 
   /** A passphrase identity refusing work factors above 2^`maxLogN` (default {@link MAX_SCRYPT_LOG_N}). */
@@ -100,12 +123,23 @@ export class ScryptIdentity implements Identity {
     const logN = Number(factor);
     if (logN > this.#maxLogN) invalid("work factor too high");
     checkWrappedKey(stanza.body, SCRYPT_STANZA_TYPE);
-    const key = await deriveKey(this.#passphrase, salt, logN);
+    const key = await deriveKey(live(this.#passphrase), salt, logN);
     try {
       return openFileKey(key, stanza.body);
     } finally {
       wipe(key);
     }
+  }
+
+  /** Wipes the passphrase bytes; every later use throws TypeError. */
+  dispose(): void {
+    wipe(this.#passphrase ?? undefined);
+    this.#passphrase = null;
+  }
+
+  /** Same as {@link dispose} (for `using`). */
+  [Symbol.dispose](): void {
+    this.dispose();
   }
 }
 

@@ -15,17 +15,15 @@
  */
 import { checkLength, concatAll, utf8, wipe } from "../bytes.ts";
 import { MeteorError } from "../errors.ts";
-import { AEAD_TAG_LENGTH } from "../crypto/aead.ts";
 import { cpuBatchAead } from "../crypto/batch_cpu.ts";
 import type { AeadJob, BatchAead } from "../crypto/batch_types.ts";
 import { hkdfSha256 } from "../crypto/hash.ts";
+import { CHUNK_SIZE, chunkNonce, SEALED_CHUNK_SIZE } from "./_chunk.ts";
 import { ByteReader } from "./_io.ts";
 import { FILE_KEY_LENGTH } from "./stanza.ts";
 
-/** Plaintext bytes per chunk (age spec: 64 KiB). */
-export const CHUNK_SIZE = 64 * 1024;
-/** Ciphertext bytes per full chunk. */
-export const SEALED_CHUNK_SIZE: number = CHUNK_SIZE + AEAD_TAG_LENGTH;
+export { CHUNK_SIZE, chunkNonce, SEALED_CHUNK_SIZE } from "./_chunk.ts";
+
 /** The payload nonce that starts the payload, in bytes. */
 export const PAYLOAD_NONCE_LENGTH = 16;
 /** Chunks per batch call unless the caller chooses. */
@@ -49,21 +47,6 @@ export function payloadKey(fileKey: Uint8Array, nonce: Uint8Array): Uint8Array {
   checkLength("fileKey", fileKey, FILE_KEY_LENGTH);
   checkLength("nonce", nonce, PAYLOAD_NONCE_LENGTH);
   return hkdfSha256(fileKey, nonce, utf8("payload"), 32);
-}
-
-/** The 12-byte chunk nonce: 11-byte big-endian counter, then 0x01 for the final chunk. */
-export function chunkNonce(counter: number, last: boolean): Uint8Array {
-  if (!Number.isSafeInteger(counter) || counter < 0) {
-    throw new RangeError(`counter must be a non-negative safe integer, got ${counter}`);
-  }
-  const nonce = new Uint8Array(12);
-  let c = counter;
-  for (let i = 10; i >= 0 && c > 0; i--) {
-    nonce[i] = c % 256;
-    c = Math.floor(c / 256);
-  }
-  nonce[11] = last ? 1 : 0;
-  return nonce;
 }
 
 /**
@@ -196,7 +179,7 @@ export function sealChunks(
 }
 
 /** The one payload error: it never says which check failed. */
-function payloadFailed(): MeteorError {
+export function payloadFailed(): MeteorError {
   return new MeteorError(
     "E_DECRYPT_FAILED",
     "Cannot decrypt payload: it is corrupted or truncated",

@@ -79,10 +79,14 @@ export class X25519Recipient implements Recipient {
   }
 }
 
-/** An X25519 identity: a 32-byte secret scalar. */
-export class X25519Identity implements Identity {
+/**
+ * An X25519 identity: a 32-byte secret scalar. `dispose()` (or `using`)
+ * wipes the secret; the identity cannot be used after that.
+ */
+export class X25519Identity implements Identity, Disposable {
   #secret: Uint8Array;
   #publicKey: Uint8Array;
+  #disposed = false;
 
   private constructor(secret: Uint8Array, publicKey: Uint8Array) {
     this.#secret = secret;
@@ -117,11 +121,28 @@ export class X25519Identity implements Identity {
 
   /** The `AGE-SECRET-KEY-1...` encoding (a secret: never log it). */
   toString(): string {
-    return bech32Encode(X25519_IDENTITY_HRP, this.#secret, true);
+    return bech32Encode(X25519_IDENTITY_HRP, this.#live(), true);
+  }
+
+  /** Wipes the secret; every later use throws TypeError. */
+  dispose(): void {
+    this.#disposed = true;
+    wipe(this.#secret);
+  }
+
+  /** Same as {@link dispose} (for `using`). */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  #live(): Uint8Array {
+    if (this.#disposed) throw new TypeError("Cannot use identity: it was disposed");
+    return this.#secret;
   }
 
   /** The matching recipient. */
   recipient(): X25519Recipient {
+    this.#live();
     return new X25519Recipient(this.#publicKey);
   }
 
@@ -136,7 +157,7 @@ export class X25519Identity implements Identity {
       const share = stanza.args.length === 2 ? decodeBase64NoPad(stanza.args[1]) : null;
       if (share === null || share.length !== KEY_LENGTH) invalidStanza("bad share");
       checkWrappedKey(stanza.body, STANZA_TYPE);
-      const shared = await x25519(this.#secret, share);
+      const shared = await x25519(this.#live(), share);
       if (shared === null) invalidStanza("low-order share");
       const key = wrapKey(shared, share, this.#publicKey);
       try {

@@ -6,12 +6,13 @@
  * - "cpu": always the CPU;
  * - "gpu": always WebGPU (which still redoes on the CPU whatever the device
  *   cannot do: no adapter, device lost);
- * - "auto": on first use, both engines are timed on representative batches of
- *   two sizes, which gives each a cost model, time = fixed + jobs x per-job
- *   (a GPU pays a fixed latency per batch, then less per job), and each batch
- *   goes to the engine the models predict faster for its size. Small
- *   messages and large chunks are calibrated separately (they favour
- *   different engines). The models are kept for the rest of the process.
+ * - "auto": per job size ({@link JOB_CLASSES}: 64 B to 64 KiB), on the first
+ *   batch of that size, the CPU engine (per-call native ChaCha20-Poly1305,
+ *   the baseline) and WebGPU are timed on batches of two sizes, which gives
+ *   each a cost model, time = fixed + jobs x per-job (a GPU pays a fixed
+ *   latency per batch, then less per job), and a batch goes to WebGPU only
+ *   when the models of its job size predict it {@link GPU_MARGIN} times
+ *   faster than per-call native for that many jobs. The models are kept for the rest of the process.
  *
  * On the CPU side, an engine made with `workers` sends batches of at least
  * {@link WORKER_MIN_BATCH_BYTES} (an age STREAM window of large chunks) to a
@@ -43,17 +44,38 @@ export type CipherPath = "auto" | "cpu" | "gpu";
  */
 export const WORKER_MIN_BATCH_BYTES = 256 * 1024;
 
-/** Average job size (bytes) up to which a batch counts as "messages" rather than "chunks". */
-export const MESSAGE_CLASS_MAX_BYTES = 4096;
+/**
+ * The job sizes calibrated, in bytes: a batch is timed as the class whose
+ * size is nearest its average job size (in log scale). Each has two batch
+ * sizes timed, large enough that a batch's fixed cost shows.
+ */
+export const JOB_CLASSES: readonly { bytes: number; sizes: [number, number] }[] = [
+  { bytes: 64, sizes: [512, 8192] },
+  { bytes: 1024, sizes: [128, 2048] },
+  { bytes: 16 * 1024, sizes: [16, 256] },
+  { bytes: 64 * 1024, sizes: [4, 64] },
+];
 
-/** The workload classes calibrated separately. */
-export type WorkloadClass = "messages" | "chunks";
+/** The calibrated class for a batch of `jobs`: the nearest job size, in log scale. */
+export function jobClassOf(jobs: readonly AeadJob[]): number {
+  let bytes = 0;
+  for (const job of jobs) bytes += job.data.length;
+  const average = Math.log2(Math.max(1, bytes / jobs.length));
+  let best = 0;
+  for (let i = 1; i < JOB_CLASSES.length; i++) {
+    const d = Math.abs(Math.log2(JOB_CLASSES[i].bytes) - average);
+    if (d < Math.abs(Math.log2(JOB_CLASSES[best].bytes) - average)) best = i;
+  }
+  return best;
+}
 
-/** The representative batches of each class: jobs of `bytes`, timed at two batch sizes. */
-const REPRESENTATIVE: Record<WorkloadClass, { bytes: number; sizes: [number, number] }> = {
-  messages: { bytes: 64, sizes: [512, 8192] },
-  chunks: { bytes: 64 * 1024, sizes: [4, 64] },
-};
+/**
+ * How much faster than per-call native the GPU must be predicted before a
+ * batch goes to it: calibration timings move with the machine's load, and a
+ * batch sent to the GPU on a prediction that was only just better can end
+ * up slower than per-call.
+ */
+export const GPU_MARGIN = 1.5;
 
 /** Timed runs per engine and batch size (after one warm-up run); the median is kept. */
 const CALIBRATION_RUNS = 3;
@@ -66,19 +88,22 @@ export interface CostModel {
   perJobMs: number;
 }
 
-/** The outcome of calibrating one workload class. */
+/** The outcome of calibrating one job size. */
 export interface Calibration {
-  /** The class. */
-  workload: WorkloadClass;
+  /** The class, for reports ("64 B jobs"). */
+  workload: string;
   /** Bytes of each job timed. */
   jobBytes: number;
   /** The two batch sizes timed. */
   sizes: [number, number];
-  /** The CPU engine's cost model. */
+  /** The CPU engine's cost model: per-call native ChaCha20-Poly1305, the baseline. */
   cpu: CostModel;
   /** The GPU engine's cost model; null when no GPU was usable. */
   gpu: CostModel | null;
-  /** The smallest batch the GPU is predicted faster for; null when never. */
+  /**
+   * The smallest batch the GPU is predicted {@link GPU_MARGIN} times faster than per-call native
+   * for; null when never.
+   */
   gpuFromJobs: number | null;
 }
 
@@ -88,7 +113,7 @@ export interface BatchReport {
   requested: CipherPath;
   /** The WebGPU adapter, or why there is none (absent when path is "cpu"). */
   gpu?: GpuProbe;
-  /** One entry per calibrated class ("auto" only). */
+  /** One entry per calibrated job size ("auto" only). */
   calibrations: Calibration[];
   /** GPU and fallback work done so far. */
   gpuStats?: GpuAeadStats;
@@ -154,12 +179,6 @@ export function gpuBreakEven(cpu: CostModel, gpu: CostModel): number | null {
   return Math.max(1, Math.floor(jobs) + 1);
 }
 
-function workloadOf(jobs: readonly AeadJob[]): WorkloadClass {
-  let bytes = 0;
-  for (const job of jobs) bytes += job.data.length;
-  return bytes / jobs.length <= MESSAGE_CLASS_MAX_BYTES ? "messages" : "chunks";
-}
-
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
@@ -212,35 +231,38 @@ export function createBatchAead(options: BatchAeadOptions = {}): SelectingBatchA
     adapter: options.adapter,
     maxChunkBytes: options.maxChunkBytes,
   });
-  const calibrations = new Map<WorkloadClass, Promise<Calibration>>();
+  const calibrations = new Map<number, Promise<Calibration>>();
   // Calibrations run one at a time: timings taken side by side would measure each other.
   let queue: Promise<unknown> = Promise.resolve();
 
-  const calibrate = (workload: WorkloadClass): Promise<Calibration> => {
-    let pending = calibrations.get(workload);
+  const calibrate = (index: number): Promise<Calibration> => {
+    let pending = calibrations.get(index);
     if (pending === undefined) {
       pending = queue.then(async () => {
-        const { bytes, sizes } = REPRESENTATIVE[workload];
-        // Synthetic, non-secret inputs: only the timing matters.
-        const jobs = Array.from({ length: sizes[1] }, (_, i) => ({
-          key: new Uint8Array(32).fill(i & 0xff),
-          nonce: new Uint8Array(12),
-          data: new Uint8Array(bytes),
-        }));
+        const { bytes, sizes } = JOB_CLASSES[index];
+        // Synthetic, non-secret inputs: only the timing matters. Every (key, nonce) differs.
+        const jobs = Array.from({ length: sizes[1] }, (_, i) => {
+          const nonce = new Uint8Array(12);
+          new DataView(nonce.buffer).setUint32(8, i);
+          return { key: new Uint8Array(32).fill(i & 0xff), nonce, data: new Uint8Array(bytes) };
+        });
         const cpuModel = await costModel(cpu, sizes, jobs);
         const probe = await gpu!.probe();
         const gpuModel = probe.available ? await costModel(gpu!, sizes, jobs) : null;
         return {
-          workload,
+          workload: `${bytes >= 1024 ? `${bytes / 1024} KiB` : `${bytes} B`} jobs`,
           jobBytes: bytes,
           sizes,
           cpu: cpuModel,
           gpu: gpuModel,
-          gpuFromJobs: gpuModel === null ? null : gpuBreakEven(cpuModel, gpuModel),
+          gpuFromJobs: gpuModel === null ? null : gpuBreakEven(
+            { fixedMs: cpuModel.fixedMs / GPU_MARGIN, perJobMs: cpuModel.perJobMs / GPU_MARGIN },
+            gpuModel,
+          ),
         } satisfies Calibration;
       });
       queue = pending;
-      calibrations.set(workload, pending);
+      calibrations.set(index, pending);
     }
     return pending;
   };
@@ -248,7 +270,7 @@ export function createBatchAead(options: BatchAeadOptions = {}): SelectingBatchA
   const engineFor = async (jobs: readonly AeadJob[]): Promise<BatchAead> => {
     if (gpu === null || jobs.length === 0) return cpu;
     if (path === "gpu") return gpu;
-    const { gpuFromJobs } = await calibrate(workloadOf(jobs));
+    const { gpuFromJobs } = await calibrate(jobClassOf(jobs));
     return gpuFromJobs !== null && jobs.length >= gpuFromJobs ? gpu : cpu;
   };
 
@@ -266,9 +288,7 @@ export function createBatchAead(options: BatchAeadOptions = {}): SelectingBatchA
       const probe = await gpu.probe();
       const done: Calibration[] = [];
       if (path === "auto") {
-        for (const workload of Object.keys(REPRESENTATIVE) as WorkloadClass[]) {
-          done.push(await calibrate(workload));
-        }
+        for (let i = 0; i < JOB_CLASSES.length; i++) done.push(await calibrate(i));
       }
       return {
         requested: path,

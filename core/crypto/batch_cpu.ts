@@ -1,13 +1,16 @@
 /**
  * The CPU implementation of {@link BatchAead}: each job is sealed or opened
- * with the native ChaCha20-Poly1305 of aead.ts (RFC 8439 §2.8), in order; a
- * batch's sealed results lie back to back in one buffer.
+ * with the native ChaCha20-Poly1305 of aead.ts (RFC 8439 §2.8), in order.
+ * Every result has its own buffer (its `.buffer` holds that job's bytes
+ * only), and a batch to seal that reuses a (key, nonce) pair is refused with
+ * E_NONCE_REUSE before anything is sealed.
  * It is the reference the WebGPU engine must match byte for byte.
  *
  * @module
  */
 import { isMeteorError } from "../errors.ts";
-import { AEAD_TAG_LENGTH, open, sealInto } from "./aead.ts";
+import { open, seal } from "./aead.ts";
+import { checkNoncesUnique } from "./_batch_check.ts";
 import type { AeadJob, BatchAead } from "./batch_types.ts";
 
 export type { AeadJob, BatchAead } from "./batch_types.ts";
@@ -43,21 +46,11 @@ export const cpuBatchAead: BatchAead = {
   },
 };
 
-// Every result is a view of one buffer, back to back: a caller joining them
-// (the age STREAM) needs no copy. A job that is not well-formed throws as seal() would.
+// Every result has its own buffer: a result's .buffer shows nothing of other jobs. A job that is
+// not well-formed throws as seal() would.
 function sealAll(jobs: readonly AeadJob[]): Uint8Array[] {
-  let total = 0;
-  for (const job of jobs) {
-    total += (job.data instanceof Uint8Array ? job.data.length : 0) + AEAD_TAG_LENGTH;
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  return jobs.map((job) => {
-    const length = (job.data instanceof Uint8Array ? job.data.length : 0) + AEAD_TAG_LENGTH;
-    const sealed = out.subarray(at, at += length);
-    sealInto(sealed, job.key, job.nonce, job.data, job.aad);
-    return sealed;
-  });
+  checkNoncesUnique(jobs);
+  return jobs.map((job) => seal(job.key, job.nonce, job.data, job.aad));
 }
 
 // A tag that does not verify is a null result; misuse (bad lengths) still throws.

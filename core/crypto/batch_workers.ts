@@ -25,6 +25,7 @@
  * @module
  */
 import { cpuBatchAead } from "./batch_cpu.ts";
+import { checkNoncesUnique } from "./_batch_check.ts";
 import type { AeadJob, BatchAead } from "./batch_types.ts";
 import { packRequest, requestLength, type WireOp, type WireResponse } from "./_batch_wire.ts";
 
@@ -156,8 +157,13 @@ export class WorkerBatchAead implements BatchAead {
     return this.#size;
   }
 
-  /** Seals every job, spread over the workers. */
+  /** Seals every job, spread over the workers; E_NONCE_REUSE when a (key, nonce) pair repeats. */
   sealBatch(jobs: readonly AeadJob[]): Promise<Uint8Array[]> {
+    try {
+      checkNoncesUnique(jobs); // Across the whole batch: each worker sees only its slice.
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.#run("seal", jobs) as Promise<Uint8Array[]>;
   }
 

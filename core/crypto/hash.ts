@@ -14,9 +14,19 @@ const HASH_LENGTH = 32;
 /** HKDF-SHA-256 output is at most 255 hash lengths (RFC 5869 §2.3). */
 const HKDF_MAX_LENGTH = 255 * HASH_LENGTH;
 
-/** Copies a node Buffer into a plain Uint8Array that owns its memory. */
+/**
+ * A node Buffer as a plain Uint8Array that owns its memory, leaving no copy
+ * behind: a Buffer that owns its whole ArrayBuffer (digest() gives one) is
+ * taken over without a copy; any other is copied and wiped (a MAC or a
+ * derived key must not stay in memory the caller cannot wipe).
+ */
 function own(buffer: Uint8Array): Uint8Array {
-  return new Uint8Array(buffer);
+  if (buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength) {
+    return new Uint8Array(buffer.buffer as ArrayBuffer);
+  }
+  const out = new Uint8Array(buffer);
+  buffer.fill(0);
+  return out;
 }
 
 /**

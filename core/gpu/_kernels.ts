@@ -186,7 +186,11 @@ export async function runKernels(
     mapping = staging.mapAsync(GPUMapMode.READ, 0, outputBytes);
     mapping.catch(() => {});
     scopes = 0;
-    const errors = await Promise.all([device.popErrorScope(), device.popErrorScope()]);
+    // A device that hangs never answers its error scopes: bounded like the mapping.
+    const errors = await withTimeout(
+      Promise.all([device.popErrorScope(), device.popErrorScope()]),
+      timeoutMs,
+    );
     const error = errors.find((e) => e !== null);
     if (error) throw new Error(`WebGPU error: ${error.message}`);
     await withTimeout(mapping, timeoutMs);

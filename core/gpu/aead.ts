@@ -9,10 +9,14 @@
  * job's tag, the tag is compared here in constant time, and a job whose tag
  * fails yields null and no plaintext.
  *
- * The results of one dispatch are views into one fresh buffer (a copy of the
- * device output, never aliasing an input): one copy per dispatch instead of
- * one allocation per job, which is most of the cost of small messages. The
- * plaintext of a job whose tag failed is zeroed in that buffer.
+ * Opening, every plaintext has its own buffer, copied out of the device's
+ * readback (a result's `.buffer` holds that job's plaintext only), and the
+ * readback copy is wiped once the verified plaintexts are copied out.
+ * Sealing, the results are views of one fresh buffer per dispatch that holds
+ * only that dispatch's ciphertexts and tags, never plaintext or keys (one
+ * copy per dispatch instead of one allocation per job, which is most of the
+ * cost of small messages). A batch to seal that reuses a (key, nonce) pair
+ * is refused with E_NONCE_REUSE before anything is dispatched.
  *
  * Nothing is ever lost to the GPU: when there is no adapter, when the device
  * fails, is lost or hangs mid-batch, or when a job is larger than one binding,
@@ -22,6 +26,7 @@
  */
 import { checkLength, constantTimeEqual, wipe } from "../bytes.ts";
 import type { AeadJob, BatchAead } from "../crypto/batch_types.ts";
+import { checkNoncesUnique } from "../crypto/_batch_check.ts";
 import { type AdapterProvider, type GpuHandle, navigatorAdapter, openDevice } from "./device.ts";
 import { type AeadKernels, compileKernels, runKernels } from "./_kernels.ts";
 import {
@@ -224,6 +229,7 @@ export class GpuAead implements BatchAead {
 
   async #run(jobs: readonly AeadJob[], mode: Mode): Promise<(Uint8Array | null)[]> {
     checkJobs(jobs);
+    if (mode === MODE_SEAL) checkNoncesUnique(jobs);
     const results: (Uint8Array | null)[] = new Array(jobs.length).fill(null);
     const todo: number[] = [];
     for (let i = 0; i < jobs.length; i++) {
@@ -293,25 +299,26 @@ export class GpuAead implements BatchAead {
     }
     const { indices } = plan;
     const { textOffsets, textLengths } = packed;
-    // Views made by the constructor (`out` starts its own buffer): cheaper than subarray().
-    const buffer = out.buffer;
     if (mode === MODE_SEAL) {
+      // Views of one buffer that holds only this chunk's ciphertexts and tags (no plaintext, no
+      // key): a copy per job would cost more than the dispatch for small messages.
+      const buffer = out.buffer;
       for (let k = 0; k < indices.length; k++) {
         results[indices[k]] = new Uint8Array(buffer, textOffsets[k], textLengths[k] + TAG_BYTES);
       }
     } else {
+      // Each plaintext gets its own copy: a result's .buffer must show no other job's plaintext.
       const tags = packed.input.byteLength;
       for (let k = 0; k < indices.length; k++) {
         const offset = textOffsets[k];
         const length = textLengths[k];
         const tag = out.subarray(tags + k * TAG_BYTES, tags + (k + 1) * TAG_BYTES);
+        // Only a job whose tag verified gets its plaintext.
         if (constantTimeEqual(tag, jobs[indices[k]].data.subarray(length))) {
-          results[indices[k]] = new Uint8Array(buffer, offset, length);
-        } else {
-          // Unauthenticated plaintext must not stay reachable through the shared buffer.
-          out.fill(0, offset, offset + length);
+          results[indices[k]] = out.slice(offset, offset + length);
         }
       }
+      wipe(out); // The readback copy held every job's plaintext, verified or not.
     }
     this.#stats.gpuJobs += indices.length;
   }

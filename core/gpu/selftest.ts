@@ -138,9 +138,9 @@ export function describeBatchReport(report: BatchReport): string {
     ? `adapter ${report.gpu.adapter}`
     : `no GPU (${report.gpu.reason})`;
   const choices = report.calibrations.map((c) =>
-    `${c.workload} of ${c.jobBytes} B: cpu ${model(c.cpu)}, gpu ${
-      c.gpu === null ? "n/a" : model(c.gpu)
-    } -> ${c.gpuFromJobs === null ? "cpu always" : `gpu from ${c.gpuFromJobs} jobs`}`
+    `${c.workload}: cpu ${model(c.cpu)}, gpu ${c.gpu === null ? "n/a" : model(c.gpu)} -> ${
+      c.gpuFromJobs === null ? "cpu always" : `gpu from ${c.gpuFromJobs} jobs`
+    }`
   );
   return [`cipher.path ${report.requested}`, adapter, ...choices].join("; ");
 }

@@ -17,6 +17,7 @@ import {
   requestLength,
   unpackRequest,
 } from "../../core/crypto/_batch_wire.ts";
+import { crashScenario } from "./_crash.ts";
 import { randomBytes } from "./_random.ts";
 
 const CHUNK = 64 * 1024;
@@ -119,28 +120,20 @@ Deno.test("WorkerBatchAead rejects misuse as the CPU engine does", async () => {
 });
 
 Deno.test("WorkerBatchAead redoes on the calling thread the jobs of a worker that crashes", async () => {
-  const workerUrl = new URL("./_crash_worker.ts", import.meta.url);
-  await withPool({ workers: 2, workerUrl }, async (pool) => {
-    const batch = jobs([CHUNK, CHUNK, 3, CHUNK]);
-    assert.deepEqual(await pool.sealBatch(batch), await cpuBatchAead.sealBatch(batch));
-    assert.equal(pool.stats().redoneJobs, batch.length);
-    assert.ok(pool.stats().workerFailures >= 1);
-    // A worker that never answered turns the pool off: later batches stay on this thread.
-    assert.deepEqual(await pool.sealBatch(batch), await cpuBatchAead.sealBatch(batch));
-    assert.equal(pool.stats().workerJobs, 0);
-  });
+  const { same, afterFirst, stats } = await crashScenario("batch-crash");
+  assert.equal(same, true);
+  const first = afterFirst as { redoneJobs: number; workerFailures: number };
+  assert.equal(first.redoneJobs, 4);
+  assert.ok(first.workerFailures >= 1);
+  // A worker that never answered turns the pool off: later batches stay on the calling thread.
+  assert.equal((stats as { workerJobs: number }).workerJobs, 0);
 });
 
 Deno.test("WorkerBatchAead replaces a worker that crashes after it worked", async () => {
-  const workerUrl = new URL("./_crash_later_worker.ts", import.meta.url);
-  await withPool({ workers: 1, workerUrl }, async (pool) => {
-    for (let round = 0; round < 3; round++) {
-      const batch = jobs([CHUNK, 1, CHUNK]);
-      assert.deepEqual(await pool.sealBatch(batch), await cpuBatchAead.sealBatch(batch));
-    }
-    // Round 1 in the first worker, round 2 redone here after it crashed, round 3 in its successor.
-    assert.deepEqual(pool.stats(), { workerJobs: 6, redoneJobs: 3, workerFailures: 1 });
-  });
+  const { same, stats } = await crashScenario("batch-crash-later");
+  assert.equal(same, true);
+  // Round 1 in the first worker, round 2 redone here after it crashed, round 3 in its successor.
+  assert.deepEqual(stats, { workerJobs: 6, redoneJobs: 3, workerFailures: 1 });
 });
 
 Deno.test("WorkerBatchAead redoes on the calling thread a slice a worker refuses", async () => {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash, createHmac } from "node:crypto";
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import { sha3_256 as nobleSha3_256, shake256 as nobleShake256 } from "@noble/hashes/sha3.js";
 import { hmac } from "@noble/hashes/hmac.js";
@@ -127,4 +128,42 @@ Deno.test("hash functions reject bad arguments", () => {
   ];
   for (const [name, run, type] of cases) assert.throws(run, type, name);
   assert.equal(hkdfSha256(random(32), random(0), random(0), 8160).length, 8160);
+});
+
+Deno.test("digests and MACs are handed over in the native digest's buffer, not copied", () => {
+  // Records every digest() result, so the test sees the native buffer that
+  // would stay behind unwiped if the result were a copy.
+  const digests: Uint8Array[] = [];
+  const key = new Uint8Array(32).fill(1);
+  const prototypes = [
+    Object.getPrototypeOf(createHash("sha256")),
+    Object.getPrototypeOf(createHmac("sha256", key)),
+  ];
+  const originals = prototypes.map((p) => p.digest);
+  prototypes.forEach((p, i) => {
+    p.digest = function (...args: unknown[]) {
+      const out = originals[i].apply(this, args);
+      digests.push(out);
+      return out;
+    };
+  });
+  try {
+    const data = new Uint8Array(5);
+    const cases: [string, () => Uint8Array][] = [
+      ["sha256", () => sha256(data)],
+      ["sha3_256", () => sha3_256(data)],
+      ["hmacSha256", () => hmacSha256(key, data)],
+      ["hkdfExtractSha256", () => hkdfExtractSha256(key, data)],
+    ];
+    for (const [name, fn] of cases) {
+      digests.length = 0;
+      const r = fn();
+      // The last digest() is the one returned (an HMAC's inner hashes come first).
+      assert.ok(digests.length >= 1, name);
+      assert.equal(r.buffer, digests.at(-1)!.buffer, `${name}: the result is a copy`);
+      assert.equal(Object.getPrototypeOf(r), Uint8Array.prototype, name);
+    }
+  } finally {
+    prototypes.forEach((p, i) => p.digest = originals[i]);
+  }
 });

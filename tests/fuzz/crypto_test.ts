@@ -305,11 +305,12 @@ Deno.test(
     const gpu = new GpuAead({ fallback: cpuBatchAead, adapter: () => Promise.resolve(null) });
     try {
       const key = new Uint8Array(32);
-      const jobs = Array.from({ length: 200_000 }, (_, i) => ({
-        key,
-        nonce: new Uint8Array(12).fill(i & 0xff),
-        data: new Uint8Array(1),
-      }));
+      // Distinct nonces: a batch that reuses a (key, nonce) is refused (E_NONCE_REUSE).
+      const jobs = Array.from({ length: 200_000 }, (_, i) => {
+        const nonce = new Uint8Array(12);
+        new DataView(nonce.buffer).setUint32(8, i);
+        return { key, nonce, data: new Uint8Array(1) };
+      });
       assert.equal((await gpu.sealBatch(jobs)).length, jobs.length);
     } finally {
       gpu.close();

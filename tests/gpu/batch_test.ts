@@ -7,6 +7,10 @@ import {
   gpuBreakEven,
 } from "../../core/crypto/batch.ts";
 import type { BatchAead } from "../../core/crypto/batch_types.ts";
+import { cpuBatchAead } from "../../core/crypto/batch_cpu.ts";
+import { WorkerBatchAead } from "../../core/crypto/batch_workers.ts";
+import { GpuAead } from "../../core/gpu/aead.ts";
+import { isMeteorError } from "../../core/errors.ts";
 import { assertMatchesReference, NO_GPU, nobleEngine, randomJobs } from "./_gpu.ts";
 
 const noAdapter = () => Promise.resolve(null);
@@ -94,7 +98,7 @@ for (const path of ["auto", "gpu"] as const) {
       }
       assert.deepEqual(
         report.calibrations.map((c) => c.workload),
-        path === "auto" ? ["messages", "chunks"] : [],
+        path === "auto" ? ["64 B jobs", "1 KiB jobs", "16 KiB jobs", "64 KiB jobs"] : [],
       );
     } finally {
       engine.close();
@@ -106,9 +110,9 @@ Deno.test({
   name: "createBatchAead() in auto sends a batch to the GPU only when its models say it is faster",
   ignore: NO_GPU,
   async fn() {
-    // A CPU with a 200 ms latency and 20 ms per MiB (ten times llvmpipe): the GPU wins
-    // from the first job.
-    const slow = createBatchAead({ path: "auto", cpu: slowCpu(200, 20) });
+    // A CPU with a 200 ms latency and 200 ms per MiB (tens of times llvmpipe, even on a
+    // loaded machine, for every calibrated job size): the GPU wins from the first job.
+    const slow = createBatchAead({ path: "auto", cpu: slowCpu(200, 200) });
     // A CPU that costs (almost) nothing: the GPU does not win for 100 messages.
     const instant = createBatchAead({ path: "auto", cpu: instantCpu });
     try {
@@ -163,4 +167,76 @@ Deno.test("batchAead() returns one shared engine per path", () => {
   assert.equal(batchAead("cpu").name, "cpu");
   assert.equal(batchAead("auto").name, "auto");
   batchAead("gpu").close();
+});
+
+/** Every engine with a batch API: the CPU, the worker pool, and WebGPU where there is one. */
+function engines(): [string, BatchAead & { close?(): void }][] {
+  return [
+    ["cpu", cpuBatchAead],
+    ["workers", new WorkerBatchAead({ workers: 2 })],
+    ...(NO_GPU ? [] : [["webgpu", new GpuAead({ fallback: cpuBatchAead })] as [string, GpuAead]]),
+  ];
+}
+
+/** Whether `bytes` is the whole of its buffer (its .buffer shows nothing else). */
+function ownsBuffer(bytes: Uint8Array): boolean {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+}
+
+/** Whether `haystack` contains `needle` anywhere. */
+function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+Deno.test("every engine's results expose no plaintext or key of another job", async () => {
+  for (const [name, engine] of engines()) {
+    try {
+      const jobs = randomJobs(40, () => 300);
+      const sealed = await engine.sealBatch(jobs);
+      // A sealed result's buffer holds ciphertexts and tags only.
+      for (const r of sealed) {
+        const memory = new Uint8Array(r.buffer);
+        for (const job of jobs) {
+          assert.ok(!contains(memory, job.data.subarray(0, 16)), `${name}: plaintext in a result`);
+          assert.ok(!contains(memory, job.key), `${name}: a key in a result`);
+        }
+      }
+      const opened = await engine.openBatch(jobs.map((j, i) => ({ ...j, data: sealed[i] })));
+      // Every plaintext owns its whole buffer.
+      assert.ok(opened.every((p) => p !== null && ownsBuffer(p)), `${name}: plaintexts share`);
+      assert.deepEqual(opened, jobs.map((j) => j.data), name);
+    } finally {
+      engine.close?.();
+    }
+  }
+});
+
+Deno.test("every engine refuses to seal a batch that reuses a (key, nonce) pair", async () => {
+  for (const [name, engine] of engines()) {
+    try {
+      const jobs = randomJobs(30, () => 64);
+      // Equal by value, not by reference: copies of job 3's key and nonce.
+      const reused = [...jobs, {
+        ...jobs[29],
+        key: jobs[3].key.slice(),
+        nonce: jobs[3].nonce.slice(),
+      }];
+      await assert.rejects(
+        engine.sealBatch(reused),
+        (err) => isMeteorError(err, "E_NONCE_REUSE") && /job 30/.test(err.message),
+        name,
+      );
+      // The same nonce under another key, and opening twice, are fine.
+      const otherKey = [...jobs, { ...jobs[3], key: jobs[4].key.slice(), data: jobs[3].data }];
+      const sealed = await engine.sealBatch(otherKey);
+      const twice = [0, 0].map(() => ({ ...jobs[0], data: sealed[0] }));
+      assert.deepEqual(await engine.openBatch(twice), [jobs[0].data, jobs[0].data], name);
+    } finally {
+      engine.close?.();
+    }
+  }
 });

@@ -180,6 +180,35 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "GpuAead redoes on the CPU the jobs of a device whose error scopes never answer",
+  ignore: NO_GPU,
+  async fn() {
+    const adapter: AdapterProvider = async () => {
+      const real = (await navigatorAdapter())!;
+      return {
+        info: real.info,
+        async requestDevice(descriptor?: GPUDeviceDescriptor) {
+          const device = await real.requestDevice(descriptor);
+          Object.defineProperty(device, "popErrorScope", { value: () => new Promise(() => {}) });
+          return device;
+        },
+      } as GPUAdapter;
+    };
+    const gpu = new GpuAead({ fallback: cpuBatchAead, adapter, dispatchTimeoutMs: 100 });
+    try {
+      const started = performance.now();
+      await assertMatchesReference(gpu, 50);
+      // Bounded by the timeout (a few dispatches of 100 ms), not hung.
+      assert.ok(performance.now() - started < 20_000);
+      assert.equal(gpu.stats().gpuJobs, 0);
+      assert.equal(gpu.stats().fallbackJobs, 100);
+    } finally {
+      gpu.close();
+    }
+  },
+});
+
 Deno.test("GpuAead rejects chunk and timeout options out of range", () => {
   const cases: [string, Record<string, number>][] = [
     ["maxChunkBytes", { maxChunkBytes: 15 }],
@@ -202,8 +231,13 @@ Deno.test("GpuAead hands a batch of 300,000 jobs to the fallback in one piece", 
     openBatch: () => Promise.reject(new Error("not used")),
   };
   const gpu = new GpuAead({ fallback: counting, adapter: () => Promise.resolve(null) });
-  const key = new Uint8Array(32), nonce = new Uint8Array(12), data = new Uint8Array(0);
-  const jobs = Array.from({ length: 300_000 }, () => ({ key, nonce, data }));
+  const key = new Uint8Array(32), data = new Uint8Array(0);
+  const nonceOf = (i: number) => {
+    const nonce = new Uint8Array(12);
+    new DataView(nonce.buffer).setUint32(0, i);
+    return nonce;
+  };
+  const jobs = Array.from({ length: 300_000 }, (_, i) => ({ key, nonce: nonceOf(i), data }));
   const sealed = await gpu.sealBatch(jobs);
   assert.equal(sealed.length, 300_000);
   assert.equal(seen, 300_000);

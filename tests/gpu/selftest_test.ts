@@ -54,14 +54,14 @@ Deno.test("describeBatchReport() states the path, the adapter and each cost mode
     requested: "auto",
     gpu: { available: true, adapter: "llvmpipe", softwareAdapter: true },
     calibrations: [{
-      workload: "messages",
+      workload: "64 B jobs",
       jobBytes: 64,
       sizes: [512, 8192],
       cpu: { fixedMs: 0, perJobMs: 0.0035 },
       gpu: { fixedMs: 11.5, perJobMs: 0.0004 },
       gpuFromJobs: 3710,
     }, {
-      workload: "chunks",
+      workload: "64 KiB jobs",
       jobBytes: 65536,
       sizes: [4, 64],
       cpu: { fixedMs: 0, perJobMs: 0.05 },
@@ -71,8 +71,8 @@ Deno.test("describeBatchReport() states the path, the adapter and each cost mode
   });
   assert.equal(
     line,
-    "cipher.path auto; adapter llvmpipe; messages of 64 B: cpu 0.0 ms + 3.50 us/job, " +
-      "gpu 11.5 ms + 0.40 us/job -> gpu from 3710 jobs; chunks of 65536 B: " +
+    "cipher.path auto; adapter llvmpipe; 64 B jobs: cpu 0.0 ms + 3.50 us/job, " +
+      "gpu 11.5 ms + 0.40 us/job -> gpu from 3710 jobs; 64 KiB jobs: " +
       "cpu 0.0 ms + 50.00 us/job, gpu n/a -> cpu always",
   );
 });
