@@ -31,5 +31,6 @@ export function ageRecipient(publicKeys: PublicKeyBundle): string {
  * holding it decrypts what is sent to the node): never log it.
  */
 export function ageIdentity(seeds: NodeSeeds): string {
-  return new HybridIdentity(seeds.xwing).toString();
+  using identity = new HybridIdentity(seeds.xwing);
+  return identity.toString();
 }
