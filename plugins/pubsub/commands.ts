@@ -9,8 +9,7 @@ import { readApiToken } from "../../core/api_token.ts";
 import { MeteorError } from "../../core/errors.ts";
 import { homePaths } from "../../core/home.ts";
 import type { PluginCommand } from "../../core/plugin.ts";
-import { apiClientFor } from "../../cli/_api.ts";
-import { homeFrom, parseCommandArgs, printJson } from "../../cli/command.ts";
+import { apiClientFor, homeFrom, parseCommandArgs, printJson } from "../../plugin.ts";
 import type { DeliveredMessage, TopicInfo } from "./pubsub.ts";
 
 const topicPath = (topic: string) => `/v1/topics/${encodeURIComponent(topic)}`;
