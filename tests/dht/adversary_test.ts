@@ -80,7 +80,8 @@ Deno.test({
         assert.equal(res.status, 200);
         const found = await res.json();
         assert.equal(found.peerId, last.keys.peerId);
-        assert.equal(found.sequence, good.sequence);
+        // The genuine record, or a newer one `last` republished since; never a forged one.
+        assert.ok(found.sequence >= good.sequence && found.sequence < now, String(found.sequence));
         assert.deepEqual(found.addresses, last.p2p.addresses());
       }
     } finally {
