@@ -8,10 +8,12 @@
  */
 import { MeteorError } from "../core/errors.ts";
 import type { LazyPluginCommand, Plugin } from "../core/plugin.ts";
+import { AUTH_SUMMARIES } from "./auth/summaries.ts";
 
 /** Loaders of the built-in plugins. */
 export const BUILTIN_PLUGINS: Readonly<Record<string, () => Promise<Plugin>>> = {
   p2p: async () => (await import("./p2p/mod.ts")).default() as Plugin,
+  auth: async () => (await import("./auth/mod.ts")).default() as Plugin,
 };
 
 /**
@@ -19,7 +21,13 @@ export const BUILTIN_PLUGINS: Readonly<Record<string, () => Promise<Plugin>>> = 
  * own entries here), after the core's in `meteor --help`. They reach the
  * running daemon through its API, so they work whichever plugins it runs.
  */
-export const BUILTIN_COMMANDS: readonly LazyPluginCommand[] = [];
+export const BUILTIN_COMMANDS: readonly LazyPluginCommand[] = [
+  ...(Object.keys(AUTH_SUMMARIES) as (keyof typeof AUTH_SUMMARIES)[]).map((word) => ({
+    name: `auth ${word}`,
+    summary: AUTH_SUMMARIES[word],
+    load: async () => (await import("./auth/commands.ts")).AUTH_COMMANDS[word],
+  })),
+];
 
 /** Builds the built-in plugins named in config.plugins; E_PLUGIN for an unknown name. */
 export async function builtinPlugins(names: readonly string[]): Promise<Plugin[]> {
