@@ -257,18 +257,21 @@ export function authRoutes(server: AuthServer, listen: string): PluginRoutes {
   );
   app.get("/requests/:id/events", async (c) => {
     const wait = await server.watch(c.req.param("id"), bearer(c));
-    const signal = c.req.raw.signal;
+    // Ends the wait when the client goes away (the stream is cancelled).
+    const gone = new AbortController();
     const encoder = new TextEncoder();
     const stream = new ReadableStream<Uint8Array>({
       async start(controller) {
         controller.enqueue(encoder.encode(": waiting\n\n"));
-        const outcome = await wait(signal);
+        const outcome = await wait(gone.signal);
+        if (gone.signal.aborted) return;
         const data = outcome.state === "approved" ? outcome.session : {};
         controller.enqueue(
           encoder.encode(`event: ${outcome.state}\ndata: ${JSON.stringify(data)}\n\n`),
         );
         controller.close();
       },
+      cancel: () => gone.abort(),
     });
     return new Response(stream, {
       headers: { "content-type": "text/event-stream", ...NO_STORE, "x-accel-buffering": "no" },
