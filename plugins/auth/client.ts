@@ -12,7 +12,7 @@
  * @module
  */
 import { join } from "node:path";
-import { toBase64, toHex, utf8, wipe } from "../../core/bytes.ts";
+import { concat, fromHex, toBase64, toHex, utf8, wipe } from "../../core/bytes.ts";
 import { sha256 } from "../../core/crypto/hash.ts";
 import { hybridSign, type SigningSeeds } from "../../core/crypto/sign.ts";
 import { isMeteorError, MeteorError } from "../../core/errors.ts";
@@ -36,7 +36,6 @@ import {
   encodeRevocation,
 } from "./protocol.ts";
 import type { DeviceView, SessionView } from "./server.ts";
-import { fromHex } from "../../core/bytes.ts";
 
 /** The largest enrolment file read. */
 const MAX_ENROLMENT_BYTES = 8192;
@@ -197,6 +196,34 @@ export class AuthClient {
 }
 
 /**
+ * The body of POST /register for the device of `secret`: the identity's
+ * document and the device certificate the identity `keys` sign, naming the
+ * device, its public keys, `origin`, `name` and the time `now`.
+ */
+export async function registration(
+  keys: NodeKeys,
+  secret: Uint8Array,
+  origin: string,
+  name: string,
+  now: number,
+): Promise<{ document: string; certificate: string }> {
+  const { publicKeys, deviceId } = await devicePublic(secret);
+  const body = encodeCertificateBody({
+    meteorId: keys.meteorId,
+    deviceId,
+    publicKeys,
+    origin,
+    name,
+    issuedAt: now,
+  });
+  const signature = await hybridSign(keys.seeds, AUTH_LABELS.certificate, body);
+  return {
+    document: formatDocument(await createDocument(keys, { issuedAt: now })),
+    certificate: toBase64(concat(body, signature)),
+  };
+}
+
+/**
  * Enrols this home's device at `client`'s origin: makes a random device
  * secret, signs its certificate with the identity `keys`, registers it with
  * the identity document, and then saves it in the home.
@@ -209,26 +236,13 @@ export async function enrol(
 ): Promise<Enrolment> {
   const secret = crypto.getRandomValues(new Uint8Array(DEVICE_SECRET_LENGTH));
   try {
-    const { publicKeys, deviceId } = await devicePublic(secret);
     const now = options.now ?? Date.now();
-    const body = encodeCertificateBody({
-      meteorId: keys.meteorId,
-      deviceId,
-      publicKeys,
-      origin: client.origin,
-      name: options.name,
-      issuedAt: now,
-    });
-    const signature = await hybridSign(keys.seeds, AUTH_LABELS.certificate, body);
-    const document = formatDocument(await createDocument(keys, { issuedAt: now }));
-    await client.call("POST", "/register", {
-      document,
-      certificate: toBase64(new Uint8Array([...body, ...signature])),
-    });
+    const request = await registration(keys, secret, client.origin, options.name, now);
+    const { deviceId } = await client.call<{ deviceId: string }>("POST", "/register", request);
     const enrolment: Enrolment = {
       origin: client.origin,
       meteorId: formatMeteorId(keys.meteorId),
-      deviceId: toHex(deviceId),
+      deviceId,
       name: options.name,
       createdAt: new Date(now).toISOString(),
     };
@@ -246,8 +260,8 @@ export async function enrol(
   }
 }
 
-/** The login statement answering `challenge` (hex), signed with the device's seeds. */
-async function signedStatement(enrolment: Enrolment, seeds: SigningSeeds, challenge: string) {
+/** The body of POST /login (or /requests/{id}/approve): the statement answering `challenge` (hex), signed with the device's seeds. */
+export async function signLogin(enrolment: Enrolment, seeds: SigningSeeds, challenge: string) {
   const statement = {
     challenge: fromHex(challenge),
     meteorId: parseMeteorId(enrolment.meteorId),
@@ -274,7 +288,7 @@ export async function login(
     meteorId: enrolment.meteorId,
     deviceId: enrolment.deviceId,
   });
-  return await client.call("POST", "/login", await signedStatement(enrolment, seeds, challenge));
+  return await client.call("POST", "/login", await signLogin(enrolment, seeds, challenge));
 }
 
 /** Approves the login request `id` (shown on a login page) as this device. */
@@ -288,7 +302,7 @@ export async function approve(
   return await client.call(
     "POST",
     `/requests/${id}/approve`,
-    await signedStatement(enrolment, seeds, challenge),
+    await signLogin(enrolment, seeds, challenge),
   );
 }
 

@@ -328,14 +328,18 @@ export class AuthServer {
   }
 
   /**
-   * Checks a signed login statement: consumes its challenge (once, whatever
-   * follows), then checks expiry, origin, the binding to identity and
-   * device, the device's state and the signature.
+   * Checks a signed login statement and, when it holds, consumes its
+   * challenge and opens `session(statement)` in one transaction. A challenge
+   * is single use whatever the outcome: a refused answer consumes it too.
+   * Checked in order: the challenge is known and unused, not expired, for
+   * this origin, bound as `bound` requires, from an active device of the
+   * identity, and the signature.
    */
-  async #checkStatement(
+  async #answer(
     body: Body,
     action: string,
-    bound: (c: ChallengeRecord) => void,
+    bound: (c: ChallengeRecord, s: LoginStatement) => void,
+    opens: (s: LoginStatement) => { session: SessionRecord; request?: Uint8Array },
   ): Promise<LoginStatement> {
     const statement = {
       challenge: hexField(body, "challenge", CHALLENGE_LENGTH, action),
@@ -345,30 +349,36 @@ export class AuthServer {
     };
     const signature = base64Field(body, "signature", HYBRID_SIGNATURE_LENGTH, action, true);
     const now = this.#now();
-    const consumed = await this.#store.consumeChallenge(statement.challenge, now);
-    if (consumed.state === "unknown") {
-      throw refuse("E_AUTH_CHALLENGE", `Cannot ${action}: no such challenge`);
+    const record = await this.#store.challenge(statement.challenge);
+    if (!record) throw refuse("E_AUTH_CHALLENGE", `Cannot ${action}: no such challenge`);
+    const replayed = () =>
+      refuse("E_AUTH_REPLAYED", `Cannot ${action}: the challenge was used already`);
+    if (record.usedAt !== null) throw replayed();
+    try {
+      if (now >= record.expiresAt) {
+        throw refuse("E_AUTH_EXPIRED", `Cannot ${action}: the challenge has expired`);
+      }
+      this.#checkOrigin(statement.origin, action);
+      bound(record, statement);
+      const device = this.#usable(
+        await this.#store.device(statement.deviceId),
+        statement.meteorId,
+        action,
+      );
+      await this.#verify(
+        device.publicKeys,
+        AUTH_LABELS.login,
+        encodeLoginStatement(statement),
+        signature,
+        action,
+      );
+    } catch (err) {
+      await this.#store.consumeChallenge(statement.challenge, now);
+      throw err;
     }
-    if (consumed.state === "used") {
-      throw refuse("E_AUTH_REPLAYED", `Cannot ${action}: the challenge was used already`);
+    if (!await this.#store.consumeChallenge(statement.challenge, now, opens(statement))) {
+      throw replayed();
     }
-    if (now >= consumed.record.expiresAt) {
-      throw refuse("E_AUTH_EXPIRED", `Cannot ${action}: the challenge has expired`);
-    }
-    this.#checkOrigin(statement.origin, action);
-    bound(consumed.record);
-    const device = this.#usable(
-      await this.#store.device(statement.deviceId),
-      statement.meteorId,
-      action,
-    );
-    await this.#verify(
-      device.publicKeys,
-      AUTH_LABELS.login,
-      encodeLoginStatement(statement),
-      signature,
-      action,
-    );
     return statement;
   }
 
@@ -396,25 +406,24 @@ export class AuthServer {
   async login(body: Body, address: string): Promise<SessionView & { session: string }> {
     const action = "log in";
     return await this.#guard("login", address, this.#claimed(body), async () => {
-      const s = await this.#checkStatement(body, action, (c) => {
+      const token = SESSION_PREFIX + toHex(random(TOKEN_BYTES));
+      let session!: SessionRecord;
+      const s = await this.#answer(body, action, (c, s) => {
         if (c.meteorId === null || c.deviceId === null) {
           throw refuse(
             "E_AUTH_CHALLENGE",
             `Cannot ${action}: the challenge belongs to a login request`,
           );
         }
-        const meteorId = meteorIdField(body, "meteorId", action);
-        const deviceId = hexField(body, "deviceId", DEVICE_ID_LENGTH, action);
-        if (!constantTimeEqual(c.meteorId, meteorId) || !constantTimeEqual(c.deviceId, deviceId)) {
+        if (
+          !constantTimeEqual(c.meteorId, s.meteorId) || !constantTimeEqual(c.deviceId, s.deviceId)
+        ) {
           throw refuse(
             "E_AUTH_DEVICE",
             `Cannot ${action}: the challenge was issued to another device`,
           );
         }
-      });
-      const token = SESSION_PREFIX + toHex(random(TOKEN_BYTES));
-      const session = this.#session(s.meteorId, s.deviceId, tokenHash(token));
-      await this.#store.createSession(session);
+      }, (s) => ({ session: session = this.#session(s.meteorId, s.deviceId, tokenHash(token)) }));
       this.#logger?.info("login", {
         meteorId: formatMeteorId(s.meteorId),
         deviceId: hex(s.deviceId),
@@ -578,14 +587,21 @@ export class AuthServer {
     const action = "approve login request";
     return await this.#guard("approve", address, this.#claimed(body), async () => {
       const request = await this.#request(id, action);
-      const s = await this.#checkStatement(body, action, (c) => {
-        if (!constantTimeEqual(c.challenge, request.challenge)) {
-          throw refuse("E_AUTH_CHALLENGE", `Cannot ${action}: the challenge is not this request's`);
-        }
-      });
-      await this.#store.approveRequest(
-        request.id,
-        this.#session(s.meteorId, s.deviceId, request.secretHash),
+      const s = await this.#answer(
+        body,
+        action,
+        (c) => {
+          if (!constantTimeEqual(c.challenge, request.challenge)) {
+            throw refuse(
+              "E_AUTH_CHALLENGE",
+              `Cannot ${action}: the challenge is not this request's`,
+            );
+          }
+        },
+        (s) => ({
+          session: this.#session(s.meteorId, s.deviceId, request.secretHash),
+          request: request.id,
+        }),
       );
       this.#approved.dispatchEvent(new Event(id));
       this.#logger?.info("login approved", {

@@ -11,10 +11,10 @@ import { prepared } from "../../core/store/mod.ts";
 import type {
   AuthStore,
   ChallengeRecord,
-  ConsumedChallenge,
   DeviceRecord,
   RequestRecord,
   SessionRecord,
+  StoredChallenge,
 } from "./store.ts";
 
 /** Migration i moves auth.db from version i to i + 1; append, never edit. */
@@ -81,12 +81,13 @@ function deviceOf(r: Row): DeviceRecord {
   };
 }
 
-function challengeOf(r: Row): ChallengeRecord {
+function challengeOf(r: Row): StoredChallenge {
   return {
     challenge: bytes(r.challenge),
     meteorId: nullableBytes(r.meteor_id),
     deviceId: nullableBytes(r.device_id),
     expiresAt: r.expires_at as number,
+    usedAt: r.used_at as number | null,
   };
 }
 
@@ -209,17 +210,44 @@ export class SqliteAuthStore implements AuthStore {
     return Promise.resolve();
   }
 
-  consumeChallenge(challenge: Uint8Array, now: number): Promise<ConsumedChallenge> {
-    const r = this.#get(
-      "UPDATE challenges SET used_at = ? WHERE challenge = ? AND used_at IS NULL RETURNING *",
-      now,
-      challenge,
-    );
-    if (r) return Promise.resolve({ state: "fresh", record: challengeOf(r) });
-    const used = this.#get("SELECT * FROM challenges WHERE challenge = ?", challenge);
-    return Promise.resolve(
-      used ? { state: "used", record: challengeOf(used) } : { state: "unknown" },
-    );
+  challenge(challenge: Uint8Array) {
+    const r = this.#get("SELECT * FROM challenges WHERE challenge = ?", challenge);
+    return Promise.resolve(r && challengeOf(r));
+  }
+
+  consumeChallenge(
+    challenge: Uint8Array,
+    now: number,
+    opens?: { session: SessionRecord; request?: Uint8Array },
+  ) {
+    let fresh = false;
+    this.#transaction(() => {
+      const { changes } = this.#run(
+        "UPDATE challenges SET used_at = ? WHERE challenge = ? AND used_at IS NULL",
+        now,
+        challenge,
+      );
+      fresh = Number(changes) === 1;
+      if (!fresh || !opens) return;
+      const s = opens.session;
+      this.#run(
+        "INSERT INTO sessions (token_hash, meteor_id, device_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+        s.tokenHash,
+        s.meteorId,
+        s.deviceId,
+        s.createdAt,
+        s.expiresAt,
+      );
+      if (opens.request) {
+        this.#run(
+          "UPDATE requests SET meteor_id = ?, device_id = ? WHERE id = ?",
+          s.meteorId,
+          s.deviceId,
+          opens.request,
+        );
+      }
+    });
+    return Promise.resolve(fresh);
   }
 
   putRequest(q: RequestRecord) {
@@ -253,35 +281,6 @@ export class SqliteAuthStore implements AuthStore {
           : { meteorId: bytes(r.meteor_id), deviceId: bytes(r.device_id) },
       },
     );
-  }
-
-  approveRequest(id: Uint8Array, s: SessionRecord) {
-    this.#transaction(() => {
-      this.#run(
-        "UPDATE requests SET meteor_id = ?, device_id = ? WHERE id = ?",
-        s.meteorId,
-        s.deviceId,
-        id,
-      );
-      this.#insertSession(s);
-    });
-    return Promise.resolve();
-  }
-
-  #insertSession(s: SessionRecord) {
-    this.#run(
-      "INSERT INTO sessions (token_hash, meteor_id, device_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-      s.tokenHash,
-      s.meteorId,
-      s.deviceId,
-      s.createdAt,
-      s.expiresAt,
-    );
-  }
-
-  createSession(s: SessionRecord) {
-    this.#insertSession(s);
-    return Promise.resolve();
   }
 
   session(tokenHash: Uint8Array) {

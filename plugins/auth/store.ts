@@ -38,11 +38,11 @@ export interface ChallengeRecord {
   expiresAt: number;
 }
 
-/** What {@link AuthStore.consumeChallenge} found. */
-export type ConsumedChallenge =
-  | { state: "fresh"; record: ChallengeRecord }
-  | { state: "used"; record: ChallengeRecord }
-  | { state: "unknown" };
+/** A stored challenge and whether it was answered. */
+export interface StoredChallenge extends ChallengeRecord {
+  /** When it was used (answered, rightly or not), Unix ms; null while fresh. */
+  usedAt: number | null;
+}
 
 /** A login request shown on the login page (QR code). */
 export interface RequestRecord {
@@ -95,16 +95,23 @@ export interface AuthStore {
   revokeDevice(deviceId: Uint8Array, now: number): Promise<void>;
   /** Stores a new challenge. */
   putChallenge(record: ChallengeRecord): Promise<void>;
-  /** Marks a challenge used, atomically: only one caller ever sees it "fresh". */
-  consumeChallenge(challenge: Uint8Array, now: number): Promise<ConsumedChallenge>;
+  /** A challenge, fresh or used. */
+  challenge(challenge: Uint8Array): Promise<StoredChallenge | undefined>;
+  /**
+   * Marks a challenge used, atomically: resolves to true for exactly one
+   * caller, false when it was used already (and then changes nothing).
+   * With `session`, opens that session in the same transaction, and with
+   * `request` also marks that login request approved by the session's device.
+   */
+  consumeChallenge(
+    challenge: Uint8Array,
+    now: number,
+    opens?: { session: SessionRecord; request?: Uint8Array },
+  ): Promise<boolean>;
   /** Stores a new login request with its (unbound) challenge. */
   putRequest(record: RequestRecord): Promise<void>;
   /** A login request by ID. */
   request(id: Uint8Array): Promise<RequestRecord | undefined>;
-  /** Marks a request approved and opens its session, in one transaction. */
-  approveRequest(id: Uint8Array, session: SessionRecord): Promise<void>;
-  /** Opens a session. */
-  createSession(session: SessionRecord): Promise<void>;
   /** A session by token hash. */
   session(tokenHash: Uint8Array): Promise<SessionRecord | undefined>;
   /** Revokes a session. */

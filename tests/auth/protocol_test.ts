@@ -148,6 +148,10 @@ Deno.test("auth: replayed, expired, other-origin, other-device, forged and trunc
     const good = await statement(a.enrolment, seedsA, await challengeFor(origin, a.enrolment));
     assert.equal((await call(origin, "POST", "/login", good)).status, 200);
     await refusedWith(good, 401, "E_AUTH_REPLAYED");
+    // Two copies of one good answer at once: exactly one session.
+    const twice = await statement(a.enrolment, seedsA, await challengeFor(origin, a.enrolment));
+    const both = await Promise.all([1, 2].map(() => call(origin, "POST", "/login", twice)));
+    assert.deepEqual(both.map((r) => r.status).sort(), [200, 401]);
 
     // Expired: answered 61 s after the challenge.
     const late = await statement(a.enrolment, seedsA, await challengeFor(origin, a.enrolment));
@@ -166,6 +170,8 @@ Deno.test("auth: replayed, expired, other-origin, other-device, forged and trunc
       401,
       "E_AUTH_ORIGIN",
     );
+    // A refused answer spends its challenge: the right answer to it comes too late.
+    await refusedWith(await statement(a.enrolment, seedsA, c1), 401, "E_AUTH_REPLAYED");
 
     // Another device: B answers the challenge issued to A.
     const c2 = await challengeFor(origin, a.enrolment);
