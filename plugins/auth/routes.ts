@@ -69,7 +69,8 @@ const refused = {
   "429": error("Rate limited (E_AUTH_RATE_LIMITED)"),
 };
 const sessionView = { meteorId: str, deviceId: str, expiresAt: str };
-const bearerAuth = [{ session: [] }];
+/** The public document has no security schemes: the bearer token is described in words. */
+const bearerAuth = "Send the session token as `authorization: Bearer mts_...`.";
 
 /** The OpenAPI Path Items of the mount, relative to `/v1/auth`. */
 export const AUTH_OPENAPI: Record<string, Record<string, unknown>> = {
@@ -118,19 +119,19 @@ export const AUTH_OPENAPI: Record<string, Record<string, unknown>> = {
   "/session": {
     get: {
       summary: "Who a session token belongs to",
-      security: bearerAuth,
+      description: bearerAuth,
       responses: { "200": json("The session", sessionView), ...refused },
     },
     delete: {
       summary: "Logs out: the session token stops working at once",
-      security: bearerAuth,
+      description: bearerAuth,
       responses: { "204": { description: "Revoked" }, ...refused },
     },
   },
   "/devices": {
     get: {
       summary: "The devices of the session's identity",
-      security: bearerAuth,
+      description: bearerAuth,
       responses: { "200": json("Devices", { devices: { type: "array" } }), ...refused },
     },
   },
@@ -190,7 +191,7 @@ export const AUTH_OPENAPI: Record<string, Record<string, unknown>> = {
       summary:
         "Server-sent events of a login request: one `approved` (data: the session) or `expired`",
       parameters: [{ name: "id", in: "path", required: true, schema: str }],
-      security: [{ requestSecret: [] }],
+      description: "Send the page's request secret as `authorization: Bearer mts_...`.",
       responses: {
         "200": { description: "text/event-stream", content: { "text/event-stream": {} } },
         ...refused,
