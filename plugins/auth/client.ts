@@ -261,7 +261,11 @@ export async function enrol(
 }
 
 /** The body of POST /login (or /requests/{id}/approve): the statement answering `challenge` (hex), signed with the device's seeds. */
-export async function signLogin(enrolment: Enrolment, seeds: SigningSeeds, challenge: string) {
+export async function signLogin(
+  enrolment: Enrolment,
+  seeds: SigningSeeds,
+  challenge: string,
+): Promise<Record<"challenge" | "meteorId" | "deviceId" | "origin" | "signature", string>> {
   const statement = {
     challenge: fromHex(challenge),
     meteorId: parseMeteorId(enrolment.meteorId),

@@ -7,6 +7,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
+import type { SigningPublicKeys } from "../../core/crypto/sign.ts";
 import { prepared } from "../../core/store/mod.ts";
 import type {
   AuthStore,
@@ -132,10 +133,10 @@ export class SqliteAuthStore implements AuthStore {
 
   putIdentity(
     meteorId: Uint8Array,
-    keys: { ed25519: Uint8Array; mldsa65: Uint8Array },
+    keys: SigningPublicKeys,
     document: Uint8Array,
     now: number,
-  ) {
+  ): Promise<void> {
     this.#run(
       `INSERT INTO identities (meteor_id, ed25519, mldsa65, document, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (meteor_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`,
@@ -148,12 +149,12 @@ export class SqliteAuthStore implements AuthStore {
     return Promise.resolve();
   }
 
-  identityKeys(meteorId: Uint8Array) {
+  identityKeys(meteorId: Uint8Array): Promise<SigningPublicKeys | undefined> {
     const r = this.#get("SELECT ed25519, mldsa65 FROM identities WHERE meteor_id = ?", meteorId);
     return Promise.resolve(r && { ed25519: bytes(r.ed25519), mldsa65: bytes(r.mldsa65) });
   }
 
-  addDevice(d: DeviceRecord) {
+  addDevice(d: DeviceRecord): Promise<boolean> {
     const { changes } = this.#run(
       `INSERT OR IGNORE INTO devices (device_id, meteor_id, ed25519, mldsa65, name, certificate, created_at, revoked_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -169,12 +170,12 @@ export class SqliteAuthStore implements AuthStore {
     return Promise.resolve(Number(changes) === 1);
   }
 
-  device(deviceId: Uint8Array) {
+  device(deviceId: Uint8Array): Promise<DeviceRecord | undefined> {
     const r = this.#get("SELECT * FROM devices WHERE device_id = ?", deviceId);
     return Promise.resolve(r && deviceOf(r));
   }
 
-  devices(meteorId: Uint8Array) {
+  devices(meteorId: Uint8Array): Promise<DeviceRecord[]> {
     const rows = prepared(
       this.#db,
       "SELECT * FROM devices WHERE meteor_id = ? ORDER BY created_at, device_id",
@@ -183,7 +184,7 @@ export class SqliteAuthStore implements AuthStore {
     return Promise.resolve(rows.map(deviceOf));
   }
 
-  revokeDevice(deviceId: Uint8Array, now: number) {
+  revokeDevice(deviceId: Uint8Array, now: number): Promise<void> {
     this.#transaction(() => {
       this.#run(
         "UPDATE devices SET revoked_at = ? WHERE device_id = ? AND revoked_at IS NULL",
@@ -199,7 +200,7 @@ export class SqliteAuthStore implements AuthStore {
     return Promise.resolve();
   }
 
-  putChallenge(c: ChallengeRecord) {
+  putChallenge(c: ChallengeRecord): Promise<void> {
     this.#run(
       "INSERT INTO challenges (challenge, meteor_id, device_id, expires_at) VALUES (?, ?, ?, ?)",
       c.challenge,
@@ -210,7 +211,7 @@ export class SqliteAuthStore implements AuthStore {
     return Promise.resolve();
   }
 
-  challenge(challenge: Uint8Array) {
+  challenge(challenge: Uint8Array): Promise<StoredChallenge | undefined> {
     const r = this.#get("SELECT * FROM challenges WHERE challenge = ?", challenge);
     return Promise.resolve(r && challengeOf(r));
   }
@@ -219,7 +220,7 @@ export class SqliteAuthStore implements AuthStore {
     challenge: Uint8Array,
     now: number,
     opens?: { session: SessionRecord; request?: Uint8Array },
-  ) {
+  ): Promise<boolean> {
     let fresh = false;
     this.#transaction(() => {
       const { changes } = this.#run(
@@ -250,7 +251,7 @@ export class SqliteAuthStore implements AuthStore {
     return Promise.resolve(fresh);
   }
 
-  putRequest(q: RequestRecord) {
+  putRequest(q: RequestRecord): Promise<void> {
     this.#transaction(() => {
       this.#run(
         "INSERT INTO challenges (challenge, expires_at) VALUES (?, ?)",
@@ -268,7 +269,7 @@ export class SqliteAuthStore implements AuthStore {
     return Promise.resolve();
   }
 
-  request(id: Uint8Array) {
+  request(id: Uint8Array): Promise<RequestRecord | undefined> {
     const r = this.#get("SELECT * FROM requests WHERE id = ?", id);
     return Promise.resolve(
       r && {
@@ -283,12 +284,12 @@ export class SqliteAuthStore implements AuthStore {
     );
   }
 
-  session(tokenHash: Uint8Array) {
+  session(tokenHash: Uint8Array): Promise<SessionRecord | undefined> {
     const r = this.#get("SELECT * FROM sessions WHERE token_hash = ?", tokenHash);
     return Promise.resolve(r && sessionOf(r));
   }
 
-  revokeSession(tokenHash: Uint8Array, now: number) {
+  revokeSession(tokenHash: Uint8Array, now: number): Promise<void> {
     this.#run(
       "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
       now,
@@ -297,7 +298,7 @@ export class SqliteAuthStore implements AuthStore {
     return Promise.resolve();
   }
 
-  purge(now: number) {
+  purge(now: number): Promise<void> {
     this.#transaction(() => {
       this.#run("DELETE FROM challenges WHERE expires_at < ?", now);
       this.#run("DELETE FROM requests WHERE expires_at < ?", now);
