@@ -13,6 +13,7 @@ import { AUTH_SUMMARIES } from "./auth/summaries.ts";
 /** Loaders of the built-in plugins. */
 export const BUILTIN_PLUGINS: Readonly<Record<string, () => Promise<Plugin>>> = {
   p2p: async () => (await import("./p2p/mod.ts")).default() as Plugin,
+  pubsub: async () => (await import("./pubsub/mod.ts")).default() as Plugin,
   auth: async () => (await import("./auth/mod.ts")).default() as Plugin,
 };
 
@@ -22,6 +23,24 @@ export const BUILTIN_PLUGINS: Readonly<Record<string, () => Promise<Plugin>>> = 
  * running daemon through its API, so they work whichever plugins it runs.
  */
 export const BUILTIN_COMMANDS: readonly LazyPluginCommand[] = [
+  ...(
+    [
+      ["pub", "pubCommand", "Publish a text on a topic"],
+      ["sub", "subCommand", "Subscribe to a topic and print its messages as they arrive"],
+      ["topics", "topicsCommand", "List subscribed and private topics with their peers"],
+      ["topic create", "topicCreateCommand", "Create a private topic owned by this node"],
+      ["topic invite", "topicInviteCommand", "Invite a member to a private topic"],
+      [
+        "topic remove",
+        "topicRemoveCommand",
+        "Remove a member from a private topic, rotating its key",
+      ],
+    ] as const
+  ).map(([name, exported, summary]) => ({
+    name,
+    summary,
+    load: async () => (await import("./pubsub/commands.ts"))[exported],
+  })),
   ...(Object.keys(AUTH_SUMMARIES) as (keyof typeof AUTH_SUMMARIES)[]).map((word) => ({
     name: `auth ${word}`,
     summary: AUTH_SUMMARIES[word],
