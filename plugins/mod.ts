@@ -13,6 +13,7 @@ import { AUTH_SUMMARIES } from "./auth/summaries.ts";
 /** Loaders of the built-in plugins. */
 export const BUILTIN_PLUGINS: Readonly<Record<string, () => Promise<Plugin>>> = {
   p2p: async () => (await import("./p2p/mod.ts")).default() as Plugin,
+  dht: async () => (await import("./dht/mod.ts")).default() as Plugin,
   pubsub: async () => (await import("./pubsub/mod.ts")).default() as Plugin,
   auth: async () => (await import("./auth/mod.ts")).default() as Plugin,
 };
@@ -23,6 +24,16 @@ export const BUILTIN_PLUGINS: Readonly<Record<string, () => Promise<Plugin>>> = 
  * running daemon through its API, so they work whichever plugins it runs.
  */
 export const BUILTIN_COMMANDS: readonly LazyPluginCommand[] = [
+  {
+    name: "resolve",
+    summary: "Find a MeteorID's identity document and addresses in the DHT",
+    load: async () => (await import("./dht/commands.ts")).resolveCommand,
+  },
+  {
+    name: "bootstrap",
+    summary: "Add a bootstrap peer to config.json and dial it now",
+    load: async () => (await import("./dht/commands.ts")).bootstrapCommand,
+  },
   ...(
     [
       ["pub", "pubCommand", "Publish a text on a topic"],
