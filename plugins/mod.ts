@@ -8,12 +8,14 @@
  */
 import { MeteorError } from "../core/errors.ts";
 import type { LazyPluginCommand, Plugin } from "../core/plugin.ts";
+import { AUTH_SUMMARIES } from "./auth/summaries.ts";
 
 /** Loaders of the built-in plugins. */
 export const BUILTIN_PLUGINS: Readonly<Record<string, () => Promise<Plugin>>> = {
   p2p: async () => (await import("./p2p/mod.ts")).default() as Plugin,
   dht: async () => (await import("./dht/mod.ts")).default() as Plugin,
   pubsub: async () => (await import("./pubsub/mod.ts")).default() as Plugin,
+  auth: async () => (await import("./auth/mod.ts")).default() as Plugin,
 };
 
 /**
@@ -49,6 +51,11 @@ export const BUILTIN_COMMANDS: readonly LazyPluginCommand[] = [
     name,
     summary,
     load: async () => (await import("./pubsub/commands.ts"))[exported],
+  })),
+  ...(Object.keys(AUTH_SUMMARIES) as (keyof typeof AUTH_SUMMARIES)[]).map((word) => ({
+    name: `auth ${word}`,
+    summary: AUTH_SUMMARIES[word],
+    load: async () => (await import("./auth/commands.ts")).AUTH_COMMANDS[word],
   })),
 ];
 
