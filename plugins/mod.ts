@@ -12,6 +12,7 @@ import type { LazyPluginCommand, Plugin } from "../core/plugin.ts";
 /** Loaders of the built-in plugins. */
 export const BUILTIN_PLUGINS: Readonly<Record<string, () => Promise<Plugin>>> = {
   p2p: async () => (await import("./p2p/mod.ts")).default() as Plugin,
+  ipfs: async () => (await import("./ipfs/mod.ts")).default() as Plugin,
 };
 
 /**
