@@ -84,7 +84,7 @@ export default function ipfs(): Plugin<
       const selfKey = context.identity.publicKeys.xwing;
       const keyOf = async (meteorId: Uint8Array): Promise<Recipient> => {
         const { peer } = await p2p.directory.resolve(meteorId);
-        const doc = await readDocument(peer.document, { expectedId: meteorId, now: 0 });
+        const doc = await readDocument(peer.document, { expectedId: meteorId });
         return new HybridRecipient(doc.publicKeys.xwing);
       };
       const transfers = new Transfers({
