@@ -20,7 +20,43 @@ export const BUILTIN_PLUGINS: Readonly<Record<string, () => Promise<Plugin>>> = 
  * own entries here), after the core's in `meteor --help`. They reach the
  * running daemon through its API, so they work whichever plugins it runs.
  */
-export const BUILTIN_COMMANDS: readonly LazyPluginCommand[] = [];
+export const BUILTIN_COMMANDS: readonly LazyPluginCommand[] = [
+  {
+    name: "put",
+    summary: "Encrypt a file (to this node by default) and add and pin it on IPFS",
+    load: async () => (await import("./ipfs/commands.ts")).putCommand,
+  },
+  {
+    name: "get",
+    summary: "Fetch a file from IPFS, verify every block, decrypt and write it",
+    load: async () => (await import("./ipfs/commands.ts")).getCommand,
+  },
+  {
+    name: "pins",
+    summary: "List the files pinned on this node's IPFS",
+    load: async () => (await import("./ipfs/commands.ts")).pinsCommand,
+  },
+  {
+    name: "unpin",
+    summary: "Unpin a file (its blocks go at the next 'meteor gc')",
+    load: async () => (await import("./ipfs/commands.ts")).unpinCommand,
+  },
+  {
+    name: "gc",
+    summary: "Delete the IPFS blocks no pin holds",
+    load: async () => (await import("./ipfs/commands.ts")).gcCommand,
+  },
+  {
+    name: "send-file",
+    summary: "Send a file to a peer over IPFS, encrypted to it",
+    load: async () => (await import("./ipfs/commands.ts")).sendFileCommand,
+  },
+  {
+    name: "files",
+    summary: "List the files peers sent to this node",
+    load: async () => (await import("./ipfs/commands.ts")).filesCommand,
+  },
+];
 
 /** Builds the built-in plugins named in config.plugins; E_PLUGIN for an unknown name. */
 export async function builtinPlugins(names: readonly string[]): Promise<Plugin[]> {
