@@ -65,10 +65,8 @@ export function ipfsRoutes(
   });
   app.get("/files/:cid", async (c) => {
     const cid = parseCid(c.req.param("cid"));
-    const stream = await service.open(cid, {
-      plain: plainOf(c.req.query("plain")),
-      signal: c.req.raw.signal,
-    });
+    // A client that goes away cancels the body, which cancels the fetch.
+    const stream = await service.open(cid, { plain: plainOf(c.req.query("plain")) });
     return new Response(stream, { headers: { "content-type": "application/octet-stream" } });
   });
   app.get("/pins", async (c) => c.json({ pins: await service.pins() }));

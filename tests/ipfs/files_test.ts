@@ -55,3 +55,49 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "GET /v1/files breaks off at a tampered ciphertext chunk (decryption refuses it) and refuses a tampered block on disk (E_CID_MISMATCH)",
+  fn: async () => {
+    const spec = await ipfsSpec(52);
+    const d = await startDaemon(spec);
+    try {
+      const bytes = content(600 * 1024, 5);
+      const enc = await put(d, bytes);
+      // The same age file with one payload byte flipped, added as a new file: its blocks are
+      // valid, the CID is new, and decryption refuses the chunk.
+      const stored = (await get(d, enc.body.cid as string, "?plain=true")).bytes;
+      stored[stored.length - 100] ^= 1;
+      const tampered = await put(d, stored, "?plain=true");
+      const res = await d.api(`/v1/files/${tampered.body.cid}`);
+      assert.equal(res.status, 200, "the header verifies; the payload fails while streaming");
+      await assert.rejects(res.arrayBuffer());
+      // A block altered on disk: refused by its CID.
+      const blocksDir = `${spec.home}/plugins/ipfs/blocks`;
+      let altered = 0;
+      for await (const path of walk(blocksDir)) {
+        const block = await Deno.readFile(path);
+        if (block.length !== 256 * 1024) continue;
+        block[10] ^= 1;
+        await Deno.writeFile(path, block);
+        altered++;
+      }
+      assert.ok(altered > 0);
+      const bad = await d.api(`/v1/files/${enc.body.cid}?plain=true`);
+      assert.equal(bad.status, 502, "the first leaf is checked before the answer starts");
+      assert.equal((await bad.json()).error.code, "E_CID_MISMATCH");
+    } finally {
+      await d.stop();
+      await Deno.remove(spec.home, { recursive: true });
+    }
+  },
+});
+
+async function* walk(dir: string): AsyncGenerator<string> {
+  for await (const entry of Deno.readDir(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) yield* walk(path);
+    else if (entry.isFile) yield path;
+  }
+}
