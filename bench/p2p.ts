@@ -14,7 +14,7 @@
  * messages, beside the raw-stream baseline of the same run.
  *
  * Usage: deno task bench:p2p [--messages N] [--pings N] [--handshakes N]
- *          [--daemon-messages N] [--daemon-pings N]
+ *          [--daemon-messages N] [--daemon-pings N] [--in-flight N,N...]
  *
  * @module
  */
@@ -57,6 +57,7 @@ const { values } = parseArgs({
     handshakes: { type: "string", default: "30" },
     "daemon-messages": { type: "string", default: "2000" },
     "daemon-pings": { type: "string", default: "300" },
+    "in-flight": { type: "string", default: "16,256" },
   },
 });
 const MESSAGES = Number(values.messages);
@@ -64,8 +65,8 @@ const PINGS = Number(values.pings);
 const HANDSHAKES = Number(values.handshakes);
 const DAEMON_MESSAGES = Number(values["daemon-messages"]);
 const DAEMON_PINGS = Number(values["daemon-pings"]);
-/** API requests daemon A has in flight at once in the daemon throughput runs. */
-const IN_FLIGHT = 16;
+/** API requests daemon A has in flight at once in the daemon throughput runs (one row each). */
+const IN_FLIGHT = values["in-flight"].split(",").map(Number);
 /** Messages whose store writes are timed apart from the network. */
 const STORE_MESSAGES = 1000;
 /** How long the daemon section waits for a message or an acknowledgement before it gives up. */
@@ -295,12 +296,6 @@ async function benchDaemon(): Promise<RunningDaemon> {
   }
 }
 
-/**
- * Milliseconds per message of the store writes a delivered message costs the
- * two nodes (plugins/p2p/outbox.ts, inbox.ts), each its own SQLite commit:
- * queue, record the attempt, store in the inbox, count in, mark delivered,
- * count out. Measured apart from the network, on two stores in a temporary folder.
- */
 /** The node's state.db and the p2p plugin's tables, as a daemon has them. */
 function benchStore(prefix: string, synchronous: "full" | "normal") {
   const state = openStore(`${prefix}-state.db`, { synchronous });
@@ -315,7 +310,19 @@ function benchStore(prefix: string, synchronous: "full" | "normal") {
   };
 }
 
-async function storeWrites(synchronous: "full" | "normal", count: number): Promise<number> {
+/**
+ * Milliseconds per message of the store writes a delivered message costs the
+ * two nodes, committed `batch` messages at a time as the daemon's group
+ * commit does (plugins/p2p/store/_group_commit.ts): queue, record the
+ * attempt, store in the inbox, count in, mark delivered, count out; six
+ * commits per batch. Measured apart from the network, on two stores in a
+ * temporary folder.
+ */
+async function storeWrites(
+  synchronous: "full" | "normal",
+  count: number,
+  batch: number,
+): Promise<number> {
   const dir = await Deno.makeTempDir({ prefix: "meteor-bench-" });
   const sender = benchStore(`${dir}/a`, synchronous);
   const receiver = benchStore(`${dir}/b`, synchronous);
@@ -324,13 +331,16 @@ async function storeWrites(synchronous: "full" | "normal", count: number): Promi
     const from = new Uint8Array(32).fill(1);
     const body = new TextEncoder().encode("x".repeat(SIZES[0]));
     const start = performance.now();
-    for (let seq = 0; seq < count; seq++) {
-      const queued = sender.outbox.enqueue({ to, kind: "text", body });
-      sender.outbox.recordAttempt(queued.id);
-      receiver.inbox.add({ id: queued.id, from, kind: "text", body, seq });
-      receiver.counters.add("p2p", { messagesIn: 1, bytesIn: body.length });
-      sender.outbox.markDelivered(queued.id);
-      sender.counters.add("p2p", { messagesOut: 1, bytesOut: body.length });
+    for (let seq = 0; seq < count; seq += batch) {
+      const n = Math.min(batch, count - seq);
+      const queued = sender.outbox.enqueueAll(Array(n).fill({ to, kind: "text", body }));
+      sender.outbox.recordAttempts(queued.map((m) => m.id));
+      receiver.inbox.addAll(
+        queued.map((m, i) => ({ id: m.id, from, kind: "text", body, seq: seq + i })),
+      );
+      receiver.counters.add("p2p", { messagesIn: n, bytesIn: n * body.length });
+      sender.outbox.markAllDelivered(queued.map((m) => ({ id: m.id, to })));
+      sender.counters.add("p2p", { messagesOut: n, bytesOut: n * body.length });
     }
     return (performance.now() - start) / count;
   } finally {
@@ -366,6 +376,7 @@ async function daemonThroughput(
   pair: DaemonPair,
   text: string,
   count: number,
+  inFlight: number,
 ): Promise<[number, number]> {
   const allIn = pair.received.reached(pair.received.count + count);
   const allAcked = pair.delivered.reached(pair.delivered.count + count);
@@ -377,7 +388,7 @@ async function daemonThroughput(
       await pair.api.request("POST", "/v1/messages", { to: "b", text });
     }
   };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, poster));
+  await Promise.all(Array.from({ length: inFlight }, poster));
   const rate = (at: number) => count / ((at - start) / 1000);
   return [rate(await allIn), rate(await allAcked)];
 }
@@ -407,14 +418,7 @@ async function daemons(baselines: Map<number, Baseline>): Promise<void> {
     const rows: string[][] = [];
     for (const size of SIZES) {
       const text = "x".repeat(size);
-      await daemonThroughput(pair, text, 200); // warm-up
-      const inRates: number[] = [];
-      const ackRates: number[] = [];
-      for (let run = 0; run < RUNS; run++) {
-        const [inRate, ackRate] = await daemonThroughput(pair, text, DAEMON_MESSAGES);
-        inRates.push(inRate);
-        ackRates.push(ackRate);
-      }
+      await daemonThroughput(pair, text, 200, IN_FLIGHT[0]); // warm-up
       const oneWay: number[] = [];
       const roundTrip: number[] = [];
       for (let i = 0; i < DAEMON_PINGS; i++) {
@@ -423,18 +427,27 @@ async function daemons(baselines: Map<number, Baseline>): Promise<void> {
         roundTrip.push(ackMs);
       }
       const base = baselines.get(size)!;
-      const inRate = median(inRates);
-      rows.push(
-        [
-          `${size} B, daemon A API -> daemon B`,
+      for (const [i, inFlight] of IN_FLIGHT.entries()) {
+        const inRates: number[] = [];
+        const ackRates: number[] = [];
+        for (let run = 0; run < RUNS; run++) {
+          const [inRate, ackRate] = await daemonThroughput(pair, text, DAEMON_MESSAGES, inFlight);
+          inRates.push(inRate);
+          ackRates.push(ackRate);
+        }
+        const inRate = median(inRates);
+        const latency = i === 0
+          ? [oneWay, roundTrip].flatMap((t) => [ms(median(t)), ms(percentile(t, 99))])
+          : ["", "", "", ""];
+        rows.push([
+          `${size} B, daemon A API -> daemon B, ${inFlight} in flight`,
           formatNumber(inRate),
           formatNumber(median(ackRates)),
-          ms(median(oneWay)),
-          ms(percentile(oneWay, 99)),
-          ms(median(roundTrip)),
-          ms(percentile(roundTrip, 99)),
+          ...latency,
           `${formatNumber(base.rawRate / inRate)}x`,
-        ],
+        ]);
+      }
+      rows.push(
         [
           `${size} B, Meteor session (above)`,
           formatNumber(base.sessionRate),
@@ -460,7 +473,9 @@ async function daemons(baselines: Map<number, Baseline>): Promise<void> {
     console.log(
       `\nTwo daemons in this process (API on 127.0.0.1, p2p plugin on 127.0.0.1 TCP), contacts ` +
         `of each other; throughput: median of ${RUNS} runs of ${DAEMON_MESSAGES} text messages ` +
-        `POSTed to A's /v1/messages, ${IN_FLIGHT} requests in flight, until all are in B's inbox ` +
+        `POSTed to A's /v1/messages, ${
+          IN_FLIGHT.join(" or ")
+        } requests in flight, until all are in B's inbox ` +
         `("message") and acknowledged to A ("p2p:delivered"); latency: ${DAEMON_PINGS} ` +
         `sequential messages, from the POST to B's "message" (one way) and to A's ` +
         `"p2p:delivered" (round trip). Session and raw rows: the same run's figures above.\n`,
@@ -479,13 +494,13 @@ async function daemons(baselines: Map<number, Baseline>): Promise<void> {
       `\nFirst message to a new contact (dial, Noise, PQ handshake, delivery), one sample: ` +
         `${ms(firstIn)} to B's inbox, ${ms(firstAcked)} to the acknowledgement.`,
     );
-    const full = await storeWrites("full", STORE_MESSAGES);
-    const normal = await storeWrites("normal", STORE_MESSAGES);
+    const one = await storeWrites("full", STORE_MESSAGES, 1);
+    const grouped = await storeWrites("full", STORE_MESSAGES * 10, 64);
     console.log(
-      `The 6 SQLite commits one delivered message costs the two nodes (outbox, attempt, inbox, ` +
-        `counter, delivered, counter), without the network: ${ms(full)} per message with ` +
-        `synchronous=FULL as the daemon runs (at most ${formatNumber(1000 / full)} msg/s), ` +
-        `${ms(normal)} with NORMAL.`,
+      `The 6 SQLite commits (outbox, attempt, inbox, counter, delivered, counter) without the ` +
+        `network, synchronous=FULL as the daemon runs: ${ms(one)} per message committed one ` +
+        `by one (at most ${formatNumber(1000 / one)} msg/s), ${ms(grouped)} per message in ` +
+        `groups of 64 (at most ${formatNumber(1000 / grouped)} msg/s).`,
     );
   } finally {
     for (const daemon of started.reverse()) {

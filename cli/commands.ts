@@ -93,7 +93,7 @@ const CORE_COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: "inbox",
-    summary: "List received messages (through the running daemon)",
+    summary: "List received messages (from the daemon, or its database when it is stopped)",
     load: async () => (await import("./inbox.ts")).inboxCommand,
   },
 ];

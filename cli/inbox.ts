@@ -1,11 +1,16 @@
 /**
- * `meteor inbox`: lists received direct messages through the running
- * daemon's API (GET /v1/inbox), oldest first.
+ * `meteor inbox`: lists received direct messages, oldest first, through the
+ * running daemon's API (GET /v1/inbox), or from the node's databases,
+ * read-only, when no daemon answers (cli/_inbox_db.ts).
  *
  * @module
  */
-import { MeteorError } from "../core/errors.ts";
+import { isMeteorError, MeteorError } from "../core/errors.ts";
+import { homePaths } from "../core/home.ts";
+import type { InboxJson } from "../plugins/p2p/store/mod.ts";
 import { apiClientFor } from "./_api.ts";
+import { exists } from "./_fs.ts";
+import { type InboxFilter, readInbox } from "./_inbox_db.ts";
 import {
   type Command,
   homeFrom,
@@ -14,17 +19,7 @@ import {
   refuseExtraArguments,
 } from "./command.ts";
 
-/** One message as GET /v1/inbox returns it. */
-interface InboxEntry {
-  id: string;
-  from: string;
-  contact: string | null;
-  kind: "text" | "bytes";
-  text?: string;
-  base64?: string;
-  receivedAt: number;
-  seq: number;
-}
+type InboxEntry = InboxJson;
 
 /**
  * Characters a sender could use to forge lines or drive the terminal: C0
@@ -59,10 +54,34 @@ function count(name: string, value: string | undefined): number | undefined {
   return Number(value);
 }
 
+/** The messages, from the daemon when it answers for `home`, else from the databases. */
+async function listInbox(home: string, filter: InboxFilter): Promise<InboxEntry[]> {
+  const paths = homePaths(home);
+  if (!(await exists(paths.keystore)) && !(await exists(paths.config))) {
+    throw new MeteorError(
+      "E_NOT_INITIALIZED",
+      `Cannot list inbox: no node at ${home} (run 'meteor init')`,
+    );
+  }
+  const client = await apiClientFor(home).catch((err) => {
+    if (isMeteorError(err, "E_BAD_CONFIG") || isMeteorError(err, "E_NOT_INITIALIZED")) {
+      return undefined; // no fixed port or no token: no daemon to ask
+    }
+    throw err;
+  });
+  if (!client || !(await client.running())) return await readInbox(home, filter);
+  const query = new URLSearchParams();
+  if (filter.from !== undefined) query.set("from", filter.from);
+  if (filter.since !== undefined) query.set("since", String(filter.since));
+  if (filter.limit !== undefined) query.set("limit", String(filter.limit));
+  const suffix = query.size > 0 ? `?${query}` : "";
+  return (await client.request<{ messages: InboxEntry[] }>("GET", `/v1/inbox${suffix}`)).messages;
+}
+
 /** The `meteor inbox` command. */
 export const inboxCommand: Command = {
   name: "inbox",
-  summary: "List received messages (through the running daemon)",
+  summary: "List received messages (from the daemon, or its database when it is stopped)",
   help: `Usage: meteor inbox [--from PEER] [--since MS] [--limit N] [--json] [--home DIR]
 
 Lists the direct messages this node received, oldest first: time, sender
@@ -70,7 +89,8 @@ Lists the direct messages this node received, oldest first: time, sender
 One message is one line: control characters in the text (newlines, terminal
 escapes) are shown escaped, as \\n or \\x1b; --json gives the exact text.
 Messages arrive end-to-end encrypted and authenticated; a sender shown by
-contact name proved it holds that contact's identity keys.
+contact name proved it holds that contact's identity keys. Asks the running
+daemon; when none answers, reads the node's database (read-only).
 
   --from PEER   only messages from this contact name or MeteorID
   --since MS    only messages received at or after this time (ms since 1970)
@@ -88,18 +108,12 @@ Examples:
       limit: { type: "string" },
     });
     refuseExtraArguments(positionals, 0);
-    const query = new URLSearchParams();
-    if (values.from !== undefined) query.set("from", values.from);
-    const since = count("since", values.since);
-    const limit = count("limit", values.limit);
-    if (since !== undefined) query.set("since", String(since));
-    if (limit !== undefined) query.set("limit", String(limit));
-    const client = await apiClientFor(homeFrom(values));
-    const suffix = query.size > 0 ? `?${query}` : "";
-    const { messages } = await client.request<{ messages: InboxEntry[] }>(
-      "GET",
-      `/v1/inbox${suffix}`,
-    );
+    const filter: InboxFilter = {
+      from: values.from,
+      since: count("since", values.since),
+      limit: count("limit", values.limit),
+    };
+    const messages = await listInbox(homeFrom(values), filter);
     if (values.json) printJson({ messages });
     else if (messages.length === 0) console.log("No messages.");
     else for (const m of messages) console.log(line(m));

@@ -28,20 +28,16 @@ interface OutboxEntry {
 }
 
 /**
- * Polls the outbox until message `id` is acknowledged. E_TIMEOUT after
- * `seconds`, saying why the message waits when the daemon knows (such as
- * E_NO_ADDRESS: no address known for the peer).
+ * Polls the outbox entry of message `id` (GET /v1/outbox/{id}) until it is
+ * acknowledged. E_TIMEOUT after `seconds`, saying why the message waits when
+ * the daemon knows (such as E_NO_ADDRESS: no address known for the peer).
  */
 async function waitDelivered(client: ApiClient, id: string, seconds: number): Promise<number> {
   const deadline = Date.now() + seconds * 1000;
   let entry: OutboxEntry | undefined;
   while (Date.now() < deadline) {
-    const { messages } = await client.request<{ messages: OutboxEntry[] }>(
-      "GET",
-      "/v1/outbox?limit=1000",
-    );
-    entry = messages.find((m) => m.id === id);
-    if (typeof entry?.deliveredAt === "number") return entry.deliveredAt;
+    entry = await client.request<OutboxEntry>("GET", `/v1/outbox/${encodeURIComponent(id)}`);
+    if (typeof entry.deliveredAt === "number") return entry.deliveredAt;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   const why = entry?.waiting ? `; waiting: ${entry.waiting.message} (${entry.waiting.code})` : "";

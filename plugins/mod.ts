@@ -13,6 +13,7 @@ import type { LazyPluginCommand, Plugin } from "../core/plugin.ts";
 export const BUILTIN_PLUGINS: Readonly<Record<string, () => Promise<Plugin>>> = {
   p2p: async () => (await import("./p2p/mod.ts")).default() as Plugin,
   ipfs: async () => (await import("./ipfs/mod.ts")).default() as Plugin,
+  pubsub: async () => (await import("./pubsub/mod.ts")).default() as Plugin,
 };
 
 /**
@@ -28,7 +29,7 @@ export const BUILTIN_COMMANDS: readonly LazyPluginCommand[] = [
   },
   {
     name: "get",
-    summary: "Fetch a file from IPFS, verify every block, decrypt and write it",
+    summary: "Fetch a file from IPFS (here or from peers), verify, decrypt and write it",
     load: async () => (await import("./ipfs/commands.ts")).getCommand,
   },
   {
@@ -56,6 +57,24 @@ export const BUILTIN_COMMANDS: readonly LazyPluginCommand[] = [
     summary: "List the files peers sent to this node",
     load: async () => (await import("./ipfs/commands.ts")).filesCommand,
   },
+  ...(
+    [
+      ["pub", "pubCommand", "Publish a text on a topic"],
+      ["sub", "subCommand", "Subscribe to a topic and print its messages as they arrive"],
+      ["topics", "topicsCommand", "List subscribed and private topics with their peers"],
+      ["topic create", "topicCreateCommand", "Create a private topic owned by this node"],
+      ["topic invite", "topicInviteCommand", "Invite a member to a private topic"],
+      [
+        "topic remove",
+        "topicRemoveCommand",
+        "Remove a member from a private topic, rotating its key",
+      ],
+    ] as const
+  ).map(([name, exported, summary]) => ({
+    name,
+    summary,
+    load: async () => (await import("./pubsub/commands.ts"))[exported],
+  })),
 ];
 
 /** Builds the built-in plugins named in config.plugins; E_PLUGIN for an unknown name. */

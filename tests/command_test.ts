@@ -207,7 +207,7 @@ Deno.test("main() prints help and exits 0 for the overview, every group and ever
   const groups = [
     ...new Set(COMMANDS.flatMap((c) => c.name.includes(" ") ? [c.name.split(" ")[0]] : [])),
   ];
-  assert.deepEqual(groups, ["seed", "contacts", "plugins"]);
+  assert.deepEqual(groups, ["seed", "contacts", "plugins", "topic"]);
   for (const group of groups) {
     for (const flag of ["--help", "-h"]) {
       const run = await meteor(group, flag);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { isMeteorError } from "../../core/errors.ts";
 import type { SessionStats } from "./session/mod.ts";
 
 /** The node's counters, all zero. */
@@ -17,7 +18,7 @@ export function newCounts(): Record<string, number> {
     framesOut: 0,
     rekeys: 0,
     peerErrors: 0,
-    deliveryRounds: 0,
+    deliveryFailures: 0,
     lookups: 0,
     recordsIn: 0,
     recordsOut: 0,
@@ -34,4 +35,14 @@ export function addSessionStats(counts: Record<string, number>, stats: SessionSt
   for (const [code, n] of Object.entries(stats.rejected)) {
     counts[`rejected.${code}`] = (counts[`rejected.${code}`] ?? 0) + n;
   }
+}
+
+/**
+ * Counts a protocol error a peer caused under `<prefix><code>` (§8, §10:
+ * `rejected.<code>` in the node's counts); anything that is not a
+ * MeteorError (a reset stream, a closed connection) is not a protocol error
+ * and is not counted.
+ */
+export function countRejected(counts: Record<string, number>, err: unknown, prefix = ""): void {
+  if (isMeteorError(err)) counts[prefix + err.code] = (counts[prefix + err.code] ?? 0) + 1;
 }

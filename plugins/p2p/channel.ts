@@ -7,6 +7,7 @@
  */
 import type { Stream } from "@libp2p/interface";
 import { MeteorError } from "../../core/errors.ts";
+import { countRejected } from "./_counts.ts";
 import { FramedStream } from "./_framing.ts";
 import {
   finishInitiator,
@@ -144,7 +145,10 @@ export async function pumpChannel(
   const { session, framed } = channel;
   try {
     while (true) {
-      const frame = await framed.read();
+      const frame = await framed.read().catch((err) => {
+        countRejected(session.stats.rejected, err); // §8: bad framing, counted as a frame rejection
+        throw err;
+      });
       if (frame === null) break;
       const data = await session.receive(frame);
       if (data !== null) await onData(data);

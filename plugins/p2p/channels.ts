@@ -9,7 +9,7 @@ import type { Connection, PeerId, Stream } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import type { Libp2p } from "libp2p";
 import { fromHex, toHex } from "../../core/bytes.ts";
-import { addSessionStats } from "./_counts.ts";
+import { addSessionStats, countRejected } from "./_counts.ts";
 import {
   acceptChannel,
   type Channel,
@@ -50,12 +50,6 @@ export interface ChannelsComponents {
   debug(what: string, err: unknown): void;
 }
 
-interface PeerChannels {
-  channels: Set<Channel>;
-  /** Outbox ids already sent on each channel, so a flush does not resend them. */
-  sent: WeakMap<Channel, Set<string>>;
-}
-
 /**
  * The open channels of a node, by hex MeteorID.
  *
@@ -68,7 +62,7 @@ interface PeerChannels {
 export class Channels {
   readonly #components: ChannelsComponents;
   /** Open channels by hex MeteorID. */
-  readonly #peers = new Map<string, PeerChannels>();
+  readonly #peers = new Map<string, Set<Channel>>();
   /** Channels being opened, by hex MeteorID. */
   readonly #opening = new Map<string, Promise<Channel>>();
 
@@ -82,7 +76,7 @@ export class Channels {
    * succeeds, or undefined when it failed (counted and reported).
    */
   async accept(stream: Stream, connection: Connection): Promise<Channel | undefined> {
-    const { verify, local, counts, peerError } = this.#components;
+    const { verify, local, peerError } = this.#components;
     let channel: Channel;
     try {
       channel = await acceptChannel(stream, {
@@ -92,7 +86,7 @@ export class Channels {
         session: this.#sessionOptions(),
       });
     } catch (err) {
-      counts.handshakeFailures++;
+      this.#handshakeFailed(err);
       peerError(connection.remotePeer, "inbound handshake", err);
       return undefined;
     }
@@ -102,8 +96,7 @@ export class Channels {
 
   /** An open channel to `hex`, opening one when there is none. */
   to(hex: string): Promise<Channel> {
-    const open = this.#peers.get(hex);
-    for (const channel of open?.channels ?? []) {
+    for (const channel of this.#peers.get(hex) ?? []) {
       if (!channel.session.closed) return Promise.resolve(channel);
     }
     let opening = this.#opening.get(hex);
@@ -114,20 +107,15 @@ export class Channels {
     return opening;
   }
 
-  /** The outbox ids sent on `channel` to `hex` (a new set when it is not open). */
-  sent(hex: string, channel: Channel): Set<string> {
-    return this.#peers.get(hex)?.sent.get(channel) ?? new Set<string>();
-  }
-
   /** How many channels to `hex` are open. */
   sessions(hex: string): number {
-    return this.#peers.get(hex)?.channels.size ?? 0;
+    return this.#peers.get(hex)?.size ?? 0;
   }
 
   /** Adds the open sessions' figures to `counts`; returns how many are open. */
   addStats(counts: Record<string, number>): number {
     let sessions = 0;
-    for (const { channels } of this.#peers.values()) {
+    for (const channels of this.#peers.values()) {
       for (const channel of channels) {
         sessions++;
         addSessionStats(counts, channel.session.stats);
@@ -138,7 +126,7 @@ export class Channels {
 
   /** Starts a rekey of every open channel that is due one (§6). */
   rekeyDue(): void {
-    for (const { channels } of this.#peers.values()) {
+    for (const channels of this.#peers.values()) {
       for (const channel of channels) this.maybeRekey(channel);
     }
   }
@@ -153,7 +141,7 @@ export class Channels {
   /** Closes every session and its stream, all at once, each within {@link STOP_CLOSE_MS}. */
   async close(): Promise<void> {
     const closing: Promise<void>[] = [];
-    for (const { channels } of this.#peers.values()) {
+    for (const channels of this.#peers.values()) {
       for (const channel of channels) {
         channel.session.close();
         closing.push(
@@ -166,6 +154,13 @@ export class Channels {
     await Promise.all(closing);
   }
 
+  /** §3.5, §10: a failed handshake counts as one, and under its code. */
+  #handshakeFailed(err: unknown): void {
+    const { counts } = this.#components;
+    counts.handshakeFailures++;
+    countRejected(counts, err, "rejected.");
+  }
+
   #sessionOptions() {
     return {
       rekeyAfterMessages: this.#components.config.rekeyAfterMessages,
@@ -174,7 +169,7 @@ export class Channels {
   }
 
   async #open(hex: string): Promise<Channel> {
-    const { libp2p, verify, local, peers, counts, peerError } = this.#components;
+    const { libp2p, verify, local, peers, peerError } = this.#components;
     const meteorId = fromHex(hex);
     const peerId = await peers.find(hex);
     const stream = await libp2p.dialProtocol(peerId, SESSION_PROTOCOL, {
@@ -190,7 +185,7 @@ export class Channels {
         session: this.#sessionOptions(),
       });
     } catch (err) {
-      counts.handshakeFailures++;
+      this.#handshakeFailed(err);
       peerError(peerId, "outbound handshake", err);
       throw err;
     }
@@ -206,14 +201,13 @@ export class Channels {
     peers.learn(session.peer.peerId, hex);
     let entry = this.#peers.get(hex);
     if (!entry) {
-      entry = { channels: new Set(), sent: new WeakMap() };
+      entry = new Set();
       this.#peers.set(hex, entry);
     }
-    entry.channels.add(channel);
-    entry.sent.set(channel, new Set());
+    entry.add(channel);
     const done = () => {
-      if (entry.channels.delete(channel)) addSessionStats(counts, session.stats);
-      if (entry.channels.size === 0 && this.#peers.get(hex) === entry) this.#peers.delete(hex);
+      if (entry.delete(channel)) addSessionStats(counts, session.stats);
+      if (entry.size === 0 && this.#peers.get(hex) === entry) this.#peers.delete(hex);
     };
     pumpChannel(channel, (data) => {
       onData(session, data);

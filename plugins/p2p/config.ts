@@ -17,17 +17,33 @@ export interface P2PConfig {
   bootstrap: string[];
   /** How often undelivered messages are retried, in ms. */
   retryMs: number;
+  /** The longest wait before retrying an unreachable recipient (backoff cap), in ms. */
+  retryMaxMs: number;
+  /** How many recipients are flushed at once. */
+  flushConcurrency: number;
+  /** How long delivered outbox rows are kept, in ms. */
+  keepDeliveredMs: number;
+  /** How many delivered outbox rows are kept at most (the newest). */
+  keepDelivered: number;
   /** docs/protocol.md §6 message threshold. */
   rekeyAfterMessages: number;
   /** docs/protocol.md §6 time threshold, in ms. */
   rekeyAfterMs: number;
 }
 
-/** The defaults: loopback on free ports, no bootstrap peers, retry every 5 s. */
+/**
+ * The defaults: loopback on free ports, no bootstrap peers, retry every 5 s
+ * (backing off to 5 minutes for an unreachable recipient), 8 recipients
+ * flushed at once, delivered messages kept for 7 days and at most 10,000.
+ */
 export const DEFAULT_P2P_CONFIG: Readonly<P2PConfig> = {
   listen: ["/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/tcp/0/ws"],
   bootstrap: [],
   retryMs: 5000,
+  retryMaxMs: 300_000,
+  flushConcurrency: 8,
+  keepDeliveredMs: 7 * 24 * 3600_000,
+  keepDelivered: 10_000,
   rekeyAfterMessages: REKEY_AFTER_MESSAGES,
   rekeyAfterMs: REKEY_AFTER_MS,
 };
@@ -87,6 +103,10 @@ export function parseP2PConfig(raw: unknown): P2PConfig {
         config[key] = multiaddrs(key, value);
         break;
       case "retryMs":
+      case "retryMaxMs":
+      case "flushConcurrency":
+      case "keepDeliveredMs":
+      case "keepDelivered":
       case "rekeyAfterMessages":
       case "rekeyAfterMs":
         config[key] = positive(key, value);

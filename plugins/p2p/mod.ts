@@ -69,8 +69,8 @@ export interface P2PApi {
   peers(): PeerInfo[];
   /** The listen multiaddrs (GET /v1/id). */
   addresses(): string[];
-  /** Queues a direct message to a contact name or MeteorID. */
-  send(to: string, text: string): SendResult;
+  /** Queues a direct message to a contact name or MeteorID; resolves once it is durable. */
+  send(to: string, text: string): Promise<SendResult>;
   /** Dials a multiaddr. */
   dial(address: string): Promise<void>;
 }

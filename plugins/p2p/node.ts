@@ -17,7 +17,7 @@ import type { EventBus } from "../../core/events.ts";
 import type { Logger } from "../../core/logger.ts";
 import type { Contribution, DocumentSigner, PluginCounters } from "../../core/plugin.ts";
 import type { Contacts } from "../../core/store/mod.ts";
-import { newCounts } from "./_counts.ts";
+import { countRejected, newCounts } from "./_counts.ts";
 import { SqliteDatastore } from "./_datastore.ts";
 import { decodeRecord } from "./_records.ts";
 import { ID_PROTOCOL, SESSION_PROTOCOL } from "./channel.ts";
@@ -25,7 +25,7 @@ import { Channels } from "./channels.ts";
 import type { P2PConfig } from "./config.ts";
 import type { Libp2pExtension } from "./extension.ts";
 import { startHost } from "./host.ts";
-import { type InboxComponents, receiveMessage } from "./inbox.ts";
+import { InboxWriter } from "./inbox.ts";
 import { LocalDocument } from "./local.ts";
 import { Outbox, type SendResult, type WaitingReason } from "./outbox.ts";
 import { PeerDirectory, type PeerInfo } from "./peers.ts";
@@ -83,7 +83,7 @@ export class P2PNode {
   readonly #stopped = new AbortController();
   readonly #channels: Channels;
   readonly #outbox: Outbox;
-  readonly #inbox: InboxComponents;
+  readonly #inbox: InboxWriter;
   #timer: ReturnType<typeof setInterval> | undefined;
 
   private constructor(
@@ -100,7 +100,7 @@ export class P2PNode {
     const counts = this.#counts;
     const signal = this.#stopped.signal;
     const debug = (what: string, err: unknown) => this.#debug(what, err);
-    this.#inbox = { inbox: messages.inbox, counters, events, counts };
+    this.#inbox = new InboxWriter({ inbox: messages.inbox, counters, events, counts, debug });
     this.directory = new PeerDirectory({
       libp2p,
       contacts,
@@ -130,6 +130,7 @@ export class P2PNode {
       events,
       logger,
       counts,
+      config,
       signal,
       channels: this.#channels,
       peers: this.directory,
@@ -187,7 +188,7 @@ export class P2PNode {
    * @throws {MeteorError} E_MALFORMED (empty text), E_NOT_FOUND (no such
    * contact), E_BAD_ID (malformed, or this node's own ID), E_TOO_LARGE
    */
-  send(to: string, text: string): SendResult {
+  send(to: string, text: string): Promise<SendResult> {
     return this.#outbox.send(to, text);
   }
 
@@ -204,15 +205,17 @@ export class P2PNode {
     await this.libp2p.dial(multiaddr(address), { signal: AbortSignal.timeout(10_000) });
   }
 
-  /** Runs one delivery round now: dials bootstrap peers and flushes every pending recipient. */
-  async retry(): Promise<void> {
+  /**
+   * Runs one delivery round now: dials bootstrap peers, starts a flush of
+   * every pending recipient not backing off, prunes delivered messages.
+   */
+  retry(): void {
     const connected = new Set(this.libp2p.getConnections().map((c) => c.remoteAddr.toString()));
     for (const address of this.#deps.config.bootstrap) {
       if (!connected.has(address)) this.dial(address).catch((err) => this.#debug("dial", err));
     }
-    await this.#outbox.flushAll();
+    this.#outbox.flushAll();
     this.#channels.rekeyDue();
-    this.#counts.deliveryRounds++;
   }
 
   /** Closes every session and stops libp2p. */
@@ -227,7 +230,8 @@ export class P2PNode {
     const options = { maxInboundStreams: 8 };
     await this.libp2p.handle(SESSION_PROTOCOL, async (stream, connection) => {
       const channel = await this.#channels.accept(stream, connection);
-      if (channel) this.#outbox.flushLater(toHex(channel.session.peer.meteorId));
+      // One session serves both directions: deliver on the one the peer opened.
+      if (channel) this.#outbox.flushLater(toHex(channel.session.peer.meteorId), true);
     }, options);
     await this.libp2p.handle(ID_PROTOCOL, (stream) => this.directory.serve(stream), options);
     const { signal } = this.#stopped;
@@ -247,13 +251,19 @@ export class P2PNode {
     this.#deps.events.on("contact:add", (detail) => this.directory.contactAdded(detail), {
       signal,
     });
-    this.#timer = setInterval(() => {
-      this.retry().catch((err) => this.#debug("retry", err));
-    }, this.#deps.config.retryMs);
+    this.#timer = setInterval(() => this.#retrySafely(), this.#deps.config.retryMs);
     for (const contact of this.#deps.contacts.list()) {
       if (contact.document) this.directory.remember(contact.document).catch(() => {});
     }
-    this.retry().catch((err) => this.#debug("retry", err));
+    this.#retrySafely();
+  }
+
+  #retrySafely(): void {
+    try {
+      this.retry();
+    } catch (err) {
+      this.#debug("retry", err);
+    }
   }
 
   /**
@@ -267,11 +277,10 @@ export class P2PNode {
     try {
       record = decodeRecord(data);
     } catch (err) {
-      const code = isMeteorError(err) ? err.code : "E_MALFORMED";
-      this.#counts[`rejected.${code}`] = (this.#counts[`rejected.${code}`] ?? 0) + 1;
+      countRejected(this.#counts, err, "rejected.");
       return;
     }
-    if (record.type === "message") receiveMessage(this.#inbox, session, record);
+    if (record.type === "message") this.#inbox.receive(session, record);
     else if (record.type === "ack") this.#outbox.acknowledged(session.peer.meteorId, record.id);
     else this.records.deliver(session, record.recordType, record.payload);
   }

@@ -1,7 +1,10 @@
 /**
  * Durable delivery of direct messages (docs/protocol.md §7): queues texts in
- * the store's outbox, sends what is pending on a channel to its recipient,
- * marks acknowledged messages delivered, and says why messages wait.
+ * the store's outbox (many per commit), flushes each recipient on its own
+ * (a bounded number at once, one flush per recipient, backing off from
+ * unreachable ones), sends each pending message once per session, marks
+ * acknowledged messages delivered (many per commit), prunes delivered ones,
+ * and says why messages wait.
  *
  * @module
  */
@@ -14,13 +17,17 @@ import type { Logger } from "../../core/logger.ts";
 import type { PluginCounters } from "../../core/plugin.ts";
 import type { Contacts } from "../../core/store/mod.ts";
 import { encodeRecord, MAX_TEXT_BYTES } from "./_records.ts";
-import type { Channel } from "./channel.ts";
 import type { Channels } from "./channels.ts";
+import type { P2PConfig } from "./config.ts";
 import type { PeerDirectory } from "./peers.ts";
-import type { MessageStore } from "./store/mod.ts";
+import type { Session } from "./session/mod.ts";
+import type { MessageStore, OutboxMessage } from "./store/mod.ts";
+import { GroupCommit } from "./store/_group_commit.ts";
 
-/** Pending outbox entries sent per flush. */
-const FLUSH_BATCH = 100;
+/** Pending outbox entries read and recorded as attempted in one commit while flushing. */
+const FLUSH_BATCH = 256;
+/** Delivered messages between two prunes of the outbox (besides the retry timer's). */
+const PRUNE_EVERY = 1000;
 
 /**
  * Why messages to a peer are still waiting (GET /v1/outbox, `meteor send
@@ -60,6 +67,11 @@ export interface OutboxComponents {
   logger: Logger;
   /** The node's counters (messagesOut). */
   counts: Record<string, number>;
+  /** Retry, backoff, concurrency and pruning settings. */
+  config: Pick<
+    P2PConfig,
+    "retryMs" | "retryMaxMs" | "flushConcurrency" | "keepDeliveredMs" | "keepDelivered"
+  >;
   /** Aborted when the node stops. */
   signal: AbortSignal;
   /** The channels messages are sent on. */
@@ -70,35 +82,70 @@ export interface OutboxComponents {
   debug(what: string, err: unknown): void;
 }
 
+/** One recipient's flush state. */
+interface Recipient {
+  /** A flush to it is running. */
+  running: boolean;
+  /** Something new was triggered while it ran: flush again after it. */
+  again: boolean;
+  /** Failed attempts to reach it since the last success. */
+  failures: number;
+  /** No retry-timer flush before this time (ms), after failures. */
+  notBefore: number;
+}
+
+/** A message queued by {@link Outbox.send}, before its commit. */
+interface Queued {
+  to: Uint8Array;
+  body: Uint8Array;
+}
+
 /**
  * The node's side of the outbox: queueing, flushing to recipients and
  * acknowledgements.
  *
  * @example
  * ```ts ignore
- * const outbox = new Outbox({ keys, outbox, contacts, counters, events, logger, counts, ... });
- * outbox.send("alice", "hello");
+ * const outbox = new Outbox({ meteorId, outbox, contacts, counters, events, logger, ... });
+ * await outbox.send("alice", "hello");
  * ```
  */
 export class Outbox {
   readonly #components: OutboxComponents;
-  readonly #flushing = new Map<string, Promise<void>>();
+  readonly #recipients = new Map<string, Recipient>();
+  /** Recipients due a flush that wait for a free slot, in order. */
+  readonly #ready: string[] = [];
+  #active = 0;
+  /** The highest outbox seqno sent on each session: nothing at or below it is sent there again. */
+  readonly #sentUpTo = new WeakMap<Session, number>();
   /** Why delivery to each hex MeteorID last failed; cleared when a channel opens. */
   readonly #waiting = new Map<string, WaitingReason>();
+  readonly #queue: GroupCommit<Queued, OutboxMessage>;
+  readonly #acks: GroupCommit<{ id: string; to: Uint8Array }, void>;
+  #deliveredSincePrune = 0;
 
   /** An outbox with no delivery running. */
   constructor(components: OutboxComponents) {
     this.#components = components;
+    const { outbox } = components;
+    this.#queue = new GroupCommit((items) =>
+      outbox.enqueueAll(items.map(({ to, body }) => ({ to, kind: "text", body })))
+    );
+    this.#acks = new GroupCommit((acks) => {
+      this.#delivered(outbox.markAllDelivered(acks));
+      return acks.map(() => undefined);
+    });
   }
 
   /**
    * Queues a text message to a contact name or a MeteorID (text form) and
-   * starts delivering it. Returns once it is durably queued.
+   * starts delivering it. Resolves once it is durably queued (committed with
+   * the other messages queued in the same turn).
    *
    * @throws {MeteorError} E_MALFORMED (empty text), E_NOT_FOUND (no such
    * contact), E_BAD_ID (malformed, or this node's own ID), E_TOO_LARGE
    */
-  send(to: string, text: string): SendResult {
+  async send(to: string, text: string): Promise<SendResult> {
     if (typeof to !== "string" || typeof text !== "string") {
       throw new MeteorError("E_MALFORMED", 'Cannot send message: "to" and "text" must be strings');
     }
@@ -114,7 +161,7 @@ export class Outbox {
     if (constantTimeEqual(recipient, this.#components.meteorId)) {
       throw new MeteorError("E_BAD_ID", "Cannot send message: that is this node's own MeteorID");
     }
-    const queued = this.#components.outbox.enqueue({ to: recipient, kind: "text", body });
+    const queued = await this.#queue.add({ to: recipient, body });
     this.flushLater(toHex(recipient));
     return { id: queued.id, to: formatMeteorId(recipient), status: "queued" };
   }
@@ -127,53 +174,102 @@ export class Outbox {
     return this.#waiting.get(toHex(meteorId)) ?? null;
   }
 
-  /** §7: marks message `id` to `from` delivered once `from` acknowledged it. */
+  /**
+   * §7: marks message `id` to `from` delivered once `from` acknowledged it
+   * (with the other acknowledgements of the same turn, in one commit).
+   */
   acknowledged(from: Uint8Array, id: string): void {
-    const { outbox, counters, events, counts } = this.#components;
-    const queued = outbox.get(id);
-    if (queued && constantTimeEqual(queued.to, from)) {
-      if (outbox.markDelivered(id)) {
-        counts.messagesOut++;
-        counters.add({ messagesOut: 1, bytesOut: queued.body.length });
-        events.emit("p2p:delivered", { id, to: formatMeteorId(queued.to) });
-      }
+    this.#acks.add({ id, to: from }).catch((err) => this.#components.debug("acknowledgement", err));
+  }
+
+  /**
+   * Starts delivering to `hex` without waiting for it. A recipient backing
+   * off after failures is skipped unless `now` (it just connected or opened
+   * a session).
+   */
+  flushLater(hex: string, now = false): void {
+    const recipient = this.#recipient(hex);
+    if (now) recipient.notBefore = 0;
+    if (recipient.running) {
+      recipient.again = true;
+      return;
     }
+    if (Date.now() < recipient.notBefore || this.#ready.includes(hex)) return;
+    this.#ready.push(hex);
+    this.#next();
   }
 
-  /** Starts delivering to `hex` without waiting for it. */
-  flushLater(hex: string): void {
-    this.#flush(hex).catch((err) => this.#components.debug("delivery", err));
-  }
-
-  /** Delivers to `meteorId` when messages to it are pending. */
-  async flushPending(meteorId: Uint8Array): Promise<void> {
+  /** Delivers to `meteorId` at once (it was just identified) when messages to it are pending. */
+  flushPending(meteorId: Uint8Array): Promise<void> {
     if (this.#components.outbox.pending(meteorId, 1).length > 0) {
-      await this.#flush(toHex(meteorId));
+      this.flushLater(toHex(meteorId), true);
+    }
+    return Promise.resolve();
+  }
+
+  /**
+   * The retry timer's round: starts a flush of every recipient with pending
+   * messages that is not backing off, and prunes delivered messages.
+   */
+  flushAll(): void {
+    for (const to of this.#components.outbox.recipients()) this.flushLater(toHex(to));
+    this.#prune();
+  }
+
+  #recipient(hex: string): Recipient {
+    let recipient = this.#recipients.get(hex);
+    if (!recipient) {
+      recipient = { running: false, again: false, failures: 0, notBefore: 0 };
+      this.#recipients.set(hex, recipient);
+    }
+    return recipient;
+  }
+
+  /** Starts ready flushes while fewer than flushConcurrency run. */
+  #next(): void {
+    const { config, signal, outbox } = this.#components;
+    while (this.#active < config.flushConcurrency && this.#ready.length > 0 && !signal.aborted) {
+      const hex = this.#ready.shift()!;
+      const recipient = this.#recipient(hex);
+      recipient.running = true;
+      this.#active++;
+      this.#deliver(hex).then(
+        () => {
+          recipient.failures = 0;
+          recipient.notBefore = 0;
+        },
+        (err) => {
+          recipient.failures++;
+          const delay = config.retryMs * 2 ** Math.min(recipient.failures - 1, 20);
+          recipient.notBefore = Date.now() +
+            Math.min(delay, Math.max(config.retryMaxMs, config.retryMs));
+          this.#components.debug("delivery", err);
+        },
+      ).finally(() => {
+        recipient.running = false;
+        this.#active--;
+        if (recipient.again) {
+          recipient.again = false;
+          this.flushLater(hex);
+        } else if (recipient.failures === 0 && outbox.pending(fromHex(hex), 1).length === 0) {
+          this.#recipients.delete(hex);
+        }
+        this.#next();
+      });
     }
   }
 
-  /** Delivers to every recipient with pending messages; failures are left waiting. */
-  async flushAll(): Promise<void> {
-    const recipients = new Set(
-      this.#components.outbox.pending(undefined, 1000).map((m) => toHex(m.to)),
-    );
-    await Promise.all([...recipients].map((hex) => this.#flush(hex).catch(() => {})));
-  }
-
-  /** Sends every pending outbox entry for `hex` not yet sent on the current channel. */
-  #flush(hex: string): Promise<void> {
-    const running = this.#flushing.get(hex);
-    if (running) return running.then(() => this.#flush(hex));
-    const run = this.#deliver(hex).finally(() => this.#flushing.delete(hex));
-    this.#flushing.set(hex, run);
-    return run;
-  }
-
+  /**
+   * Sends every pending message to `hex` that the current session has not
+   * carried yet, oldest first, recording the attempts of each batch in one
+   * commit. A message waits for its acknowledgement on that session and is
+   * sent again only on a later one (§7).
+   */
   async #deliver(hex: string): Promise<void> {
     const { outbox, channels, signal } = this.#components;
     const meteorId = fromHex(hex);
     if (outbox.pending(meteorId, 1).length === 0) return;
-    let channel: Channel;
+    let channel;
     try {
       channel = await channels.to(hex);
     } catch (err) {
@@ -181,23 +277,50 @@ export class Outbox {
       throw err;
     }
     this.#waiting.delete(hex);
-    const sent = channels.sent(hex, channel);
-    for (const message of outbox.pending(meteorId, FLUSH_BATCH)) {
-      if (sent.has(message.id) || channel.session.closed || signal.aborted) continue;
-      outbox.recordAttempt(message.id);
-      const text = new TextDecoder().decode(message.body);
-      channel.session.send(
-        encodeRecord({ type: "message", id: message.id, sentAt: message.createdAt, text }),
-      );
-      sent.add(message.id);
-      channels.maybeRekey(channel);
-      await channel.framed.drained();
+    const { session } = channel;
+    while (!session.closed && !signal.aborted) {
+      const batch = outbox.pendingAfter(meteorId, this.#sentUpTo.get(session) ?? 0, FLUSH_BATCH);
+      if (batch.length === 0) return;
+      outbox.recordAttempts(batch.map((m) => m.id));
+      for (const message of batch) {
+        if (session.closed || signal.aborted) return;
+        const text = new TextDecoder().decode(message.body);
+        this.#sentUpTo.set(session, message.seqno);
+        session.send(
+          encodeRecord({ type: "message", id: message.id, sentAt: message.createdAt, text }),
+        );
+        channels.maybeRekey(channel);
+        await channel.framed.drained();
+      }
     }
+  }
+
+  /** Counts and announces messages just marked delivered. */
+  #delivered(marked: OutboxMessage[]): void {
+    if (marked.length === 0) return;
+    const { counters, events, counts } = this.#components;
+    counts.messagesOut += marked.length;
+    counters.add({
+      messagesOut: marked.length,
+      bytesOut: marked.reduce((n, m) => n + m.body.length, 0),
+    });
+    for (const m of marked) events.emit("p2p:delivered", { id: m.id, to: formatMeteorId(m.to) });
+    this.#deliveredSincePrune += marked.length;
+    if (this.#deliveredSincePrune >= PRUNE_EVERY) this.#prune();
+  }
+
+  /** Deletes delivered messages older than keepDeliveredMs or beyond the newest keepDelivered. */
+  #prune(): void {
+    const { outbox, config } = this.#components;
+    this.#deliveredSincePrune = 0;
+    outbox.pruneDelivered(Math.max(0, Date.now() - config.keepDeliveredMs));
+    outbox.pruneDeliveredBeyond(config.keepDelivered);
   }
 
   /** Records why messages to `hex` wait; a new reason is logged once, not at every retry. */
   #wait(hex: string, err: unknown): void {
     if (this.#components.signal.aborted) return;
+    this.#components.counts.deliveryFailures++;
     const reason = waitingReason(err, this.#components.peers.who(hex));
     const before = this.#waiting.get(hex);
     this.#waiting.set(hex, reason);

@@ -1,7 +1,7 @@
 /**
  * The p2p plugin's HTTP routes, mounted at /v1: `POST /v1/messages` queues
- * a direct message, `GET /v1/outbox` shows delivery state, `GET /v1/inbox`
- * lists received messages.
+ * a direct message, `GET /v1/outbox` and `GET /v1/outbox/{id}` show delivery
+ * state, `GET /v1/inbox` lists received messages.
  *
  * @module
  */
@@ -14,7 +14,7 @@ import type { Contacts } from "../../core/store/mod.ts";
 import type { OpenApiPathItem, PluginRoutes } from "../../core/plugin.ts";
 import type { P2PNode } from "./node.ts";
 import { MAX_TEXT_BYTES } from "./_records.ts";
-import type { InboxMessage, MessageStore } from "./store/mod.ts";
+import { inboxJson, type MessageStore, type OutboxMessage } from "./store/mod.ts";
 
 const json = (schema: unknown) => ({ content: { "application/json": { schema } } });
 const error = (description: string) => ({
@@ -34,6 +34,35 @@ const INBOX_MESSAGE = {
     base64: { type: "string", description: "For kind bytes" },
     receivedAt: { type: "integer" },
     seq: { type: "integer" },
+  },
+};
+
+const OUTBOX_MESSAGE = {
+  type: "object",
+  properties: {
+    id: { type: "string" },
+    to: { type: "string" },
+    text: { type: "string" },
+    createdAt: { type: "integer" },
+    attempts: { type: "integer" },
+    deliveredAt: { type: ["integer", "null"] },
+    waiting: {
+      description: "Why an undelivered message waits (the last failed " +
+        "delivery attempt), or null",
+      oneOf: [{ type: "null" }, {
+        type: "object",
+        required: ["code", "message"],
+        properties: {
+          code: {
+            type: "string",
+            description: "E_NO_ADDRESS (no address known: add the peer's " +
+              "identity document or a bootstrap address, or wait for it to " +
+              "connect), E_UNREACHABLE, E_TIMEOUT, E_HANDSHAKE, ...",
+          },
+          message: { type: "string" },
+        },
+      }],
+    },
   },
 };
 
@@ -114,8 +143,9 @@ const OPENAPI: Record<string, OpenApiPathItem> = {
   },
   "/outbox": {
     get: {
-      summary: "Messages sent from this node, oldest first, with their delivery state and, " +
-        "for those not yet delivered, why they wait",
+      summary: "Messages sent from this node, newest first (delivered ones are kept for " +
+        "pluginConfig.p2p.keepDeliveredMs and at most keepDelivered), with their delivery " +
+        "state and, for those not yet delivered, why they wait",
       parameters: [{
         name: "limit",
         in: "query",
@@ -130,34 +160,7 @@ const OPENAPI: Record<string, OpenApiPathItem> = {
             properties: {
               messages: {
                 type: "array",
-                items: {
-                  type: "object",
-                  properties: {
-                    id: { type: "string" },
-                    to: { type: "string" },
-                    text: { type: "string" },
-                    createdAt: { type: "integer" },
-                    attempts: { type: "integer" },
-                    deliveredAt: { type: ["integer", "null"] },
-                    waiting: {
-                      description: "Why an undelivered message waits (the last failed " +
-                        "delivery attempt), or null",
-                      oneOf: [{ type: "null" }, {
-                        type: "object",
-                        required: ["code", "message"],
-                        properties: {
-                          code: {
-                            type: "string",
-                            description: "E_NO_ADDRESS (no address known: add the peer's " +
-                              "identity document or a bootstrap address, or wait for it to " +
-                              "connect), E_UNREACHABLE, E_TIMEOUT, E_HANDSHAKE, ...",
-                          },
-                          message: { type: "string" },
-                        },
-                      }],
-                    },
-                  },
-                },
+                items: OUTBOX_MESSAGE,
               },
             },
           }),
@@ -165,6 +168,20 @@ const OPENAPI: Record<string, OpenApiPathItem> = {
         "400": error("Bad limit (E_MALFORMED)"),
         "401": error("Missing or wrong API token (E_UNAUTHORIZED)"),
         "403": error("Forbidden Host or Origin (E_FORBIDDEN)"),
+      },
+    },
+  },
+  "/outbox/{id}": {
+    get: {
+      summary: "One sent message by the id POST /v1/messages returned, with its delivery " +
+        "state (what `meteor send --wait` follows)",
+      parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+      responses: {
+        "200": { description: "The message", ...json(OUTBOX_MESSAGE) },
+        "400": error("Malformed id (E_MALFORMED)"),
+        "401": error("Missing or wrong API token (E_UNAUTHORIZED)"),
+        "403": error("Forbidden Host or Origin (E_FORBIDDEN)"),
+        "404": error("No such message: never queued, or delivered and pruned (E_NOT_FOUND)"),
       },
     },
   },
@@ -186,27 +203,21 @@ function queryInt(c: Context, key: string): number | undefined {
   return Number(value);
 }
 
-function messageView(message: InboxMessage, contact: string | null) {
-  const body = message.kind === "text"
-    ? { text: new TextDecoder().decode(message.body) }
-    : { base64: toBase64(message.body) };
-  return {
-    id: message.id,
-    from: formatMeteorId(message.from),
-    contact,
-    kind: message.kind,
-    ...body,
-    receivedAt: message.receivedAt,
-    seq: message.seq,
-  };
-}
-
 /** What the routes ask of the running node. */
 export type Messaging = Pick<P2PNode, "send" | "waiting">;
 
 /** Builds the routes over the node's messaging, its tables and the contacts. */
 export function p2pRoutes(node: Messaging, store: MessageStore, contacts: Contacts): PluginRoutes {
   const app = new Hono();
+  const outboxView = (m: OutboxMessage) => ({
+    id: m.id,
+    to: formatMeteorId(m.to),
+    text: new TextDecoder().decode(m.body),
+    createdAt: m.createdAt,
+    attempts: m.attempts,
+    deliveredAt: m.deliveredAt,
+    waiting: m.deliveredAt === null ? node.waiting(m.to) : null,
+  });
   app.get("/inbox", (c) => {
     const from = c.req.query("from");
     const messages = store.inbox.list({
@@ -220,7 +231,7 @@ export function p2pRoutes(node: Messaging, store: MessageStore, contacts: Contac
       if (!names.has(key)) names.set(key, contacts.byId(id)?.name ?? null);
       return names.get(key)!;
     };
-    return c.json({ messages: messages.map((m) => messageView(m, nameOf(m.from))) });
+    return c.json({ messages: messages.map((m) => inboxJson(m, nameOf(m.from))) });
   });
   app.post("/messages", async (c) => {
     let body: unknown;
@@ -237,7 +248,7 @@ export function p2pRoutes(node: Messaging, store: MessageStore, contacts: Contac
     if (typeof to !== "string" || typeof text !== "string") {
       throw malformed('"to" and "text" must be strings');
     }
-    return c.json(node.send(to, text), 202);
+    return c.json(await node.send(to, text), 202);
   });
   app.get("/outbox", (c) => {
     const raw = c.req.query("limit");
@@ -245,16 +256,12 @@ export function p2pRoutes(node: Messaging, store: MessageStore, contacts: Contac
     if (!Number.isInteger(limit)) {
       throw new MeteorError("E_MALFORMED", 'Cannot list outbox: "limit" must be an integer');
     }
-    const messages = store.outbox.list(limit).map((m) => ({
-      id: m.id,
-      to: formatMeteorId(m.to),
-      text: new TextDecoder().decode(m.body),
-      createdAt: m.createdAt,
-      attempts: m.attempts,
-      deliveredAt: m.deliveredAt,
-      waiting: m.deliveredAt === null ? node.waiting(m.to) : null,
-    }));
-    return c.json({ messages });
+    return c.json({ messages: store.outbox.list(limit).map(outboxView) });
+  });
+  app.get("/outbox/:id", (c) => {
+    const message = store.outbox.get(c.req.param("id"));
+    if (!message) throw new MeteorError("E_NOT_FOUND", "Cannot find message: not in the outbox");
+    return c.json(outboxView(message));
   });
   return { app, mount: "/v1", openapi: OPENAPI };
 }

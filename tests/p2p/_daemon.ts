@@ -44,6 +44,8 @@ export interface DaemonSpec {
   bootstrap?: string[];
   /** The outbox retry period in ms; default 250. */
   retryMs?: number;
+  /** More pluginConfig.p2p keys. */
+  p2pConfig?: Record<string, unknown>;
   /** Plugins to run besides p2p. */
   plugins?: () => Plugin[];
   /** Their config sections (config.pluginConfig). */
@@ -65,7 +67,10 @@ export async function startDaemon(spec: DaemonSpec): Promise<TestDaemon> {
     `/ip4/127.0.0.1/tcp/${spec.ports.ws}/ws`,
   ];
   config.p2p.bootstrap = spec.bootstrap ?? [];
-  config.pluginConfig = { ...spec.pluginConfig, p2p: { retryMs: spec.retryMs ?? 250 } };
+  config.pluginConfig = {
+    ...spec.pluginConfig,
+    p2p: { retryMs: spec.retryMs ?? 250, ...spec.p2pConfig },
+  };
   const node = new MeteorNode({
     keys,
     config,

@@ -14,6 +14,8 @@ Deno.test("parseP2PConfig() accepts multiaddrs and takes defaults for absent key
       bootstrap: ["/dns4/example.org/tcp/4001"],
     }],
     [{ retryMs: 1 }, { retryMs: 1 }],
+    [{ retryMaxMs: 60_000, flushConcurrency: 1 }, { retryMaxMs: 60_000, flushConcurrency: 1 }],
+    [{ keepDeliveredMs: 1000, keepDelivered: 1 }, { keepDeliveredMs: 1000, keepDelivered: 1 }],
   ];
   for (const [raw, expected] of cases) {
     assert.deepEqual(parseP2PConfig(raw), { ...DEFAULT_P2P_CONFIG, ...expected }, String(raw));
@@ -30,6 +32,10 @@ Deno.test("parseP2PConfig() refuses bad values with E_BAD_CONFIG naming the key"
     [{ listen: ["/ip4/127.0.0.1/tcp/65536"] }, /"listen\[0\]" must be a multiaddr/],
     [{ bootstrap: ["127.0.0.1:4001"] }, /"bootstrap\[0\]" must be a multiaddr/],
     [{ retryMs: 0 }, /"retryMs" must be a positive integer/],
+    [{ retryMaxMs: 1.5 }, /"retryMaxMs" must be a positive integer/],
+    [{ flushConcurrency: 0 }, /"flushConcurrency" must be a positive integer/],
+    [{ keepDeliveredMs: -1 }, /"keepDeliveredMs" must be a positive integer/],
+    [{ keepDelivered: "10" }, /"keepDelivered" must be a positive integer/],
     [{ other: 1 }, /unknown key "other"/],
   ];
   for (const [raw, message] of cases) {

@@ -128,6 +128,7 @@ Deno.test("Outbox keeps a message pending until markDelivered()", () => {
     const m2 = store.outbox.enqueue({ to: ALICE, kind: "text", body: text("two") });
     store.outbox.enqueue({ to: BOB, kind: "bytes", body: new Uint8Array([1]) });
     assert.deepEqual(m1, {
+      seqno: 1,
       id: "m1",
       to: BOB,
       kind: "text",
@@ -149,7 +150,7 @@ Deno.test("Outbox keeps a message pending until markDelivered()", () => {
     assert.deepEqual(store.outbox.pending(BOB).map((m) => m.id), ["m3"]);
     assert.ok(store.outbox.get(m1.id)!.deliveredAt! > 0);
     store.outbox.remove(m2.id);
-    assert.deepEqual(store.outbox.list().map((m) => m.id), ["m1", "m3"]);
+    assert.deepEqual(store.outbox.list().map((m) => m.id), ["m3", "m1"]);
     assert.equal(store.outbox.pruneDelivered(0), 0);
     assert.equal(store.outbox.pruneDelivered(Number.MAX_SAFE_INTEGER), 1);
     assert.deepEqual(store.outbox.list().map((m) => m.id), ["m3"]);

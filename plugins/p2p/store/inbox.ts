@@ -6,8 +6,9 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
+import { toBase64 } from "../../../core/bytes.ts";
 import { MeteorError } from "../../../core/errors.ts";
-
+import { formatMeteorId } from "../../../core/identity/mod.ts";
 import {
   type BodyKind,
   checkCount,
@@ -17,6 +18,7 @@ import {
   checkMeteorId,
   prepared,
 } from "../../../core/store/mod.ts";
+import { transaction } from "./_transaction.ts";
 
 /** A received message. */
 export interface InboxMessage {
@@ -58,6 +60,42 @@ export interface InboxQuery {
   limit?: number;
 }
 
+/** A message as GET /v1/inbox and `meteor inbox --json` show it. */
+export interface InboxJson {
+  /** The id the sender gave it. */
+  id: string;
+  /** The sender's MeteorID, text form. */
+  from: string;
+  /** The sender's contact name, or null. */
+  contact: string | null;
+  /** "text" or "bytes". */
+  kind: BodyKind;
+  /** The text, for kind "text". */
+  text?: string;
+  /** The body in base64, for kind "bytes". */
+  base64?: string;
+  /** When it was received (ms). */
+  receivedAt: number;
+  /** The session sequence number it arrived with. */
+  seq: number;
+}
+
+/** The JSON form of `message`, sent by contact `contact` (or null). */
+export function inboxJson(message: InboxMessage, contact: string | null): InboxJson {
+  const body = message.kind === "text"
+    ? { text: new TextDecoder().decode(message.body) }
+    : { base64: toBase64(message.body) };
+  return {
+    id: message.id,
+    from: formatMeteorId(message.from),
+    contact,
+    kind: message.kind,
+    ...body,
+    receivedAt: message.receivedAt,
+    seq: message.seq,
+  };
+}
+
 type Row = {
   id: string;
   sender: Uint8Array;
@@ -83,8 +121,8 @@ export class Inbox {
   readonly #db: DatabaseSync;
   readonly #now: () => number;
 
-  /** Wraps an open, migrated database. */
-  constructor(db: DatabaseSync, now: () => number) {
+  /** Wraps an open, migrated database (read-only is enough to list). */
+  constructor(db: DatabaseSync, now: () => number = Date.now) {
     this.#db = db;
     this.#now = now;
   }
@@ -94,21 +132,36 @@ export class Inbox {
    * when this sender's message with this id is already in the inbox.
    */
   add(message: NewInboxMessage): { added: boolean; message: InboxMessage } {
+    return this.addAll([message])[0];
+  }
+
+  /**
+   * Stores several received messages in one transaction (one commit), each as
+   * {@link Inbox.add} does; when one is refused, none is stored.
+   */
+  addAll(messages: readonly NewInboxMessage[]): { added: boolean; message: InboxMessage }[] {
     const action = "store message";
-    const id = checkMessageId(action, message.id);
-    const from = checkMeteorId(action, message.from);
-    const { kind, body } = checkMessageBody(action, message.kind, message.body);
-    const seq = checkCount(action, "seq", message.seq);
-    const receivedAt = this.#now();
-    const { changes } = prepared(
+    const rows = messages.map((message) => ({
+      id: checkMessageId(action, message.id),
+      from: checkMeteorId(action, message.from),
+      ...checkMessageBody(action, message.kind, message.body),
+      seq: checkCount(action, "seq", message.seq),
+      receivedAt: this.#now(),
+    }));
+    const insert = prepared(
       this.#db,
       `INSERT OR IGNORE INTO inbox (id, sender, kind, body, received_at, session_seq)
        VALUES (?, ?, ?, ?, ?, ?)`,
-    ).run(id, from, kind, body, receivedAt, seq);
-    if (changes === 1) return { added: true, message: { id, from, kind, body, receivedAt, seq } };
-    const row = prepared(this.#db, "SELECT * FROM inbox WHERE sender = ? AND id = ?")
-      .get(from, id) as Row;
-    return { added: false, message: toMessage(row) };
+    );
+    const find = prepared(this.#db, "SELECT * FROM inbox WHERE sender = ? AND id = ?");
+    return transaction(this.#db, () =>
+      rows.map(({ id, from, kind, body, seq, receivedAt }) => {
+        const { changes } = insert.run(id, from, kind, body, receivedAt, seq);
+        if (changes === 1) {
+          return { added: true, message: { id, from, kind, body, receivedAt, seq } };
+        }
+        return { added: false, message: toMessage(find.get(from, id) as Row) };
+      }));
   }
 
   /** Messages oldest first, filtered by `query`. */

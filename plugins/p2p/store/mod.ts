@@ -12,15 +12,16 @@ import { Inbox } from "./inbox.ts";
 import { Outbox } from "./outbox.ts";
 import { DATASTORE_MIGRATION } from "../_datastore.ts";
 
-export { Inbox } from "./inbox.ts";
-export type { InboxMessage, InboxQuery, NewInboxMessage } from "./inbox.ts";
+export { Inbox, inboxJson } from "./inbox.ts";
+export type { InboxJson, InboxMessage, InboxQuery, NewInboxMessage } from "./inbox.ts";
 export { Outbox } from "./outbox.ts";
 export type { NewOutboxMessage, OutboxMessage } from "./outbox.ts";
 
 /**
  * Migration i moves p2p.db from `PRAGMA user_version` i to i + 1. Version 1
  * has exactly the columns of the state.db tables it adopts; version 2 adds
- * the libp2p datastore (plugins/p2p/_datastore.ts).
+ * the libp2p datastore (plugins/p2p/_datastore.ts); version 3 indexes
+ * delivered outbox rows by delivery time, for pruning.
  */
 export const P2P_MIGRATIONS: readonly string[] = [
   `
@@ -48,6 +49,7 @@ export const P2P_MIGRATIONS: readonly string[] = [
   CREATE INDEX outbox_pending ON outbox (recipient, seqno) WHERE delivered_at IS NULL;
   `,
   DATASTORE_MIGRATION,
+  `CREATE INDEX outbox_delivered ON outbox (delivered_at) WHERE delivered_at IS NOT NULL;`,
 ];
 
 /** The p2p plugin's tables. */

@@ -9,7 +9,6 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { MeteorError } from "../../../core/errors.ts";
-
 import {
   type BodyKind,
   checkCount,
@@ -19,9 +18,12 @@ import {
   checkMeteorId,
   prepared,
 } from "../../../core/store/mod.ts";
+import { transaction } from "./_transaction.ts";
 
 /** A queued message. */
 export interface OutboxMessage {
+  /** Its place in the outbox: larger for every message queued later. */
+  seqno: number;
   /** A unique id (a UUID), sent to the peer with the message. */
   id: string;
   /** The recipient's 32-byte MeteorID. */
@@ -51,6 +53,7 @@ export interface NewOutboxMessage {
 }
 
 type Row = {
+  seqno: number;
   id: string;
   recipient: Uint8Array;
   kind: BodyKind;
@@ -63,6 +66,7 @@ type Row = {
 
 function toMessage(row: Row): OutboxMessage {
   return {
+    seqno: row.seqno,
     id: row.id,
     to: row.recipient,
     kind: row.kind,
@@ -93,16 +97,31 @@ export class Outbox {
 
   /** Queues a message and returns it with its new id. */
   enqueue(message: NewOutboxMessage): OutboxMessage {
+    return this.enqueueAll([message])[0];
+  }
+
+  /**
+   * Queues several messages in one transaction (one commit): all are stored
+   * or, when one is refused, none. Returns them with their new ids, in order.
+   */
+  enqueueAll(messages: readonly NewOutboxMessage[]): OutboxMessage[] {
     const action = "queue message";
-    const to = checkMeteorId(action, message.to);
-    const { kind, body } = checkMessageBody(action, message.kind, message.body);
-    const id = checkMessageId(action, this.#newId());
-    const createdAt = this.#now();
-    prepared(
+    const rows = messages.map((message) => {
+      const to = checkMeteorId(action, message.to);
+      const { kind, body } = checkMessageBody(action, message.kind, message.body);
+      const id = checkMessageId(action, this.#newId());
+      return { id, to, kind, body, createdAt: this.#now() };
+    });
+    const insert = prepared(
       this.#db,
-      "INSERT INTO outbox (id, recipient, kind, body, created_at) VALUES (?, ?, ?, ?, ?)",
-    ).run(id, to, kind, body, createdAt);
-    return { id, to, kind, body, createdAt, attempts: 0, lastAttemptAt: null, deliveredAt: null };
+      `INSERT INTO outbox (id, recipient, kind, body, created_at) VALUES (?, ?, ?, ?, ?)
+       RETURNING seqno`,
+    );
+    return transaction(this.#db, () =>
+      rows.map((r) => {
+        const { seqno } = insert.get(r.id, r.to, r.kind, r.body, r.createdAt) as { seqno: number };
+        return { seqno, ...r, attempts: 0, lastAttemptAt: null, deliveredAt: null };
+      }));
   }
 
   /** The message with this id, or undefined. */
@@ -126,21 +145,53 @@ export class Outbox {
     return (rows as Row[]).map(toMessage);
   }
 
-  /** Every message, pending and delivered, newest last. */
+  /** Pending messages to `to` queued after outbox place `after` (a seqno), oldest first. */
+  pendingAfter(to: Uint8Array, after: number, limit = 100): OutboxMessage[] {
+    const action = "list pending messages";
+    const rows = prepared(
+      this.#db,
+      `SELECT * FROM outbox WHERE delivered_at IS NULL AND recipient = ? AND seqno > ?
+       ORDER BY seqno LIMIT ?`,
+    ).all(checkMeteorId(action, to), checkCount(action, "after", after), checkLimit(action, limit));
+    return (rows as Row[]).map(toMessage);
+  }
+
+  /** The recipients with pending messages, each once. */
+  recipients(): Uint8Array[] {
+    const rows = prepared(
+      this.#db,
+      "SELECT DISTINCT recipient FROM outbox WHERE delivered_at IS NULL",
+    ).all() as { recipient: Uint8Array }[];
+    return rows.map((r) => r.recipient);
+  }
+
+  /** Every message, pending and delivered, newest first. */
   list(limit = 100): OutboxMessage[] {
     const n = checkLimit("list outbox", limit);
-    return (prepared(this.#db, "SELECT * FROM outbox ORDER BY seqno LIMIT ?").all(n) as Row[])
+    return (prepared(this.#db, "SELECT * FROM outbox ORDER BY seqno DESC LIMIT ?").all(n) as Row[])
       .map(toMessage);
   }
 
   /** Records a delivery attempt; E_NOT_FOUND when absent. */
   recordAttempt(id: string): void {
-    const action = "record delivery attempt";
-    const { changes } = prepared(
+    if (this.recordAttempts([id]) === 0) {
+      throw new MeteorError("E_NOT_FOUND", "Cannot record delivery attempt: no such message");
+    }
+  }
+
+  /** Records a delivery attempt of each message in one transaction; returns how many exist. */
+  recordAttempts(ids: readonly string[]): number {
+    const checked = ids.map((id) => checkMessageId("record delivery attempt", id));
+    const update = prepared(
       this.#db,
       "UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ? WHERE id = ?",
-    ).run(this.#now(), checkMessageId(action, id));
-    if (changes === 0) throw new MeteorError("E_NOT_FOUND", `Cannot ${action}: no such message`);
+    );
+    const now = this.#now();
+    return transaction(this.#db, () => {
+      let found = 0;
+      for (const id of checked) found += Number(update.run(now, id).changes);
+      return found;
+    });
   }
 
   /**
@@ -148,15 +199,38 @@ export class Outbox {
    * Returns false when it was already marked; E_NOT_FOUND when absent.
    */
   markDelivered(id: string): boolean {
-    const action = "mark message delivered";
-    const checked = checkMessageId(action, id);
-    const { changes } = prepared(
-      this.#db,
-      "UPDATE outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL",
-    ).run(this.#now(), checked);
-    if (changes === 1) return true;
+    const checked = checkMessageId("mark message delivered", id);
+    if (this.markAllDelivered([{ id: checked }]).length === 1) return true;
     if (this.get(checked)) return false;
-    throw new MeteorError("E_NOT_FOUND", `Cannot ${action}: no such message`);
+    throw new MeteorError("E_NOT_FOUND", "Cannot mark message delivered: no such message");
+  }
+
+  /**
+   * Marks each message delivered in one transaction (call only for
+   * acknowledged ones; with `to`, only when it is that message's recipient);
+   * returns those that were pending, as they are now. Unknown, already
+   * delivered and other recipients' ids are skipped.
+   */
+  markAllDelivered(acks: readonly { id: string; to?: Uint8Array }[]): OutboxMessage[] {
+    const action = "mark message delivered";
+    const checked = acks.map(({ id, to }) => ({
+      id: checkMessageId(action, id),
+      to: to === undefined ? null : checkMeteorId(action, to),
+    }));
+    const update = prepared(
+      this.#db,
+      `UPDATE outbox SET delivered_at = ?
+       WHERE id = ? AND delivered_at IS NULL AND (?3 IS NULL OR recipient = ?3) RETURNING *`,
+    );
+    const now = this.#now();
+    return transaction(this.#db, () => {
+      const marked: OutboxMessage[] = [];
+      for (const { id, to } of checked) {
+        const row = update.get(now, id, to) as Row | undefined;
+        if (row) marked.push(toMessage(row));
+      }
+      return marked;
+    });
   }
 
   /** Cancels a message (delivered or not); E_NOT_FOUND when absent. */
@@ -174,6 +248,21 @@ export class Outbox {
       this.#db,
       "DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?",
     ).run(before);
+    return Number(changes);
+  }
+
+  /**
+   * Deletes delivered messages beyond the `keep` most recently queued
+   * delivered ones; returns how many. Pending messages are never touched.
+   */
+  pruneDeliveredBeyond(keep: number): number {
+    const n = checkCount("prune outbox", "keep", keep);
+    const { changes } = prepared(
+      this.#db,
+      `DELETE FROM outbox WHERE delivered_at IS NOT NULL AND seqno <= (
+         SELECT seqno FROM outbox WHERE delivered_at IS NOT NULL
+         ORDER BY seqno DESC LIMIT 1 OFFSET ?)`,
+    ).run(n);
     return Number(changes);
   }
 }
