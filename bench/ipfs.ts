@@ -6,7 +6,8 @@
  * `--size` MiB, encrypted with age against `--plain` as the baseline:
  * locally on daemon A, and from daemon B (fetched by bitswap from A, then
  * decrypted). Peak RSS of the process is sampled every 20 ms during each
- * operation (both daemons and the client live in it). Medians of `--runs`.
+ * operation (both daemons and the client live in it). Medians of `--runs`,
+ * the order of the two modes alternating from run to run.
  *
  * Usage: deno task bench:ipfs [--size MiB] [--runs N]
  *
@@ -23,7 +24,7 @@ import { formatNumber, median, table } from "./_stats.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { size: { type: "string", default: "256" }, runs: { type: "string", default: "1" } },
+  options: { size: { type: "string", default: "256" }, runs: { type: "string", default: "2" } },
 });
 const MIB = 1024 * 1024;
 const size = Number(values.size) * MIB;
@@ -125,7 +126,8 @@ try {
     results[name].rss.push(r.rss);
   };
   for (let run = 0; run < runs; run++) {
-    for (const plain of [true, false]) {
+    // The order alternates between runs, so that neither mode always runs on a cold process.
+    for (const plain of run % 2 === 0 ? [true, false] : [false, true]) {
       const mode = plain ? "plain" : "encrypted";
       const p = await measure(() => put(a, ca, plain ? "plain=true" : "to=bob"));
       record(`put ${mode}`, p);
