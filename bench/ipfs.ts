@@ -14,7 +14,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ApiClient, apiClientFor } from "../cli/_api.ts";
+import { type ApiClient, apiClientFor } from "../cli/_api.ts";
 import { type RunningDaemon, startDaemon } from "../cli/daemon.ts";
 import { readApiToken } from "../core/api_token.ts";
 import { homePaths } from "../core/home.ts";
