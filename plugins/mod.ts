@@ -14,6 +14,7 @@ import { AUTH_SUMMARIES } from "./auth/summaries.ts";
 export const BUILTIN_PLUGINS: Readonly<Record<string, () => Promise<Plugin>>> = {
   p2p: async () => (await import("./p2p/mod.ts")).default() as Plugin,
   dht: async () => (await import("./dht/mod.ts")).default() as Plugin,
+  ipfs: async () => (await import("./ipfs/mod.ts")).default() as Plugin,
   pubsub: async () => (await import("./pubsub/mod.ts")).default() as Plugin,
   auth: async () => (await import("./auth/mod.ts")).default() as Plugin,
 };
@@ -33,6 +34,41 @@ export const BUILTIN_COMMANDS: readonly LazyPluginCommand[] = [
     name: "bootstrap",
     summary: "Add a bootstrap peer to config.json and dial it now",
     load: async () => (await import("./dht/commands.ts")).bootstrapCommand,
+  },
+  {
+    name: "put",
+    summary: "Encrypt a file (to this node by default) and add and pin it on IPFS",
+    load: async () => (await import("./ipfs/commands.ts")).putCommand,
+  },
+  {
+    name: "get",
+    summary: "Fetch a file from IPFS (here or from peers), verify, decrypt and write it",
+    load: async () => (await import("./ipfs/commands.ts")).getCommand,
+  },
+  {
+    name: "pins",
+    summary: "List the files pinned on this node's IPFS",
+    load: async () => (await import("./ipfs/commands.ts")).pinsCommand,
+  },
+  {
+    name: "unpin",
+    summary: "Unpin a file (its blocks go at the next 'meteor gc')",
+    load: async () => (await import("./ipfs/commands.ts")).unpinCommand,
+  },
+  {
+    name: "gc",
+    summary: "Delete the IPFS blocks no pin holds",
+    load: async () => (await import("./ipfs/commands.ts")).gcCommand,
+  },
+  {
+    name: "send-file",
+    summary: "Send a file to a peer over IPFS, encrypted to it",
+    load: async () => (await import("./ipfs/commands.ts")).sendFileCommand,
+  },
+  {
+    name: "files",
+    summary: "List the files peers sent to this node",
+    load: async () => (await import("./ipfs/commands.ts")).filesCommand,
   },
   ...(
     [

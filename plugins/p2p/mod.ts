@@ -40,6 +40,8 @@ export {
   type ServiceFactory,
 } from "./extension.ts";
 export { ID_PROTOCOL, SESSION_PROTOCOL } from "./channel.ts";
+/** A SQLite interface-datastore, for plugins that give a library (Helia) a persistent one. */
+export { DATASTORE_MIGRATION, SqliteDatastore } from "./_datastore.ts";
 
 /** The identity directory as other plugins use it. */
 export interface IdentityDirectory {
