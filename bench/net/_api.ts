@@ -36,7 +36,7 @@ export interface NodeApi {
 }
 
 /** How long one API request may take. */
-const REQUEST_MS = 60_000;
+const REQUEST_MS = 30_000;
 
 /** A client of the API at `base` (http://127.0.0.1:PORT) with `token`. */
 export function directApi(base: string, token: string): NodeApi {
@@ -45,13 +45,13 @@ export function directApi(base: string, token: string): NodeApi {
   return {
     async request(method, path, body, raw) {
       const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-      if (body !== undefined) {
+      if (body != null) {
         headers["content-type"] = raw ? "application/octet-stream" : "application/json";
       }
       const response = await fetch(`${base}${path}`, {
         method,
         headers,
-        body: body === undefined ? undefined : raw ? String(body) : JSON.stringify(body),
+        body: body == null ? undefined : raw ? String(body) : JSON.stringify(body),
         signal: AbortSignal.timeout(REQUEST_MS),
       });
       const text = await response.text();

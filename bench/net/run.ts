@@ -59,6 +59,8 @@ export interface NetOptions {
   restarts: number;
   /** How long the outbox may take to deliver everything after the heal, in ms. */
   settleMs: number;
+  /** Also measure DHT, pubsub and IPFS (default true; the test suite's run skips them). */
+  services?: boolean;
   /** Called with progress lines. */
   log?: (line: string) => void;
 }
@@ -70,6 +72,8 @@ export interface NetReport {
   network: "namespaces" | "loopback";
   /** Why namespaces were not used (null when they were). */
   loopbackReason: string | null;
+  /** Why netem could not be set in the namespaces (null when it was, or was not asked for). */
+  netemReason: string | null;
   faults: Faults;
   /** Faults that did not apply (no namespaces). */
   skippedFaults: string[];
@@ -124,8 +128,8 @@ const undo = new Set<() => Promise<void>>();
 
 /** Runs one harness run; every namespace and process it made is gone when it settles. */
 export async function runNet(options: NetOptions): Promise<NetReport> {
-  const log = options.log ?? (() => {});
   const t0 = Date.now();
+  const log = (line: string) => options.log?.(`${((Date.now() - t0) / 1000).toFixed(1)}s ${line}`);
   const n = options.nodes;
   if (!Number.isInteger(n) || n < 2 || n > 100) {
     throw new RangeError(`Cannot run ${n} nodes: from 2 to 100`);
@@ -133,7 +137,8 @@ export async function runNet(options: NetOptions): Promise<NetReport> {
   const reason = options.loopback ? "--loopback" : await NetNamespaces.unavailable();
   const net = reason === null ? await NetNamespaces.create(n) : null;
   const faults = options.faults;
-  const skipped = net ? [] : [
+  let netemReason: string | null = null;
+  const skipped: string[] = net ? [] : [
     ...faults.delay ? ["delay"] : [],
     ...faults.lossPercent ? ["loss"] : [],
     ...faults.partition ? ["partition"] : [],
@@ -154,13 +159,18 @@ export async function runNet(options: NetOptions): Promise<NetReport> {
     await cluster.start();
     const startMs = Date.now() - startAt;
     if (net && (faults.delay || faults.lossPercent)) {
-      await net.netem(
-        {
-          delayMs: faults.delay?.ms ?? 0,
-          jitterMs: faults.delay?.jitterMs ?? 0,
-          lossPercent: faults.lossPercent,
-        } satisfies Netem,
-      );
+      const settings: Netem = {
+        delayMs: faults.delay?.ms ?? 0,
+        jitterMs: faults.delay?.jitterMs ?? 0,
+        lossPercent: faults.lossPercent,
+      };
+      await net.netem(settings).catch(async (err) => {
+        // A kernel without sch_netem (some containers): say so and run without it.
+        await net.netem(null);
+        netemReason = (err as Error).message.split(": ").slice(1).join(": ").trim();
+        skipped.push(...faults.delay ? ["delay"] : [], ...faults.lossPercent ? ["loss"] : []);
+        log(`no netem (${netemReason}): without delay and loss`);
+      });
     }
     let links = await connections(cluster);
     const want = options.scenario === "mesh" ? 1 : 0;
@@ -193,7 +203,9 @@ export async function runNet(options: NetOptions): Promise<NetReport> {
     const totals = await messages.settle(options.settleMs);
     log(`delivered ${totals.delivered}/${totals.sent}, duplicates ${totals.duplicates}`);
 
-    const running = (name: string) => cluster!.nodes.every((x) => x.plugins.includes(name));
+    const running = (name: string) =>
+      options.services !== false && cluster!.nodes.every((x) => x.plugins.includes(name));
+    log("dht, pubsub, ipfs");
     const dht = running("dht") ? await dhtResolves(cluster, Math.min(2 * n, 40)) : null;
     const pubsub = running("pubsub") ? await pubsubDelivery(cluster, 5, 15_000) : null;
     const ipfs = running("ipfs") ? await ipfsTransfers(cluster, Math.min(n, 10), 64 * 1024) : null;
@@ -204,6 +216,7 @@ export async function runNet(options: NetOptions): Promise<NetReport> {
       scenario: options.scenario,
       network: net ? "namespaces" : "loopback",
       loopbackReason: reason,
+      netemReason,
       faults,
       skippedFaults: skipped,
       startMs,
@@ -277,7 +290,9 @@ export function formatReport(r: NetReport): string {
   return [
     `${r.nodes} nodes, ${r.network}${r.loopbackReason ? ` (${r.loopbackReason})` : ""}; faults: ${
       faults || "none"
-    }${r.skippedFaults.length ? `; skipped: ${r.skippedFaults.join(", ")}` : ""}`,
+    }${r.skippedFaults.length ? `; skipped: ${r.skippedFaults.join(", ")}` : ""}${
+      r.netemReason ? ` (netem: ${r.netemReason})` : ""
+    }`,
     table(["measure", "result", "detail"], rows),
     `start ${r.startMs} ms, run ${formatNumber(r.durationMs / 1000)} s`,
   ].join("\n");
