@@ -1,9 +1,10 @@
 /**
- * The core benchmark (`deno task bench`): key derivation from a seed, seal
- * and open of 64-byte messages, and file encryption/decryption through the
- * CLI, each beside a baseline measured in the same run. Prints Markdown tables.
+ * The core benchmark (`deno task bench:core`; the report `deno task bench`
+ * runs it too): key derivation from a seed, seal and open of 64-byte
+ * messages, and file encryption/decryption through the CLI, each beside a
+ * baseline measured in the same run. Prints Markdown tables.
  *
- * Usage: deno task bench [--size MiB[,MiB...]] [--runs N] [--skip-files]
+ * Usage: deno task bench:core [--size MiB[,MiB...]] [--runs N] [--skip-files]
  *   --size   file sizes for the file section (default 256,1024)
  *   --runs   timed repetitions per file measurement (default 5; medians are reported)
  *
