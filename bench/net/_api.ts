@@ -120,7 +120,9 @@ export function agentApi(child: Deno.ChildProcess): NodeApi {
         ok ? resolve(value as T) : reject(new Error(String(value)));
       });
     });
-    writer.write(new TextEncoder().encode(JSON.stringify({ id, method, args }) + "\n"));
+    writer.write(new TextEncoder().encode(JSON.stringify({ id, method, args }) + "\n")).catch(
+      () => pending.get(id)?.({ ok: false, value: "the agent exited" }),
+    );
     return answer;
   };
   return {

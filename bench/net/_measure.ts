@@ -305,6 +305,7 @@ export async function ipfsTransfers(
 
 /** The identities the nodes presented across restarts. */
 export interface IdentityTotals {
+  /** Rounds that ran (every node restarted once per round). */
   restarts: number;
   checks: number;
   identical: number;
@@ -312,12 +313,15 @@ export interface IdentityTotals {
 
 /**
  * Restarts every node `restarts` times (SIGKILL and SIGTERM alternately) and
- * compares the MeteorID and PeerId of GET /v1/id with the first ones.
+ * compares the MeteorID and PeerId of GET /v1/id with the first ones; starts
+ * no new round after `ms` (the report says how many rounds ran).
  */
 export async function identityAcrossRestarts(
   cluster: Cluster,
   restarts: number,
+  ms: number,
 ): Promise<IdentityTotals> {
+  const deadline = Date.now() + ms;
   const first = new Map<Node, string>();
   const present = async (n: Node) => {
     const { body } = await n.api.request("GET", "/v1/id");
@@ -326,13 +330,15 @@ export async function identityAcrossRestarts(
   for (const n of cluster.nodes) first.set(n, await present(n));
   let checks = 0;
   let identical = 0;
-  for (let round = 0; round < restarts; round++) {
+  let round = 0;
+  for (; round < restarts && Date.now() < deadline; round++) {
     await pool(cluster.nodes, 4, async (n) => {
-      await n.restart(round % 2 === 0 ? "SIGKILL" : "SIGTERM");
       checks++;
-      const now = await present(n).catch(() => "");
+      // A node that fails to come back counts as not identical.
+      const now = await n.restart(round % 2 === 0 ? "SIGKILL" : "SIGTERM")
+        .then(() => present(n)).catch(() => "");
       if (now === first.get(n) && now === `${n.meteorId} ${n.peerId}`) identical++;
     });
   }
-  return { restarts, checks, identical };
+  return { restarts: round, checks, identical };
 }

@@ -210,7 +210,7 @@ export async function runNet(options: NetOptions): Promise<NetReport> {
     const pubsub = running("pubsub") ? await pubsubDelivery(cluster, 5, 15_000) : null;
     const ipfs = running("ipfs") ? await ipfsTransfers(cluster, Math.min(n, 10), 64 * 1024) : null;
     log("identity across restarts");
-    const identity = await identityAcrossRestarts(cluster, options.restarts);
+    const identity = await identityAcrossRestarts(cluster, options.restarts, 10 * 60_000);
     return {
       nodes: n,
       scenario: options.scenario,
