@@ -17,6 +17,7 @@ export const BUILTIN_PLUGINS: Readonly<Record<string, () => Promise<Plugin>>> = 
   ipfs: async () => (await import("./ipfs/mod.ts")).default() as Plugin,
   pubsub: async () => (await import("./pubsub/mod.ts")).default() as Plugin,
   auth: async () => (await import("./auth/mod.ts")).default() as Plugin,
+  dashboard: async () => (await import("./dashboard/mod.ts")).default() as Plugin,
 };
 
 /**
@@ -93,6 +94,11 @@ export const BUILTIN_COMMANDS: readonly LazyPluginCommand[] = [
     summary: AUTH_SUMMARIES[word],
     load: async () => (await import("./auth/commands.ts")).AUTH_COMMANDS[word],
   })),
+  {
+    name: "open",
+    summary: "Open the node's dashboard in the browser with a one-time login link",
+    load: async () => (await import("./dashboard/commands.ts")).openCommand,
+  },
 ];
 
 /** Builds the built-in plugins named in config.plugins; E_PLUGIN for an unknown name. */
