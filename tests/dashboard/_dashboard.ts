@@ -9,13 +9,15 @@ import { type RunningDaemon, startDaemon } from "../../cli/daemon.ts";
 import { silentLogger } from "../../core/logger.ts";
 import { initTestHome } from "../_cli.ts";
 
-/** Starts a daemon on a new home `home` (seed byte `seed`) running `plugins`. */
+/** Starts a daemon on a new home `home` (seed byte `seed`) running `plugins`, with
+ * `config`'s fields on top. */
 export async function startDashboardDaemon(
   home: string,
   seed: number,
   plugins: string[] = ["dashboard"],
+  config: Record<string, unknown> = {},
 ): Promise<RunningDaemon> {
-  await initTestHome(home, seed, { plugins });
+  await initTestHome(home, seed, { plugins, ...config });
   return await startDaemon({ home, logger: silentLogger() });
 }
 

@@ -408,6 +408,10 @@ function wire() {
 
 async function main() {
   wire();
+  // A login link opened on the page already showing: trade it, then start afresh.
+  addEventListener("hashchange", () => {
+    if (location.hash.startsWith("#login=")) logIn().then(() => location.reload(), report);
+  });
   await logIn();
   try {
     await loadIdentity();
