@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { homePaths } from "../../core/home.ts";
 import { readApiToken } from "../../core/api_token.ts";
 import { LOGIN_CODE_MS, loginCode, PAGE_HEADER } from "../../server/_guard.ts";
+import { meteor } from "../_cli.ts";
 import { withTempDir } from "../_temp.ts";
 import { sessionCookie, startDashboardDaemon } from "./_dashboard.ts";
 
@@ -85,6 +86,15 @@ Deno.test("dashboard guard: login codes, cookie sessions, origins", () =>
       const bPort = new URL(b.url).port;
       const moved = `meteor_session_${bPort}=${cookie.split("=")[1]}`;
       assert.equal(await status(`${b.url}/v1/id`, { headers: { cookie: moved, ...page } }), 401);
+      // `meteor open --print` prints a link whose code logs in, once.
+      const printed = await meteor("open", "--home", a.home, "--print");
+      assert.equal(printed.code, 0, printed.stderr);
+      const link = new URL(printed.stdout.trim());
+      assert.equal(`${link.origin}${link.pathname}`, `${a.url}/v1/dashboard`);
+      const printedCode = link.hash.replace(/^#login=/, "");
+      assert.equal((await login(a.url, printedCode)).status, 204);
+      assert.equal((await login(a.url, printedCode)).status, 401);
+
       assert.equal(
         await status(`${a.url}/v1/id`, {
           headers: { cookie, ...page, authorization: "Bearer mtk_x" },
