@@ -1,9 +1,10 @@
 /**
  * The dashboard's routes: the page and its files, all GET, served without
  * credentials (server/_guard.ts lets GET /v1/dashboard and its files through)
- * and with a Content-Security-Policy that allows nothing from elsewhere. The
- * page is the same for every visitor: it shows the node's public identity
- * only after its login (the API calls need the session).
+ * and with a Content-Security-Policy that allows nothing from elsewhere; they
+ * say nothing about the node. `GET /v1/dashboard/identity` (the age recipient
+ * and the MeteorID's QR code) needs the token or the session, as the rest of
+ * the API does.
  *
  * @module
  */
@@ -34,20 +35,29 @@ const OPENAPI = {
   "/": page("The dashboard page (log in with the link of `meteor open`)", "text/html"),
   "/app.js": page("The page's script", "text/javascript"),
   "/style.css": page("The page's style sheet", "text/css"),
-  "/identity.svg": page("The QR code of this node's MeteorID", "image/svg+xml"),
+  "/identity": {
+    get: {
+      summary: "This node's age recipient and the QR code (SVG) of its MeteorID",
+      responses: {
+        "200": {
+          description: "{meteorId, ageRecipient, qrSvg}",
+          content: { "application/json": {} },
+        },
+      },
+    },
+  },
 };
 
 /** The page's mount on the local API (token policy; the guard serves the files without one). */
 export function dashboardRoutes(identity: NodeIdentity): PluginRoutes {
   const meteorId = formatMeteorId(identity.meteorId);
-  const index = html.replace(/\{\{ *ageRecipient *\}\}/, ageRecipient(identity.publicKeys));
-  const qr = qrSvg(meteorId);
+  const own = { meteorId, ageRecipient: ageRecipient(identity.publicKeys), qrSvg: qrSvg(meteorId) };
   const app = new Hono();
   const serve = (body: string, type: string) => () =>
     new Response(body, { headers: { ...HEADERS, "content-type": `${type}; charset=utf-8` } });
-  app.get("/", serve(index, "text/html"));
+  app.get("/", serve(html, "text/html"));
   app.get("/app.js", serve(script, "text/javascript"));
   app.get("/style.css", serve(style, "text/css"));
-  app.get("/identity.svg", serve(qr, "image/svg+xml"));
+  app.get("/identity", (c) => c.json(own, 200, { "cache-control": "no-store" }));
   return { app, openapi: OPENAPI, bodyLimit: 0 };
 }

@@ -110,6 +110,7 @@ Deno.test({
         assert.equal(await pa.textContent("#peer-id"), idA.peerId);
         assert.match((await pa.textContent("#age-recipient"))!, /^age1pq1/);
         await pa.waitForSelector("#addresses li");
+        await pa.waitForFunction('document.getElementById("qr").naturalWidth > 0'); // the QR code drew
         await shot(pa, "identity");
 
         const pb = await browser.newPage();

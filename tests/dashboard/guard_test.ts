@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { homePaths } from "../../core/home.ts";
+import { ageRecipient as ageRecipientOf, formatMeteorId } from "../../core/identity/mod.ts";
 import { readApiToken } from "../../core/api_token.ts";
 import { LOGIN_CODE_MS, loginCode, PAGE_HEADER } from "../../server/_guard.ts";
 import { meteor } from "../_cli.ts";
@@ -36,9 +37,15 @@ Deno.test("dashboard guard: login codes, cookie sessions, origins", () =>
       const html = await fetch(`${a.url}/v1/dashboard`);
       assert.equal(html.status, 200);
       assert.match(html.headers.get("content-security-policy") ?? "", /default-src 'none'/);
-      assert.match(await html.text(), /age1pq1/);
+      const text = await html.text();
+      assert.ok(
+        !text.includes(formatMeteorId(a.node.keys.meteorId)),
+        "the page alone says nothing",
+      );
+      assert.ok(!text.includes(ageRecipientOf(a.node.keys.publicKeys)), "nor the age recipient");
       assert.equal(await status(`${a.url}/v1/dashboard/app.js`), 200);
       assert.equal(await status(`${a.url}/v1/id`), 401);
+      assert.equal(await status(`${a.url}/v1/dashboard/identity`), 401);
       assert.equal(await status(`${a.url}/v1/id`, { headers: page }), 401);
 
       // A wrong, expired, or other node's code gets nothing.
@@ -64,6 +71,12 @@ Deno.test("dashboard guard: login codes, cookie sessions, origins", () =>
       // The session counts from the page only, and only on this origin.
       assert.equal(await status(`${a.url}/v1/id`, { headers: { cookie, ...page } }), 200);
       assert.equal(await status(`${a.url}/v1/id`, { headers: { cookie } }), 401);
+      const own = await fetch(`${a.url}/v1/dashboard/identity`, { headers: { cookie, ...page } });
+      assert.equal(own.status, 200);
+      const { ageRecipient, qrSvg } = await own.json();
+      assert.ok(ageRecipient.startsWith("age1pq1"));
+      assert.equal(ageRecipient, ageRecipientOf(a.node.keys.publicKeys));
+      assert.match(qrSvg, /^<svg .*<path fill="#000" d="M/);
       assert.equal(
         await status(`${a.url}/v1/contacts`, {
           method: "POST",

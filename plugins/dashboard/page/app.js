@@ -81,6 +81,9 @@ async function loadIdentity() {
   const id = await api("GET", "/v1/id");
   $("meteor-id").textContent = id.meteorId;
   $("peer-id").textContent = id.peerId;
+  const own = await api("GET", "/v1/dashboard/identity");
+  $("age-recipient").textContent = own.ageRecipient;
+  $("qr").src = URL.createObjectURL(new Blob([own.qrSvg], { type: "image/svg+xml" }));
   $("addresses").replaceChildren(...id.addresses.map((a) => element("li", a)));
   if (id.addresses.length === 0) $("addresses").append(element("li", "none (no p2p plugin)"));
 }
