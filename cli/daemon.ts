@@ -23,8 +23,7 @@ import { loadCustomPlugins } from "../core/plugin_loader.ts";
 import { ensurePrivateDir } from "../core/secret_file.ts";
 import { openStore } from "../core/store/mod.ts";
 import { builtinPlugins } from "../plugins/mod.ts";
-import { type PublicListener, startApi } from "../server.ts";
-import { loginLink } from "../server/_guard.ts";
+import { loginLink, type PublicListener, startApi } from "../server.ts";
 import { apiUrl } from "./_api.ts";
 import {
   type Command,

@@ -15,7 +15,7 @@ import {
   parseCommandArgs,
   refuseExtraArguments,
 } from "../../cli/command.ts";
-import { loginLink, PAGE_PATH } from "../../server/_guard.ts";
+import { loginLink, PAGE_PATH } from "../../plugin.ts";
 
 /** How long `meteor open` waits for the daemon to answer. */
 const PROBE_TIMEOUT_MS = 3_000;
