@@ -63,4 +63,5 @@ export {
   printJson,
   refuseExtraArguments,
 } from "./cli/command.ts";
+export { loginLink, PAGE_PATH } from "./server/_guard.ts";
 export { readJsonBody, type ReadJsonBodyOptions } from "./server/json_body.ts";

@@ -35,7 +35,7 @@ import {
 } from "./server/_openapi.ts";
 import { coreRoutes } from "./server/_routes.ts";
 
-export { EVENTS_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from "./server/_guard.ts";
+export { EVENTS_PROTOCOL, loginLink, PAGE_PATH, TOKEN_PROTOCOL_PREFIX } from "./server/_guard.ts";
 export { statusOf } from "./server/_errors.ts";
 export { MAX_REQUEST_BYTES } from "./server/_body.ts";
 export { readJsonBody, type ReadJsonBodyOptions } from "./server/json_body.ts";

@@ -74,12 +74,19 @@ export async function benchStartup(runs = 30): Promise<string> {
       stderr: "piped",
     }).output();
     if (!init.success) throw new Error(new TextDecoder().decode(init.stderr));
-    const lines = ["deno run -A empty.ts", ...COMMANDS.map((c) => `${meteor} ${c}`)];
-    const [empty, ...medians] = await hyperfine(dir, lines, runs);
+    // The second line is what the project's config (its import map and npm lockfile) costs alone.
+    const withConfig = `deno run -A --config '${REPO}deno.json' empty.ts`;
+    const lines = ["deno run -A empty.ts", withConfig, ...COMMANDS.map((c) => `${meteor} ${c}`)];
+    const [empty, configured, ...medians] = await hyperfine(dir, lines, runs);
     return table(
       ["CLI start-up (hyperfine, no daemon)", "median", "vs empty deno run"],
       [
         ["empty `deno run` (baseline, same run)", `${formatNumber(empty)} ms`, "1.00x"],
+        [
+          "empty `deno run` with the project's deno.json",
+          `${formatNumber(configured)} ms`,
+          `${formatNumber(configured / empty)}x`,
+        ],
         ...COMMANDS.map((c, i) => [
           `meteor ${c}`,
           `${formatNumber(medians[i])} ms`,

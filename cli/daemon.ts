@@ -23,7 +23,7 @@ import { loadCustomPlugins } from "../core/plugin_loader.ts";
 import { ensurePrivateDir } from "../core/secret_file.ts";
 import { openStore } from "../core/store/mod.ts";
 import { builtinPlugins } from "../plugins/mod.ts";
-import { type PublicListener, startApi } from "../server.ts";
+import { loginLink, type PublicListener, startApi } from "../server.ts";
 import { apiUrl } from "./_api.ts";
 import {
   type Command,
@@ -257,6 +257,9 @@ function describeRunning(daemon: RunningDaemon): string {
       ? addresses.map((a, i) => `  ${i === 0 ? "listening" : "         "} ${a}`)
       : ["  listening (no p2p plugin running)"]),
     ...daemon.publicListeners.map(({ plugin, url }) => `  public    ${url}  (${plugin})`),
+    ...(daemon.node.registry.running.some((r) => r.plugin.name === "dashboard")
+      ? [`  dashboard ${loginLink(daemon.url, daemon.node.token)}  (works once, 2 minutes)`]
+      : []),
     `  home      ${daemon.home}`,
     "Stop with Ctrl-C (SIGINT) or SIGTERM.",
   ].join("\n");

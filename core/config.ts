@@ -57,7 +57,7 @@ export function defaultConfig(ports: { api: number; p2pTcp: number; p2pWs: numbe
       listen: [`/ip4/0.0.0.0/tcp/${ports.p2pTcp}`, `/ip4/0.0.0.0/tcp/${ports.p2pWs}/ws`],
       bootstrap: [],
     },
-    plugins: ["p2p", "dht", "pubsub", "ipfs"],
+    plugins: ["p2p", "dht", "pubsub", "ipfs", "dashboard"],
     customPlugins: [],
     pluginConfig: {},
     cipher: { path: "auto" },

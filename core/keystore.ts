@@ -25,7 +25,7 @@
  *
  * @module
  */
-import { scrypt } from "node:crypto";
+import { nodeCrypto } from "./crypto/_node_crypto.ts";
 import { fromHex, toHex, utf8, wipe } from "./bytes.ts";
 import { MeteorError } from "./errors.ts";
 import { homePaths } from "./home.ts";
@@ -93,7 +93,7 @@ function scryptKey(passphrase: string, salt: Uint8Array, logN: number): Promise<
   // RFC 7914 §6: scrypt needs 128 * N * r * p bytes of memory (plus a little).
   const maxmem = 128 * N * SCRYPT_R * SCRYPT_P + 1024 * 1024;
   return new Promise((resolve, reject) => {
-    scrypt(password, salt, 32, { N, r: SCRYPT_R, p: SCRYPT_P, maxmem }, (err, key) => {
+    nodeCrypto().scrypt(password, salt, 32, { N, r: SCRYPT_R, p: SCRYPT_P, maxmem }, (err, key) => {
       wipe(password);
       if (err) reject(err);
       else resolve(new Uint8Array(key));

@@ -7,16 +7,32 @@
  * @module
  */
 import { MeteorError } from "../core/errors.ts";
+import { lazyImport } from "../core/lazy_import.ts";
 import type { LazyPluginCommand, Plugin } from "../core/plugin.ts";
 import { AUTH_SUMMARIES } from "./auth/summaries.ts";
 
 /** Loaders of the built-in plugins. */
 export const BUILTIN_PLUGINS: Readonly<Record<string, () => Promise<Plugin>>> = {
-  p2p: async () => (await import("./p2p/mod.ts")).default() as Plugin,
-  dht: async () => (await import("./dht/mod.ts")).default() as Plugin,
-  ipfs: async () => (await import("./ipfs/mod.ts")).default() as Plugin,
-  pubsub: async () => (await import("./pubsub/mod.ts")).default() as Plugin,
-  auth: async () => (await import("./auth/mod.ts")).default() as Plugin,
+  p2p: async () =>
+    (await lazyImport<typeof import("./p2p/mod.ts")>(new URL("./p2p/mod.ts", import.meta.url)))
+      .default() as Plugin,
+  dht: async () =>
+    (await lazyImport<typeof import("./dht/mod.ts")>(new URL("./dht/mod.ts", import.meta.url)))
+      .default() as Plugin,
+  ipfs: async () =>
+    (await lazyImport<typeof import("./ipfs/mod.ts")>(new URL("./ipfs/mod.ts", import.meta.url)))
+      .default() as Plugin,
+  pubsub: async () =>
+    (await lazyImport<typeof import("./pubsub/mod.ts")>(
+      new URL("./pubsub/mod.ts", import.meta.url),
+    )).default() as Plugin,
+  auth: async () =>
+    (await lazyImport<typeof import("./auth/mod.ts")>(new URL("./auth/mod.ts", import.meta.url)))
+      .default() as Plugin,
+  dashboard: async () =>
+    (await lazyImport<typeof import("./dashboard/mod.ts")>(
+      new URL("./dashboard/mod.ts", import.meta.url),
+    )).default() as Plugin,
 };
 
 /**
@@ -28,47 +44,74 @@ export const BUILTIN_COMMANDS: readonly LazyPluginCommand[] = [
   {
     name: "resolve",
     summary: "Find a MeteorID's identity document and addresses in the DHT",
-    load: async () => (await import("./dht/commands.ts")).resolveCommand,
+    load: async () =>
+      (await lazyImport<typeof import("./dht/commands.ts")>(
+        new URL("./dht/commands.ts", import.meta.url),
+      )).resolveCommand,
   },
   {
     name: "bootstrap",
     summary: "Add a bootstrap peer to config.json and dial it now",
-    load: async () => (await import("./dht/commands.ts")).bootstrapCommand,
+    load: async () =>
+      (await lazyImport<typeof import("./dht/commands.ts")>(
+        new URL("./dht/commands.ts", import.meta.url),
+      )).bootstrapCommand,
   },
   {
     name: "put",
     summary: "Encrypt a file (to this node by default) and add and pin it on IPFS",
-    load: async () => (await import("./ipfs/commands.ts")).putCommand,
+    load: async () =>
+      (await lazyImport<typeof import("./ipfs/commands.ts")>(
+        new URL("./ipfs/commands.ts", import.meta.url),
+      )).putCommand,
   },
   {
     name: "get",
     summary: "Fetch a file from IPFS (here or from peers), verify, decrypt and write it",
-    load: async () => (await import("./ipfs/commands.ts")).getCommand,
+    load: async () =>
+      (await lazyImport<typeof import("./ipfs/commands.ts")>(
+        new URL("./ipfs/commands.ts", import.meta.url),
+      )).getCommand,
   },
   {
     name: "pins",
     summary: "List the files pinned on this node's IPFS",
-    load: async () => (await import("./ipfs/commands.ts")).pinsCommand,
+    load: async () =>
+      (await lazyImport<typeof import("./ipfs/commands.ts")>(
+        new URL("./ipfs/commands.ts", import.meta.url),
+      )).pinsCommand,
   },
   {
     name: "unpin",
     summary: "Unpin a file (its blocks go at the next 'meteor gc')",
-    load: async () => (await import("./ipfs/commands.ts")).unpinCommand,
+    load: async () =>
+      (await lazyImport<typeof import("./ipfs/commands.ts")>(
+        new URL("./ipfs/commands.ts", import.meta.url),
+      )).unpinCommand,
   },
   {
     name: "gc",
     summary: "Delete the IPFS blocks no pin holds",
-    load: async () => (await import("./ipfs/commands.ts")).gcCommand,
+    load: async () =>
+      (await lazyImport<typeof import("./ipfs/commands.ts")>(
+        new URL("./ipfs/commands.ts", import.meta.url),
+      )).gcCommand,
   },
   {
     name: "send-file",
     summary: "Send a file to a peer over IPFS, encrypted to it",
-    load: async () => (await import("./ipfs/commands.ts")).sendFileCommand,
+    load: async () =>
+      (await lazyImport<typeof import("./ipfs/commands.ts")>(
+        new URL("./ipfs/commands.ts", import.meta.url),
+      )).sendFileCommand,
   },
   {
     name: "files",
     summary: "List the files peers sent to this node",
-    load: async () => (await import("./ipfs/commands.ts")).filesCommand,
+    load: async () =>
+      (await lazyImport<typeof import("./ipfs/commands.ts")>(
+        new URL("./ipfs/commands.ts", import.meta.url),
+      )).filesCommand,
   },
   ...(
     [
@@ -86,13 +129,27 @@ export const BUILTIN_COMMANDS: readonly LazyPluginCommand[] = [
   ).map(([name, exported, summary]) => ({
     name,
     summary,
-    load: async () => (await import("./pubsub/commands.ts"))[exported],
+    load: async () =>
+      (await lazyImport<typeof import("./pubsub/commands.ts")>(
+        new URL("./pubsub/commands.ts", import.meta.url),
+      ))[exported],
   })),
   ...(Object.keys(AUTH_SUMMARIES) as (keyof typeof AUTH_SUMMARIES)[]).map((word) => ({
     name: `auth ${word}`,
     summary: AUTH_SUMMARIES[word],
-    load: async () => (await import("./auth/commands.ts")).AUTH_COMMANDS[word],
+    load: async () =>
+      (await lazyImport<typeof import("./auth/commands.ts")>(
+        new URL("./auth/commands.ts", import.meta.url),
+      )).AUTH_COMMANDS[word],
   })),
+  {
+    name: "open",
+    summary: "Open the node's dashboard in the browser with a one-time login link",
+    load: async () =>
+      (await lazyImport<typeof import("./dashboard/commands.ts")>(
+        new URL("./dashboard/commands.ts", import.meta.url),
+      )).openCommand,
+  },
 ];
 
 /** Builds the built-in plugins named in config.plugins; E_PLUGIN for an unknown name. */

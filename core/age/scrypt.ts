@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { scrypt } from "node:crypto";
+import { nodeCrypto } from "../crypto/_node_crypto.ts";
 import { concat, utf8, wipe } from "../bytes.ts";
 import { MeteorError } from "../errors.ts";
 import { decodeBase64NoPad, encodeBase64NoPad } from "./_base64.ts";
@@ -28,11 +28,17 @@ function deriveKey(passphrase: Uint8Array, salt: Uint8Array, logN: number): Prom
   const fullSalt = concat(utf8(LABEL), salt);
   return new Promise((resolve, reject) => {
     // RFC 7914 §2: memory is about 128 * N * r bytes; allow it explicitly.
-    scrypt(passphrase, fullSalt, 32, { N, r: R, p: 1, maxmem: 256 * N * R }, (err, key) => {
-      if (err) reject(err);
-      else resolve(new Uint8Array(key));
-      key?.fill(0);
-    });
+    nodeCrypto().scrypt(
+      passphrase,
+      fullSalt,
+      32,
+      { N, r: R, p: 1, maxmem: 256 * N * R },
+      (err, key) => {
+        if (err) reject(err);
+        else resolve(new Uint8Array(key));
+        key?.fill(0);
+      },
+    );
   });
 }
 

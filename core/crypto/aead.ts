@@ -1,11 +1,11 @@
 /**
- * ChaCha20-Poly1305 AEAD (RFC 8439 §2.8) on native node:crypto. `seal`
+ * ChaCha20-Poly1305 AEAD (RFC 8439 §2.8) on native node:crypto (loaded on first use). `seal`
  * returns ciphertext||tag; `open` authenticates before it returns anything and
  * fails with one error whatever went wrong.
  *
  * @module
  */
-import { createCipheriv, createDecipheriv } from "node:crypto";
+import { nodeCrypto } from "./_node_crypto.ts";
 import { checkBytes, checkLength, concat, wipe } from "../bytes.ts";
 import { MeteorError } from "../errors.ts";
 
@@ -73,7 +73,9 @@ export function sealInto(
   checkBytes("plaintext", plaintext);
   checkBytes("aad", aad);
   checkLength("out", out, plaintext.length + AEAD_TAG_LENGTH);
-  const cipher = createCipheriv(ALGORITHM, key, nonce, { authTagLength: AEAD_TAG_LENGTH });
+  const cipher = nodeCrypto().createCipheriv(ALGORITHM, key, nonce, {
+    authTagLength: AEAD_TAG_LENGTH,
+  });
   if (aad.length > 0) cipher.setAAD(aad, { plaintextLength: plaintext.length });
   const body = cipher.update(plaintext);
   out.set(body, 0);
@@ -109,7 +111,9 @@ export function open(
   checkBytes("aad", aad);
   if (sealed.length < AEAD_TAG_LENGTH) throw decryptFailed();
   const length = sealed.length - AEAD_TAG_LENGTH;
-  const decipher = createDecipheriv(ALGORITHM, key, nonce, { authTagLength: AEAD_TAG_LENGTH });
+  const decipher = nodeCrypto().createDecipheriv(ALGORITHM, key, nonce, {
+    authTagLength: AEAD_TAG_LENGTH,
+  });
   decipher.setAuthTag(sealed.subarray(length));
   if (aad.length > 0) decipher.setAAD(aad, { plaintextLength: length });
   let body: Uint8Array | undefined;
@@ -162,7 +166,9 @@ export function openInto(
   if (sealed.length < AEAD_TAG_LENGTH) return false;
   const length = sealed.length - AEAD_TAG_LENGTH;
   checkLength("out", out, length);
-  const decipher = createDecipheriv(ALGORITHM, key, nonce, { authTagLength: AEAD_TAG_LENGTH });
+  const decipher = nodeCrypto().createDecipheriv(ALGORITHM, key, nonce, {
+    authTagLength: AEAD_TAG_LENGTH,
+  });
   decipher.setAuthTag(sealed.subarray(length));
   if (aad.length > 0) decipher.setAAD(aad, { plaintextLength: length });
   let body: Uint8Array | undefined;

@@ -1,12 +1,12 @@
 /**
- * Hash functions and key derivation on native node:crypto: SHA-256,
+ * Hash functions and key derivation on native node:crypto (loaded on first use): SHA-256,
  * SHA3-256 and SHAKE256 (FIPS 202), HMAC-SHA-256 (RFC 2104) and
  * HKDF-SHA-256 (RFC 5869). All synchronous, Uint8Array in and out; inputs are
  * never modified and outputs are fresh arrays.
  *
  * @module
  */
-import { createHash, createHmac, hkdfSync } from "node:crypto";
+import { nodeCrypto } from "./_node_crypto.ts";
 import { checkBytes } from "../bytes.ts";
 
 /** SHA-256 output length in bytes. */
@@ -40,7 +40,7 @@ function own(buffer: Uint8Array): Uint8Array {
  */
 export function sha256(data: Uint8Array): Uint8Array {
   checkBytes("data", data);
-  return own(createHash("sha256").update(data).digest());
+  return own(nodeCrypto().createHash("sha256").update(data).digest());
 }
 
 /**
@@ -54,7 +54,7 @@ export function sha256(data: Uint8Array): Uint8Array {
  */
 export function sha3_256(data: Uint8Array): Uint8Array {
   checkBytes("data", data);
-  return own(createHash("sha3-256").update(data).digest());
+  return own(nodeCrypto().createHash("sha3-256").update(data).digest());
 }
 
 /**
@@ -72,7 +72,9 @@ export function shake256(data: Uint8Array, outLength: number): Uint8Array {
     throw new RangeError(`outLength must be a non-negative integer, got ${outLength}`);
   }
   if (outLength === 0) return new Uint8Array(0);
-  return own(createHash("shake256", { outputLength: outLength }).update(data).digest());
+  return own(
+    nodeCrypto().createHash("shake256", { outputLength: outLength }).update(data).digest(),
+  );
 }
 
 /**
@@ -87,7 +89,7 @@ export function shake256(data: Uint8Array, outLength: number): Uint8Array {
 export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
   checkBytes("key", key);
   checkBytes("data", data);
-  return own(createHmac("sha256", key).update(data).digest());
+  return own(nodeCrypto().createHmac("sha256", key).update(data).digest());
 }
 
 /**
@@ -111,7 +113,7 @@ export function hkdfSha256(
   checkBytes("salt", salt);
   checkBytes("info", info);
   checkHkdfLength(length);
-  return new Uint8Array(hkdfSync("sha256", ikm, salt, info, length));
+  return new Uint8Array(nodeCrypto().hkdfSync("sha256", ikm, salt, info, length));
 }
 
 /**
@@ -152,7 +154,7 @@ export function hkdfExpandSha256(prk: Uint8Array, info: Uint8Array, length: numb
   for (let i = 0; i * HASH_LENGTH < length; i++) {
     counter[0] = i + 1;
     const block = own(
-      createHmac("sha256", prk).update(previous).update(info).update(counter).digest(),
+      nodeCrypto().createHmac("sha256", prk).update(previous).update(info).update(counter).digest(),
     );
     out.set(block.subarray(0, Math.min(HASH_LENGTH, length - i * HASH_LENGTH)), i * HASH_LENGTH);
     previous.fill(0);

@@ -6,7 +6,13 @@
  * @module
  */
 import { MeteorError } from "../errors.ts";
-import { METEOR_ID_LENGTH } from "../identity/meteor_id.ts";
+
+/**
+ * MeteorID length in bytes (docs/identity.md; METEOR_ID_LENGTH in
+ * core/identity/meteor_id.ts, not imported: the store would load the hashes
+ * and the signature code for one constant).
+ */
+const METEOR_ID_LENGTH = 32;
 
 /** The largest message body stored, in bytes. */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
