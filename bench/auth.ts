@@ -224,7 +224,7 @@ try {
   try {
     const url = `http://127.0.0.1:${port}`;
     for (let i = 0;; i++) {
-      const ok = await fetch(`${url}/v1/auth/openapi.json`).then(
+      const ok = await fetch(`${url}/auth/v1/openapi.json`).then(
         (r) => (r.body?.cancel(), r.ok),
         () => false,
       );

@@ -68,7 +68,11 @@ function checkMount(plugin: string, routes: PluginRoutes): Mount {
   }
   const own = `/v1/${plugin}`;
   const mount = routes.mount ?? own;
-  if (mount !== own && mount !== "/v1") throw refuse(plugin, `mount must be "${own}" or "/v1"`);
+  // A public mount has a listener of its own, so it may also sit at /<plugin>/v1 (auth's /auth/v1).
+  const allowed = policy === "public" ? [own, "/v1", `/${plugin}/v1`] : [own, "/v1"];
+  if (!allowed.includes(mount)) {
+    throw refuse(plugin, `mount must be ${allowed.map((m) => `"${m}"`).join(" or ")}`);
+  }
   const bodyLimit = routes.bodyLimit ?? MAX_REQUEST_BYTES;
   if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 0) {
     throw refuse(plugin, "bodyLimit must be a non-negative integer of bytes");

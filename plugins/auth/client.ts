@@ -149,7 +149,7 @@ async function failure(response: Response): Promise<MeteorError> {
   return new MeteorError(code as "E_UNREACHABLE", message);
 }
 
-/** A client of one auth server (its base is `<origin>/v1/auth`, or `base` when it is reached elsewhere). */
+/** A client of one auth server (its base is `<origin>/auth/v1`, or `base` when it is reached elsewhere). */
 export class AuthClient {
   /** The origin the device signs for: the one it talks to. */
   readonly origin: string;
@@ -167,7 +167,7 @@ export class AuthClient {
       throw new MeteorError("E_USAGE", `Cannot use server: "${url}" is not an http(s) URL`);
     }
     this.origin = parsed.origin;
-    this.#base = `${parsed.origin}/v1/auth`;
+    this.#base = `${parsed.origin}/auth/v1`;
   }
 
   /** Calls `path` under the base; resolves to the JSON answer, or throws the server's error. */

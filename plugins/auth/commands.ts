@@ -196,7 +196,7 @@ export const approveCommand: PluginCommand = {
 
 Answers the login request a server's login page shows, as this device: the
 page then logs in as you. CODE_OR_URL is the URL in the QR code
-(https://login.example/v1/auth?request=...), or the bare request code with
+(https://login.example/auth/v1?request=...), or the bare request code with
 --server URL. Approve only a page you opened yourself: the server's origin
 is printed, and a request relayed from another site would log that site in.
 Enrols this device at the server first if needed (as meteor auth login).

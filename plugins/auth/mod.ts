@@ -1,7 +1,7 @@
 /**
  * The auth plugin: passwordless login to a server with device-held keys
  * certified by a Meteor identity (docs/auth.md). On its own public listener
- * (`pluginConfig.auth.listen`) it serves, under `/v1/auth`: registration,
+ * (`pluginConfig.auth.listen`) it serves, under `/auth/v1`: registration,
  * challenge-response login bound to the server's origin, sessions,
  * revocation, and a login page with a QR code that a device approves
  * (`meteor auth approve`). Its state is in its own SQLite database.

@@ -1,5 +1,5 @@
 /**
- * The auth plugin's public mount (`/v1/auth` on its own listener, no local
+ * The auth plugin's public mount (`/auth/v1` on its own listener, no local
  * token): the login page, the protocol's JSON routes and the login
  * request's server-sent events, with their OpenAPI Path Items
  * (docs/auth.md §4).
@@ -72,7 +72,7 @@ const sessionView = { meteorId: str, deviceId: str, expiresAt: str };
 /** The public document has no security schemes: the bearer token is described in words. */
 const bearerAuth = "Send the session token as `authorization: Bearer mts_...`.";
 
-/** The OpenAPI Path Items of the mount, relative to `/v1/auth`. */
+/** The OpenAPI Path Items of the mount, relative to `/auth/v1`. */
 export const AUTH_OPENAPI: Record<string, Record<string, unknown>> = {
   "/": {
     get: {
@@ -200,6 +200,9 @@ export const AUTH_OPENAPI: Record<string, Record<string, unknown>> = {
   },
 };
 
+/** Where the mount sits on its listener (docs/auth.md §4). */
+export const AUTH_MOUNT = "/auth/v1";
+
 /** The mount on `listen`. */
 export function authRoutes(server: AuthServer, listen: string): PluginRoutes {
   const app = new Hono();
@@ -278,5 +281,12 @@ export function authRoutes(server: AuthServer, listen: string): PluginRoutes {
       headers: { "content-type": "text/event-stream", ...NO_STORE, "x-accel-buffering": "no" },
     });
   });
-  return { app, policy: "public", listen, bodyLimit: AUTH_BODY_LIMIT, openapi: AUTH_OPENAPI };
+  return {
+    app,
+    policy: "public",
+    listen,
+    mount: AUTH_MOUNT,
+    bodyLimit: AUTH_BODY_LIMIT,
+    openapi: AUTH_OPENAPI,
+  };
 }

@@ -657,7 +657,7 @@ export class AuthServer {
 
 /** The URL a login page's QR code holds for request `id`. */
 export function requestUrl(origin: string, id: string): string {
-  return `${origin}/v1/auth?request=${id}`;
+  return `${origin}/auth/v1?request=${id}`;
 }
 
 /** The request ID in a URL from {@link requestUrl}, or a bare ID; undefined otherwise. */

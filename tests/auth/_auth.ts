@@ -80,7 +80,7 @@ export async function call(
 ): Promise<{ status: number; body: Record<string, unknown> | null; code?: string }> {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(`${origin}/v1/auth${path}`, {
+  const response = await fetch(`${origin}/auth/v1${path}`, {
     method,
     headers,
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),

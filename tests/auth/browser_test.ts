@@ -57,10 +57,10 @@ Deno.test({
         const page = await browser.newPage();
         const errors: string[] = [];
         page.on("pageerror", (err) => errors.push(err.message));
-        await page.goto(`${server.origin}/v1/auth`, { timeout: 15_000 });
+        await page.goto(`${server.origin}/auth/v1`, { timeout: 15_000 });
         await page.waitForSelector('body[data-state="waiting"]', { timeout: 15_000 });
         const url = (await page.textContent("#request"))!;
-        assert.match(url, new RegExp(`^${server.origin}/v1/auth\\?request=[0-9a-f]{32}$`));
+        assert.match(url, new RegExp(`^${server.origin}/auth/v1\\?request=[0-9a-f]{32}$`));
         assert.equal(await page.locator("#qr svg path").count(), 1, "the QR code is drawn");
 
         await Deno.mkdir(ARTIFACTS, { recursive: true });

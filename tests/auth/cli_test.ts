@@ -38,7 +38,7 @@ Deno.test("meteor auth login, devices and revoke: enrol, list, revoke with the s
       const id = await json("id", "--home", laptop);
       assert.equal(first.meteorId, id.meteorId);
       // The second login reuses the enrolment: same device.
-      const second = await json("auth", "login", `${server.origin}/v1/auth`, "--home", laptop);
+      const second = await json("auth", "login", `${server.origin}/auth/v1`, "--home", laptop);
       assert.equal(second.deviceId, first.deviceId);
       assert.notEqual(second.session, first.session);
       for await (const entry of Deno.readDir(enrolmentDir(laptop))) {

@@ -43,22 +43,22 @@ Deno.test("validateAuthConfig() refuses what is wrong, naming the key", () => {
   }
 });
 
-Deno.test("the auth mount documents its routes under /v1/auth and serves the page with a strict CSP", () =>
+Deno.test("the auth mount documents its routes under /auth/v1 and serves the page with a strict CSP", () =>
   withTempDir(async (root) => {
     const server = await startAuthDaemon(`${root}/server`);
     try {
-      const doc = await (await fetch(`${server.origin}/v1/auth/openapi.json`)).json();
+      const doc = await (await fetch(`${server.origin}/auth/v1/openapi.json`)).json();
       for (
         const path of [
-          "/v1/auth",
-          "/v1/auth/register",
-          "/v1/auth/login",
-          "/v1/auth/requests/{id}/events",
+          "/auth/v1",
+          "/auth/v1/register",
+          "/auth/v1/login",
+          "/auth/v1/requests/{id}/events",
         ]
       ) {
         assert.ok(doc.paths[path], path);
       }
-      const page = await fetch(`${server.origin}/v1/auth`);
+      const page = await fetch(`${server.origin}/auth/v1`);
       assert.match(page.headers.get("content-type")!, /^text\/html/);
       assert.match(
         page.headers.get("content-security-policy")!,
@@ -66,7 +66,7 @@ Deno.test("the auth mount documents its routes under /v1/auth and serves the pag
       );
       assert.equal(page.headers.get("x-frame-options"), "DENY");
       assert.match(await page.text(), /<title>Meteor login<\/title>/);
-      const unknown = await fetch(`${server.origin}/v1/auth/nope`);
+      const unknown = await fetch(`${server.origin}/auth/v1/nope`);
       assert.equal(unknown.status, 404);
       await unknown.body?.cancel();
     } finally {

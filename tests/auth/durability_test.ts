@@ -15,7 +15,7 @@ async function daemon(home: string, origin: string): Promise<Deno.ChildProcess> 
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
-      const r = await fetch(`${origin}/v1/auth/openapi.json`);
+      const r = await fetch(`${origin}/auth/v1/openapi.json`);
       await r.body?.cancel();
       if (r.ok) return child;
     } catch {
