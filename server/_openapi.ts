@@ -31,6 +31,24 @@ const nameParam = { name: "name", in: "path", required: true, schema: { type: "s
 
 /** The core's paths. */
 export const CORE_PATHS: Record<string, OpenApiPathItem> = {
+  "/v1/login": {
+    post: {
+      summary: "Trades a one-time login code (header X-Meteor-Login, from the daemon's startup " +
+        "line or 'meteor open') for the page's session cookie (HttpOnly, SameSite=Strict); " +
+        "answered by the API's gate, needs no token (docs/api.md, Browser sessions)",
+      parameters: [{
+        name: "x-meteor-login",
+        in: "header",
+        required: true,
+        schema: { type: "string" },
+      }],
+      responses: {
+        "204": { description: "Logged in: Set-Cookie carries the session" },
+        "401": error("The login code is wrong, expired or used (E_UNAUTHORIZED)"),
+        "403": COMMON_ERRORS["403"],
+      },
+    },
+  },
   "/v1/health": {
     get: {
       summary: "Liveness: answers while the node runs. Needs the token, like every route.",
