@@ -3,6 +3,28 @@ import { withTempDir } from "../_temp.ts";
 
 const REPO = new URL("../../", import.meta.url);
 
+/**
+ * What Deno needs from the environment: where it caches, and how it reaches
+ * the npm registry when the install has to download (certificates, proxies).
+ */
+const NEEDED = [
+  "HOME",
+  "PATH",
+  "DENO_DIR",
+  "TMPDIR",
+  "DENO_CERT",
+  "DENO_TLS_CA_STORE",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "NPM_CONFIG_REGISTRY",
+  "HTTPS_PROXY",
+  "HTTP_PROXY",
+  "NO_PROXY",
+  "https_proxy",
+  "http_proxy",
+  "no_proxy",
+];
+
 /** Runs `cmd args` in `cwd` with only what Deno needs from the environment, plus `env`. */
 async function run(
   cmd: string,
@@ -11,7 +33,7 @@ async function run(
   env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const inherited = Object.fromEntries(
-    ["HOME", "PATH", "DENO_DIR", "TMPDIR"].flatMap((n) => {
+    NEEDED.flatMap((n) => {
       const value = Deno.env.get(n);
       return value === undefined ? [] : [[n, value]];
     }),
