@@ -7,26 +7,12 @@
  * when /usr/bin/chromium is missing (.ci/run installs it).
  */
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
 import { initTestHome, meteor } from "../_cli.ts";
+import { ARTIFACTS, chromiumAvailable, launchChromium } from "../_browser.ts";
 import { withTempDir } from "../_temp.ts";
 import { startAuthDaemon } from "./_auth.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = new URL("../../test-artifacts/", import.meta.url);
-
-async function hasChromium(): Promise<boolean> {
-  try {
-    return (await Deno.stat(CHROMIUM)).isFile;
-  } catch {
-    return false;
-  }
-}
-
-const available = await hasChromium();
-if (!available) {
-  console.log(`auth browser test skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
-}
+const available = await chromiumAvailable("auth browser test");
 
 Deno.test({
   name: "login page: a device approves the QR request and the page shows who logged in",
@@ -38,21 +24,7 @@ Deno.test({
       const server = await startAuthDaemon(`${root}/server`);
       const profile = await Deno.makeTempDir({ dir: root, prefix: "chromium-" });
       // A fresh profile folder: launchPersistentContext passes it as --user-data-dir.
-      const browser = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        timeout: 30_000,
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-        ],
-      });
+      const browser = await launchChromium(profile);
       try {
         const page = await browser.newPage();
         const errors: string[] = [];

@@ -10,31 +10,19 @@
  * Skipped, saying why, when /usr/bin/chromium is missing (.ci/run installs it).
  */
 import assert from "node:assert/strict";
-import { chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { readApiToken } from "../../core/api_token.ts";
 import { homePaths } from "../../core/home.ts";
 import { loginLink } from "../../server/_guard.ts";
 import type { RunningDaemon } from "../../cli/daemon.ts";
 import { freePorts } from "../_cli.ts";
+import { ARTIFACTS, chromiumAvailable, launchChromium } from "../_browser.ts";
 import { withTempDir } from "../_temp.ts";
 import { startDashboardDaemon } from "./_dashboard.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = new URL("../../test-artifacts/", import.meta.url);
 const PLUGINS = ["p2p", "pubsub", "ipfs", "dashboard"];
 
-async function hasChromium(): Promise<boolean> {
-  try {
-    return (await Deno.stat(CHROMIUM)).isFile;
-  } catch {
-    return false;
-  }
-}
-
-const available = await hasChromium();
-if (!available) {
-  console.log(`dashboard browser test skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
-}
+const available = await chromiumAvailable("dashboard browser test");
 
 async function start(home: string, seed: number): Promise<RunningDaemon> {
   const [tcp] = freePorts(1);
@@ -75,22 +63,7 @@ Deno.test({
       const a = await start(`${root}/a`, 51);
       const b = await start(`${root}/b`, 52);
       const profile = await Deno.makeTempDir({ dir: root, prefix: "chromium-" });
-      const browser = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        timeout: 30_000,
-        acceptDownloads: true,
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-        ],
-      });
+      const browser = await launchChromium(profile, { acceptDownloads: true });
       try {
         await Deno.mkdir(ARTIFACTS, { recursive: true });
         const errors: string[] = [];
