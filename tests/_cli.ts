@@ -36,6 +36,13 @@ export async function captureLog<T>(
   }
 }
 
+/** What a command printed with console.log, after checking it exited 0. */
+export async function printedOk(run: () => Promise<number>): Promise<string> {
+  const { lines, result } = await captureLog(run);
+  if (result !== 0) throw new Error(`the command exited ${result}: ${lines.join("\n")}`);
+  return lines.join("\n");
+}
+
 /** The lines `work` printed with console.log. */
 export async function captured(work: () => Promise<unknown>): Promise<string[]> {
   return (await captureLog(work)).lines;

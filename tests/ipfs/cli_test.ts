@@ -11,7 +11,7 @@ import {
   sendFileCommand,
   unpinCommand,
 } from "../../plugins/ipfs/commands.ts";
-import { captureLog, freePorts } from "../_cli.ts";
+import { freePorts, printedOk } from "../_cli.ts";
 import { content } from "./_ipfs.ts";
 
 async function daemon(): Promise<RunningDaemon> {
@@ -28,12 +28,6 @@ async function daemon(): Promise<RunningDaemon> {
   return await startDaemon({ home, logger: silentLogger() });
 }
 
-async function output(run: () => Promise<number>): Promise<string> {
-  const { lines, result } = await captureLog(run);
-  assert.equal(result, 0);
-  return lines.join("\n");
-}
-
 Deno.test({
   name: "meteor put/get/pins/unpin and send-file --wait/files between two real daemons",
   fn: async () => {
@@ -44,22 +38,24 @@ Deno.test({
       const bytes = content(300 * 1024, 3);
       await Deno.writeFile(`${work}/in.bin`, bytes);
       const put = JSON.parse(
-        await output(() => putCommand.run(["--home", alice.home, "--json", `${work}/in.bin`])),
+        await printedOk(() => putCommand.run(["--home", alice.home, "--json", `${work}/in.bin`])),
       );
       assert.deepEqual([put.size, put.encrypted], [bytes.length, true]);
-      await output(() => getCommand.run(["--home", alice.home, put.cid, "-o", `${work}/out.bin`]));
+      await printedOk(() =>
+        getCommand.run(["--home", alice.home, put.cid, "-o", `${work}/out.bin`])
+      );
       assert.deepEqual(await Deno.readFile(`${work}/out.bin`), bytes);
       const pins = JSON.parse(
-        await output(() => pinsCommand.run(["--home", alice.home, "--json"])),
+        await printedOk(() => pinsCommand.run(["--home", alice.home, "--json"])),
       );
       assert.ok(pins.pins.some((p: { cid: string }) => p.cid === put.cid));
       // A CID nobody has: E_TIMEOUT, and no output file.
       const plain = JSON.parse(
-        await output(() =>
+        await printedOk(() =>
           putCommand.run(["--home", alice.home, "--json", "--plain", `${work}/in.bin`])
         ),
       );
-      await output(() => unpinCommand.run(["--home", alice.home, plain.cid]));
+      await printedOk(() => unpinCommand.run(["--home", alice.home, plain.cid]));
       await (await apiClientFor(alice.home)).request("POST", "/v1/ipfs/gc");
       await assert.rejects(
         getCommand.run(["--home", alice.home, "--plain", plain.cid, "-o", `${work}/gone.bin`]),
@@ -74,13 +70,13 @@ Deno.test({
       await clientA.request("POST", "/v1/contacts", { name: "bob", id: idB.document });
       await clientB.request("POST", "/v1/contacts", { name: "alice", id: idA.document });
       const sent = JSON.parse(
-        await output(() =>
+        await printedOk(() =>
           sendFileCommand.run(["--home", alice.home, "--wait", "--json", "bob", `${work}/in.bin`])
         ),
       );
       assert.equal(sent.delivered, true);
       const files = JSON.parse(
-        await output(() => filesCommand.run(["--home", bob.home, "--json"])),
+        await printedOk(() => filesCommand.run(["--home", bob.home, "--json"])),
       );
       assert.equal(files.files.length, 1);
       assert.deepEqual(

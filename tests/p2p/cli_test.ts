@@ -6,7 +6,7 @@ import { type RunningDaemon, startDaemon } from "../../cli/daemon.ts";
 import { idCommand } from "../../cli/id.ts";
 import { inboxCommand } from "../../cli/inbox.ts";
 import { sendCommand } from "../../cli/send.ts";
-import { captureLog, freePorts, meteorProcess } from "../_cli.ts";
+import { freePorts, meteorProcess, printedOk } from "../_cli.ts";
 import { waitFor } from "./_daemon.ts";
 
 /**
@@ -27,13 +27,6 @@ async function daemon(anyPort = false): Promise<RunningDaemon> {
   return await startDaemon({ home, logger: silentLogger() });
 }
 
-/** Runs a command and returns what it printed with console.log. */
-async function output(run: () => Promise<number>): Promise<string> {
-  const { lines, result } = await captureLog(run);
-  assert.equal(result, 0);
-  return lines.join("\n");
-}
-
 Deno.test({
   name: "meteor send and meteor inbox deliver and list a message between two real daemons",
   fn: async () => {
@@ -48,7 +41,7 @@ Deno.test({
       await clientB.request("POST", "/v1/contacts", { name: "alice", id: idA.meteorId });
 
       const sent = JSON.parse(
-        await output(() =>
+        await printedOk(() =>
           sendCommand.run(["--home", alice.home, "--wait", "--json", "bob", "hello", "bob"])
         ),
       );
@@ -56,20 +49,20 @@ Deno.test({
       assert.equal(typeof sent.deliveredAt, "number");
 
       const listed = JSON.parse(
-        await output(() => inboxCommand.run(["--home", bob.home, "--json"])),
+        await printedOk(() => inboxCommand.run(["--home", bob.home, "--json"])),
       );
       assert.equal(listed.messages.length, 1);
       assert.equal(listed.messages[0].text, "hello bob");
       assert.equal(listed.messages[0].contact, "alice");
       assert.equal(listed.messages[0].id, sent.id);
 
-      const text = await output(() => inboxCommand.run(["--home", bob.home, "--from", "alice"]));
+      const text = await printedOk(() => inboxCommand.run(["--home", bob.home, "--from", "alice"]));
       assert.match(text, /alice: hello bob$/);
 
       // A sender cannot forge inbox lines or drive the terminal; --json keeps the exact text.
       const forged = "fake\n2026-01-01T00:00:00Z  bank: \x1b[31mpay now\r\t\x00\x7f\x9b\u202e!";
-      await output(() => sendCommand.run(["--home", alice.home, "--wait", "bob", forged]));
-      const lines = (await output(() => inboxCommand.run(["--home", bob.home]))).split("\n");
+      await printedOk(() => sendCommand.run(["--home", alice.home, "--wait", "bob", forged]));
+      const lines = (await printedOk(() => inboxCommand.run(["--home", bob.home]))).split("\n");
       assert.equal(lines.length, 2);
       assert.ok(
         lines[1].endsWith(
@@ -78,10 +71,10 @@ Deno.test({
         lines[1],
       );
       const exact = JSON.parse(
-        await output(() => inboxCommand.run(["--home", bob.home, "--json"])),
+        await printedOk(() => inboxCommand.run(["--home", bob.home, "--json"])),
       );
       assert.equal(exact.messages[1].text, forged);
-      const queued = await output(() => sendCommand.run(["--home", bob.home, "alice", "hi"]));
+      const queued = await printedOk(() => sendCommand.run(["--home", bob.home, "alice", "hi"]));
       assert.match(queued, /^Queued message /);
     } finally {
       await alice.stop();
@@ -101,7 +94,7 @@ Deno.test({
     const homes = [one.home, two.home];
     try {
       const id = async (home: string) =>
-        JSON.parse(await output(() => idCommand.run(["--home", home, "--json"])));
+        JSON.parse(await printedOk(() => idCommand.run(["--home", home, "--json"])));
       const [idOne, idTwo] = [await id(one.home), await id(two.home)];
       assert.deepEqual(idOne.addresses, one.addresses());
       assert.ok(
@@ -121,9 +114,9 @@ Deno.test({
       // "two" learns where "one" is from its document; both messages then arrive.
       await clientTwo.request("DELETE", "/v1/contacts/one");
       await clientTwo.request("POST", "/v1/contacts", { name: "one", id: idOne.document });
-      await output(() => sendCommand.run(["--home", two.home, "--wait", "one", "hi one"]));
+      await printedOk(() => sendCommand.run(["--home", two.home, "--wait", "one", "hi one"]));
       const inbox = async (home: string) =>
-        JSON.parse(await output(() => inboxCommand.run(["--home", home, "--json"]))).messages;
+        JSON.parse(await printedOk(() => inboxCommand.run(["--home", home, "--json"]))).messages;
       const got = await waitFor("hi two", async () => (await inbox(two.home))[0]);
       assert.deepEqual([got.text, got.contact], ["hi two", "one"]);
       assert.equal((await inbox(one.home))[0].text, "hi one");
