@@ -11,11 +11,11 @@
  * @module
  */
 import { Hono } from "hono";
+import { hostForUrl } from "./core/config.ts";
 import { MeteorError } from "./core/errors.ts";
 import type { EventBus } from "./core/events.ts";
 import type { NodeKeys } from "./core/identity/mod.ts";
 import type { Logger } from "./core/logger.ts";
-import { hostForUrl } from "./core/node.ts";
 import type { PluginRegistry } from "./core/registry.ts";
 import type { NodeStore } from "./core/store/mod.ts";
 import { MAX_REQUEST_BYTES } from "./server/_body.ts";

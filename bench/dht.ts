@@ -26,12 +26,8 @@ import { identify } from "@libp2p/identify";
 import { ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
 import { createLibp2p, type Libp2p } from "libp2p";
-import {
-  createDocument,
-  deriveKeys,
-  encodeDocument,
-  libp2pPrivateKey,
-} from "../core/identity/mod.ts";
+import { createDocument, deriveKeys, encodeDocument } from "../core/identity/mod.ts";
+import { libp2pPrivateKey } from "../core/identity/_libp2p_key.ts";
 import { DEFAULT_DHT_CONFIG } from "../plugins/dht/mod.ts";
 import { lookup } from "../plugins/dht/lookup.ts";
 import { recordKey } from "../plugins/dht/record.ts";

@@ -31,7 +31,8 @@ import type { EventBus, EventName } from "../core/events.ts";
 import { silentLogger } from "../core/logger.ts";
 import { openDatabase, openStore } from "../core/store/mod.ts";
 import { messageStore, P2P_MIGRATIONS } from "../plugins/p2p/store/mod.ts";
-import { deriveKeys, libp2pPrivateKey } from "../core/identity/mod.ts";
+import { deriveKeys } from "../core/identity/mod.ts";
+import { libp2pPrivateKey } from "../core/identity/_libp2p_key.ts";
 import { FramedStream } from "../plugins/p2p/_framing.ts";
 import {
   acceptChannel,

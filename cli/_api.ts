@@ -8,10 +8,9 @@
  * @module
  */
 import { readApiToken } from "../core/api_token.ts";
-import { MAX_CONFIG_BYTES, parseConfig } from "../core/config.ts";
+import { hostForUrl, MAX_CONFIG_BYTES, parseConfig } from "../core/config.ts";
 import { isErrorCode, isMeteorError, MeteorError } from "../core/errors.ts";
 import { homePaths } from "../core/home.ts";
-import { hostForUrl } from "../core/node.ts";
 import { readBoundedFile } from "../core/secret_file.ts";
 
 /** How long a request may take by default, in ms. */

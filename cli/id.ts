@@ -7,6 +7,7 @@
  * @module
  */
 import { isMeteorError } from "../core/errors.ts";
+import { lazyImport } from "../core/lazy_import.ts";
 import { homePaths } from "../core/home.ts";
 import {
   ageRecipient,
@@ -125,7 +126,12 @@ Examples:
       return 0;
     }
     // Imported here: only --qr draws one.
-    if (values.qr) console.log((await import("./_qr.ts")).renderQr(meteorId.toUpperCase()));
+    if (values.qr) {
+      console.log(
+        (await lazyImport<typeof import("./_qr.ts")>(new URL("./_qr.ts", import.meta.url)))
+          .renderQr(meteorId.toUpperCase()),
+      );
+    }
     console.log(
       [
         `MeteorID   ${result.meteorId}`,

@@ -6,6 +6,7 @@
  */
 import { fromHex, toHex, wipe } from "../core/bytes.ts";
 import { MeteorError } from "../core/errors.ts";
+import { lazyImport } from "../core/lazy_import.ts";
 import { ageIdentity, deriveSeeds, SEED_LENGTH } from "../core/identity/mod.ts";
 import { readSeed } from "../core/keystore.ts";
 import {
@@ -107,7 +108,12 @@ Examples:
       if (values.json) {
         printJson(values.age ? { ageIdentity: text } : { seed: text });
       } else {
-        if (values.qr) console.log((await import("./_qr.ts")).renderQr(text.toUpperCase()));
+        if (values.qr) {
+          console.log(
+            (await lazyImport<typeof import("./_qr.ts")>(new URL("./_qr.ts", import.meta.url)))
+              .renderQr(text.toUpperCase()),
+          );
+        }
         console.log(text);
       }
       return 0;

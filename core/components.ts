@@ -13,12 +13,8 @@ import { hybridSign } from "./crypto/sign.ts";
 import { hpkeOpen } from "./crypto/hpke.ts";
 import { xwingDecapsulate } from "./crypto/xwing.ts";
 import { MeteorError } from "./errors.ts";
-import {
-  createDocument,
-  DOCUMENT_SIGNATURE_CONTEXT,
-  libp2pPrivateKey,
-  type NodeKeys,
-} from "./identity/mod.ts";
+import { createDocument, DOCUMENT_SIGNATURE_CONTEXT, type NodeKeys } from "./identity/mod.ts";
+import { libp2pPrivateKey } from "./identity/_libp2p_key.ts";
 import type { ComponentName, NodeComponents, NodeIdentity } from "./plugin.ts";
 import { adoptTables, openDatabase } from "./store/database.ts";
 import { LEGACY_TABLES } from "./store/_schema.ts";

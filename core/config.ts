@@ -11,6 +11,21 @@ import { MeteorError } from "./errors.ts";
 /** The largest config file accepted, in bytes. */
 export const MAX_CONFIG_BYTES = 64 * 1024;
 
+/**
+ * A host as it appears in a URL or Host header: IPv6 addresses in brackets.
+ * (Here rather than in node.ts so that the CLI's API client does not load the
+ * node and its plugin registry.)
+ *
+ * @example
+ * ```ts
+ * import { hostForUrl } from "./config.ts";
+ * hostForUrl("::1"); // "[::1]"
+ * ```
+ */
+export function hostForUrl(host: string): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}
+
 /** The node configuration. */
 export interface NodeConfig {
   /** Schema version; 1. */

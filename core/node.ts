@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { NodeConfig } from "./config.ts";
+import { hostForUrl, type NodeConfig } from "./config.ts";
 import { EventBus } from "./events.ts";
 import type { NodeKeys } from "./identity/mod.ts";
 import type { Logger } from "./logger.ts";
@@ -53,11 +53,6 @@ export function pluginSections(config: NodeConfig): Record<string, unknown> {
 
 const LOOPBACK = ["127.0.0.1", "localhost", "[::1]"];
 const WILDCARD = new Set(["0.0.0.0", "::", "[::]", ""]);
-
-/** A host as it appears in a URL or Host header: IPv6 addresses in brackets. */
-export function hostForUrl(host: string): string {
-  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-}
 
 /**
  * The `host:port` values a request's Host (and Origin, after "http://") may

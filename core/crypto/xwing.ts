@@ -9,6 +9,7 @@
  */
 import { checkLength, concat, wipe } from "../bytes.ts";
 import { MeteorError } from "../errors.ts";
+import { lazyImport } from "../lazy_import.ts";
 import { sha3_256, shake256 } from "./hash.ts";
 import {
   checkMlKem768PublicKey,
@@ -165,13 +166,16 @@ export async function xwingEncapsulate(
 
 /**
  * ML-KEM.Encaps_internal with explicit coins m (FIPS 203 §6.2), via noble,
- * imported here only: the CLI's start-up does not load it.
+ * imported here only and through lazyImport: the CLI's start-up does not
+ * load it (Deno would load a literal `import()`'s graph at start-up).
  */
 async function encapsulateDeterministic(
   pkM: Uint8Array,
   m: Uint8Array,
 ): Promise<{ sharedSecret: Uint8Array; ciphertext: Uint8Array }> {
-  const { ml_kem768 } = await import("@noble/post-quantum/ml-kem.js");
+  const { ml_kem768 } = await lazyImport<typeof import("@noble/post-quantum/ml-kem.js")>(
+    new URL(import.meta.resolve("@noble/post-quantum/ml-kem.js")),
+  );
   const { sharedSecret, cipherText } = ml_kem768.encapsulate(pkM, m);
   return { sharedSecret, ciphertext: cipherText };
 }

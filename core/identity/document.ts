@@ -30,7 +30,7 @@ import {
 import { checkXWingPublicKey, XWING_PUBLIC_KEY_LENGTH } from "../crypto/xwing.ts";
 import { ByteReader, ByteWriter } from "./_binary.ts";
 import type { NodeKeys } from "./derive.ts";
-import { METEOR_ID_LENGTH, meteorIdOf, type PublicKeyBundle } from "./meteor_id.ts";
+import { computeMeteorId, METEOR_ID_LENGTH, type PublicKeyBundle } from "./meteor_id.ts";
 import { peerIdOf } from "./peer_id.ts";
 
 /** The four bytes every encoded document starts with. */
@@ -263,7 +263,7 @@ export async function verifyDocument(
   options: VerifyOptions = {},
 ): Promise<void> {
   const body = encodeBody(doc);
-  const idOk = constantTimeEqual(meteorIdOf(doc.publicKeys), doc.meteorId) &&
+  const idOk = constantTimeEqual(await computeMeteorId(doc.publicKeys), doc.meteorId) &&
     (options.expectedId === undefined || constantTimeEqual(options.expectedId, doc.meteorId)) &&
     peerIdOf(doc.publicKeys.ed25519) === doc.peerId;
   if (!idOk) {

@@ -43,7 +43,7 @@ export interface PublicKeyBundle {
  * (32) || xwing (1216) || ml-dsa-65 (1952). Every part has a fixed length,
  * so the encoding is unambiguous.
  */
-export function encodePublicKeyBundle(keys: PublicKeyBundle): Uint8Array {
+export function encodePublicKeyBundle(keys: PublicKeyBundle): Uint8Array<ArrayBuffer> {
   checkLength("ed25519 public key", keys.ed25519, ED25519_PUBLIC_KEY_LENGTH);
   checkLength("x-wing public key", keys.xwing, XWING_PUBLIC_KEY_LENGTH);
   checkLength("ml-dsa-65 public key", keys.mldsa65, MLDSA65_PUBLIC_KEY_LENGTH);
@@ -62,6 +62,25 @@ export function encodePublicKeyBundle(keys: PublicKeyBundle): Uint8Array {
  */
 export function meteorIdOf(keys: PublicKeyBundle): Uint8Array {
   return sha3_256(encodePublicKeyBundle(keys));
+}
+
+/**
+ * The same MeteorID as {@link meteorIdOf}, hashed by the runtime's native
+ * WebCrypto SHA3-256 instead of node:crypto. Verifying a document needs no
+ * other node:crypto call, and loading node:crypto costs a short-lived CLI
+ * command (`meteor id`) 20 to 60 ms against 1 ms for this digest
+ * (docs/benchmarks.md "CLI start-up").
+ *
+ * @example
+ * ```ts
+ * import { computeMeteorId, deriveKeys } from "./mod.ts";
+ * const keys = await deriveKeys(new Uint8Array(32));
+ * (await computeMeteorId(keys.publicKeys)).length; // 32
+ * ```
+ */
+export async function computeMeteorId(keys: PublicKeyBundle): Promise<Uint8Array> {
+  const bundle = encodePublicKeyBundle(keys);
+  return new Uint8Array(await crypto.subtle.digest("SHA3-256", bundle));
 }
 
 /**

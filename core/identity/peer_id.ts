@@ -1,14 +1,14 @@
 /**
  * The libp2p side of a Meteor identity: the PeerId of the node's Ed25519 key
  * (libp2p peer-ids spec: identity multihash of the protobuf public key,
- * base58btc "12D3KooW...") and the libp2p private key object.
+ * base58btc "12D3KooW..."). The libp2p private key object is in
+ * _libp2p_key.ts, which only the libp2p host's component needs.
  *
  * @module
  */
 import { base58 } from "@scure/base";
-import type { Ed25519PrivateKey } from "@libp2p/interface";
 import { checkLength, concat } from "../bytes.ts";
-import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SEED_LENGTH } from "../crypto/sign.ts";
+import { ED25519_PUBLIC_KEY_LENGTH } from "../crypto/sign.ts";
 
 /**
  * What precedes the 32 key bytes in an Ed25519 PeerId (peer-ids spec): the
@@ -32,15 +32,4 @@ const ED25519_PEER_ID_PREFIX = Uint8Array.of(0x00, 0x24, 0x08, 0x01, 0x12, 0x20)
 export function peerIdOf(ed25519PublicKey: Uint8Array): string {
   checkLength("ed25519 public key", ed25519PublicKey, ED25519_PUBLIC_KEY_LENGTH);
   return base58.encode(concat(ED25519_PEER_ID_PREFIX, ed25519PublicKey));
-}
-
-/**
- * The libp2p private key for a node's Ed25519 seed (`NodeKeys.seeds.ed25519`),
- * to pass as libp2p's `privateKey` option. libp2p keeps its own copy of the
- * key, which cannot be wiped: create it once per node.
- */
-export async function libp2pPrivateKey(ed25519Seed: Uint8Array): Promise<Ed25519PrivateKey> {
-  checkLength("ed25519 seed", ed25519Seed, ED25519_SEED_LENGTH);
-  const { generateKeyPairFromSeed } = await import("@libp2p/crypto/keys");
-  return await generateKeyPairFromSeed("Ed25519", ed25519Seed.slice());
 }

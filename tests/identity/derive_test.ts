@@ -14,10 +14,10 @@ import {
   deriveKeys,
   deriveSeeds,
   formatMeteorId,
-  libp2pPrivateKey,
   type NodeKeys,
   wipeNodeKeys,
 } from "../../core/identity/mod.ts";
+import { libp2pPrivateKey } from "../../core/identity/_libp2p_key.ts";
 
 /** A fixed seed (bytes 00..1f) and its identity: a change in derivation breaks this test. */
 const KNOWN_SEED = fromHex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");

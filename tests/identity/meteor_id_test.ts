@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { bech32, bech32m } from "@scure/base";
+import { sha3_256 } from "@noble/hashes/sha3.js";
+import { fromHex } from "../../core/bytes.ts";
 import { isMeteorError } from "../../core/errors.ts";
 import {
+  computeMeteorId,
   encodePublicKeyBundle,
   formatMeteorId,
   looksLikeMeteorId,
@@ -128,4 +131,31 @@ Deno.test("looksLikeMeteorId() tests the meteor1 prefix in any case", () => {
     ["", false],
   ];
   for (const [text, expected] of cases) assert.equal(looksLikeMeteorId(text), expected, text);
+});
+
+Deno.test("computeMeteorId() (native SHA3-256) equals meteorIdOf(), @noble's SHA3-256 and the vectors", async () => {
+  const file = JSON.parse(
+    await Deno.readTextFile(new URL("../vectors/meteor/identity.json", import.meta.url)),
+  );
+  const vectors = file.vectors as Record<string, string>[];
+  assert.ok(vectors.length > 0, "identity.json holds no vectors");
+  for (const v of vectors) {
+    const keys = {
+      ed25519: fromHex(v.ed25519PublicKey),
+      xwing: fromHex(v.xwingPublicKey),
+      mldsa65: fromHex(v.mldsa65PublicKey),
+    };
+    const id = await computeMeteorId(keys);
+    assert.deepEqual(id, fromHex(v.meteorId), v.name);
+    assert.deepEqual(id, meteorIdOf(keys));
+    assert.deepEqual(id, sha3_256(encodePublicKeyBundle(keys)));
+  }
+  await assert.rejects(
+    computeMeteorId({
+      ed25519: new Uint8Array(31),
+      xwing: new Uint8Array(0),
+      mldsa65: new Uint8Array(0),
+    }),
+    RangeError,
+  );
 });

@@ -9,9 +9,9 @@ import {
   createDocument,
   formatDocument,
   formatMeteorId,
-  libp2pPrivateKey,
   parseDocumentText,
 } from "../../core/identity/mod.ts";
+import { libp2pPrivateKey } from "../../core/identity/_libp2p_key.ts";
 import { seedSigner } from "../../core/crypto/sign.ts";
 import { FramedStream } from "../../plugins/p2p/_framing.ts";
 import { encodeRecord } from "../../plugins/p2p/_records.ts";

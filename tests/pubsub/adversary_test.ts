@@ -7,12 +7,8 @@ import { tcp } from "@libp2p/tcp";
 import { multiaddr } from "@multiformats/multiaddr";
 import { createLibp2p, type Libp2p } from "libp2p";
 import { seedSigner, sha256 } from "../../core/crypto/mod.ts";
-import {
-  deriveKeys,
-  formatMeteorId,
-  libp2pPrivateKey,
-  type NodeKeys,
-} from "../../core/identity/mod.ts";
+import { deriveKeys, formatMeteorId, type NodeKeys } from "../../core/identity/mod.ts";
+import { libp2pPrivateKey } from "../../core/identity/_libp2p_key.ts";
 import { sealEnvelope } from "../../plugins/pubsub/envelope.ts";
 import { daemonSpec } from "../p2p/_daemon.ts";
 import { call, type LineDaemon, startLineDaemon, stopLine, waitFor } from "./_line.ts";
