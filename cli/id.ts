@@ -1,8 +1,11 @@
 /**
- * `meteor id`: prints this node's MeteorID, PeerId, age recipient and a
- * freshly signed identity document for sharing. The document carries the
- * node's reachable addresses (those of the running daemon, else those its
- * config listens on), so that a peer who adds it can dial this node.
+ * `meteor id`: prints this node's MeteorID, PeerId, age recipient and an
+ * identity document for sharing. The document carries the node's reachable
+ * addresses (those of the running daemon, else those its config listens
+ * on), so that a peer who adds it can dial this node. It comes from the
+ * home's identity cache (cli/_identity_cache.ts) while that verifies, holds
+ * the same addresses and is less than a day old: then the command derives
+ * no key and signs nothing.
  *
  * @module
  */
@@ -14,11 +17,13 @@ import {
   createDocument,
   formatDocument,
   formatMeteorId,
+  type IdentityDocument,
   MAX_ADDRESSES,
   wipeNodeKeys,
 } from "../core/identity/mod.ts";
 import { loadNodeKeys } from "../core/keystore.ts";
-import { type InterfaceAddress, reachableAddresses } from "./_addresses.ts";
+import type { InterfaceAddress } from "./_addresses.ts";
+import { readIdentityCache, writeIdentityCache } from "./_identity_cache.ts";
 import { apiClientFor } from "./_api.ts";
 import {
   type Command,
@@ -33,18 +38,32 @@ import { unlockPassphrase } from "./_passphrase.ts";
 /** The machine's interface addresses; none when they cannot be listed. */
 function interfaces(): InterfaceAddress[] {
   try {
-    return Deno.networkInterfaces();
+    return Deno.networkInterfaces().map(({ family, address }) => ({ family, address }));
   } catch {
     return [];
   }
 }
 
 /**
- * Where this node can be reached: the running daemon's listen addresses
- * (GET /v1/id), or, when no daemon answers for `home`, those derived from
- * its config's p2p.listen.
+ * How long `meteor id` reuses a document it signed (from the home's identity
+ * cache) instead of signing a new one: 24 hours, so the document it prints
+ * is valid for at least 29 of its 30 days.
  */
-async function nodeAddresses(home: string, peerId: string): Promise<string[]> {
+export const DOCUMENT_REUSE_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * What this node's addresses are made from: the running daemon's listen
+ * addresses (GET /v1/id), or, when no daemon answers for `home`, its
+ * config's p2p.listen and the machine's interfaces; with the `--address`
+ * values in front. Its JSON text is the identity cache's `source`: the same
+ * source gives the same addresses, so a cached document made from it is
+ * reused without computing them again (and without loading multiaddr).
+ */
+type AddressSource =
+  | { extra: string[]; daemon: string[] }
+  | { extra: string[]; listen: string[]; interfaces: InterfaceAddress[] };
+
+async function addressSource(home: string, extra: string[]): Promise<AddressSource> {
   const client = await apiClientFor(home).catch((err) => {
     if (isMeteorError(err, "E_BAD_CONFIG") || isMeteorError(err, "E_NOT_INITIALIZED")) {
       return undefined; // no fixed API port or no token: no daemon to ask
@@ -52,10 +71,52 @@ async function nodeAddresses(home: string, peerId: string): Promise<string[]> {
     throw err;
   });
   if (client && await client.running()) {
-    return (await client.request<{ addresses: string[] }>("GET", "/v1/id")).addresses;
+    const { addresses } = await client.request<{ addresses: string[] }>("GET", "/v1/id");
+    return { extra, daemon: addresses };
   }
   const config = await readConfig(homePaths(home).config);
-  return reachableAddresses(config.p2p.listen, peerId, interfaces());
+  return { extra, listen: config.p2p.listen, interfaces: interfaces() };
+}
+
+/** The document addresses of `source` for the node `peerId`. */
+async function addressesOf(source: AddressSource, peerId: string): Promise<string[]> {
+  let found: string[];
+  if ("daemon" in source) {
+    found = source.daemon;
+  } else {
+    const { reachableAddresses } = await lazyImport<typeof import("./_addresses.ts")>(
+      new URL("./_addresses.ts", import.meta.url),
+    );
+    found = reachableAddresses(source.listen, peerId, source.interfaces);
+  }
+  return [...new Set([...source.extra, ...found])].slice(0, MAX_ADDRESSES);
+}
+
+/**
+ * This node's identity document for `source`: the cached one when it
+ * verifies, was made from the same source and was signed less than
+ * {@link DOCUMENT_REUSE_MS} ago; otherwise a new one, signed with the
+ * keystore's keys (unlocked with $METEOR_PASSPHRASE or a prompt), which
+ * then replaces the cache.
+ */
+async function currentDocument(home: string, source: AddressSource): Promise<IdentityDocument> {
+  const key = JSON.stringify(source);
+  const now = Date.now();
+  const cached = await readIdentityCache(home, now);
+  if (
+    cached && cached.source === key && cached.document.issuedAt <= now &&
+    now - cached.document.issuedAt < DOCUMENT_REUSE_MS
+  ) {
+    return cached.document;
+  }
+  const keys = await loadNodeKeys(home, await unlockPassphrase(home));
+  try {
+    const doc = await createDocument(keys, { addresses: await addressesOf(source, keys.peerId) });
+    await writeIdentityCache(home, formatDocument(doc), key);
+    return doc;
+  } finally {
+    wipeNodeKeys(keys);
+  }
 }
 
 /** `meteor id`. */
@@ -70,9 +131,11 @@ Prints this node's identity:
   Recipient  your age recipient (age1pq1...): anyone can encrypt files to you
              with age >= 1.3 or meteor encrypt
   Addresses  the multiaddrs peers can dial to reach you
-  Document   a newly signed identity document (meteor-doc:...): your public
+  Document   your signed identity document (meteor-doc:...): your public
              keys, PeerId and addresses, valid for 30 days. Others check it
-             against your MeteorID (meteor contacts add NAME DOCUMENT).
+             against your MeteorID (meteor contacts add NAME DOCUMENT). It is
+             signed anew when the addresses change or a day has passed;
+             until then the one kept in the home's identity.json is shown.
 
 Share the document rather than the bare MeteorID: its addresses are how a
 peer's node reaches yours. Two nodes that know each other only by MeteorID
@@ -103,20 +166,12 @@ Examples:
     });
     refuseExtraArguments(positionals, 0);
     const home = homeFrom(values);
-    const keys = await loadNodeKeys(home, await unlockPassphrase(home));
-    let doc;
-    try {
-      const found = await nodeAddresses(home, keys.peerId);
-      const addresses = [...new Set([...values.address, ...found])].slice(0, MAX_ADDRESSES);
-      doc = await createDocument(keys, { addresses });
-    } finally {
-      wipeNodeKeys(keys);
-    }
-    const meteorId = formatMeteorId(keys.meteorId);
+    const doc = await currentDocument(home, await addressSource(home, values.address));
+    const meteorId = formatMeteorId(doc.meteorId);
     const result = {
       meteorId,
-      peerId: keys.peerId,
-      ageRecipient: ageRecipient(keys.publicKeys),
+      peerId: doc.peerId,
+      ageRecipient: ageRecipient(doc.publicKeys),
       addresses: doc.addresses,
       document: formatDocument(doc),
       documentExpiresAt: new Date(doc.expiresAt).toISOString(),

@@ -10,6 +10,12 @@
 export const HOME_FILES = {
   /** The keystore holding the 32-byte seed (mode 0600). */
   keystore: "keystore.json",
+  /**
+   * The public identity cache: the last identity document `meteor id`
+   * signed, checked against the keystore's MeteorID before use, so that
+   * `meteor id` and `-r self` need no key derivation (docs/identity.md §5.2).
+   */
+  identity: "identity.json",
   /** The node configuration (JSON). */
   config: "config.json",
   /** The local API bearer token (mode 0600). */
@@ -28,6 +34,8 @@ export interface HomePaths {
   root: string;
   /** See {@link HOME_FILES}. */
   keystore: string;
+  /** See {@link HOME_FILES}. */
+  identity: string;
   /** See {@link HOME_FILES}. */
   config: string;
   /** See {@link HOME_FILES}. */
@@ -67,6 +75,7 @@ export function homePaths(root: string): HomePaths {
   return {
     root,
     keystore: at(HOME_FILES.keystore),
+    identity: at(HOME_FILES.identity),
     config: at(HOME_FILES.config),
     apiToken: at(HOME_FILES.apiToken),
     state: at(HOME_FILES.state),

@@ -34,6 +34,7 @@ import {
   deriveKeys,
   formatMeteorId,
   type NodeKeys,
+  parseMeteorId,
   SEED_LENGTH,
   wipeNodeKeys,
 } from "./identity/mod.ts";
@@ -82,6 +83,14 @@ async function meteorIdText(seed: Uint8Array): Promise<string> {
   } finally {
     wipeNodeKeys(keys);
   }
+}
+
+/** What {@link openKeystore} found: the seed and, for a plain keystore, the keys that checked it. */
+interface OpenedKeystore {
+  /** The 32-byte seed; the caller wipes it. */
+  seed: Uint8Array;
+  /** The keys derived from the seed to check a plain keystore's "id"; the caller wipes them. */
+  keys?: NodeKeys;
 }
 
 function scryptKey(passphrase: string, salt: Uint8Array, logN: number): Promise<Uint8Array> {
@@ -193,15 +202,33 @@ export function isKeystoreEncrypted(text: string): boolean {
  *   or the ciphertext corrupted: the AEAD cannot tell these apart)
  */
 export async function decodeKeystore(text: string, passphrase?: string): Promise<Uint8Array> {
+  const { seed, keys } = await openKeystore(text, passphrase);
+  if (keys) wipeNodeKeys(keys);
+  return seed;
+}
+
+/**
+ * Decodes keystore text as {@link decodeKeystore} does, keeping the keys a
+ * plain keystore's check derived (so that {@link loadNodeKeys} derives once).
+ */
+async function openKeystore(text: string, passphrase?: string): Promise<OpenedKeystore> {
   const raw = parseKeystoreJson(text);
   if (raw.type === PLAIN) {
     checkKeys(raw, ["version", "type", "seed", "id"]);
     const seed = hexField(raw, "seed", SEED_LENGTH);
-    if (raw.id !== await meteorIdText(seed)) {
+    let keys: NodeKeys;
+    try {
+      keys = await deriveKeys(seed);
+    } catch (err) {
       wipe(seed);
+      throw err;
+    }
+    if (raw.id !== formatMeteorId(keys.meteorId)) {
+      wipe(seed);
+      wipeNodeKeys(keys);
       throw malformed('"seed" does not match "id" (the file is damaged)');
     }
-    return seed;
+    return { seed, keys };
   }
   checkKeys(raw, ["version", "type", "scrypt", "nonce", "ciphertext"]);
   const params = raw.scrypt;
@@ -222,7 +249,7 @@ export async function decodeKeystore(text: string, passphrase?: string): Promise
   }
   const key = await scryptKey(passphrase, salt, logN);
   try {
-    return open(key, nonce, ciphertext, AAD);
+    return { seed: open(key, nonce, ciphertext, AAD) };
   } catch {
     throw new MeteorError(
       "E_BAD_PASSPHRASE",
@@ -349,10 +376,32 @@ export async function readSeed(homeDir: string, passphrase?: string): Promise<Ui
  *   E_BAD_CONFIG for a plain keystore open to other users
  */
 export async function loadNodeKeys(homeDir: string, passphrase?: string): Promise<NodeKeys> {
-  const seed = await readSeed(homeDir, passphrase);
+  const { seed, keys } = await openKeystore(await readKeystoreText(homeDir), passphrase);
   try {
-    return await deriveKeys(seed);
+    return keys ?? await deriveKeys(seed);
   } finally {
     wipe(seed);
+  }
+}
+
+/**
+ * The MeteorID a plain keystore stores beside its seed (its "id" field),
+ * read without decoding the seed or deriving any key: the anchor against
+ * which the home's public identity cache is checked (docs/identity.md §5.2).
+ * Undefined for an encrypted keystore, which stores no MeteorID. The ID is
+ * checked against the seed whenever the seed is read ({@link readSeed}).
+ *
+ * @throws {MeteorError} E_NOT_INITIALIZED, E_MALFORMED (not a keystore, or
+ *   an "id" that is not a MeteorID), E_IO; E_BAD_CONFIG for a plain keystore
+ *   open to other users
+ */
+export async function keystoreMeteorId(homeDir: string): Promise<Uint8Array | undefined> {
+  const raw = parseKeystoreJson(await readKeystoreText(homeDir));
+  if (raw.type !== PLAIN) return undefined;
+  checkKeys(raw, ["version", "type", "seed", "id"]);
+  try {
+    return parseMeteorId(raw.id as string);
+  } catch {
+    throw malformed('"id" is not a MeteorID');
   }
 }
