@@ -18,8 +18,14 @@
  */
 import { isMeteorError } from "../core/errors.ts";
 import { homePaths } from "../core/home.ts";
-import { type IdentityDocument, readDocument } from "../core/identity/mod.ts";
-import { keystoreMeteorId } from "../core/keystore.ts";
+import {
+  type IdentityDocument,
+  type PublicKeyBundle,
+  readDocument,
+  wipeNodeKeys,
+} from "../core/identity/mod.ts";
+import { keystoreMeteorId, loadNodeKeys } from "../core/keystore.ts";
+import { unlockPassphrase } from "./_passphrase.ts";
 import { readBoundedFile, writeSecretFile } from "../core/secret_file.ts";
 import { utf8 } from "../core/bytes.ts";
 
@@ -92,4 +98,27 @@ export async function writeIdentityCache(home: string, text: string, source: str
   } catch (err) {
     if (!isMeteorError(err, "E_IO")) throw err;
   }
+}
+
+/** A node's public identity: its MeteorID and public keys. */
+export interface PublicIdentity {
+  /** The 32-byte MeteorID. */
+  meteorId: Uint8Array;
+  /** The public keys that hash to it. */
+  publicKeys: PublicKeyBundle;
+}
+
+/**
+ * This node's MeteorID and public keys (for `-r self`): the cached
+ * document's when the cache verifies, else derived from the keystore's seed
+ * (unlocked with $METEOR_PASSPHRASE or a prompt when encrypted).
+ *
+ * @throws {MeteorError} what reading the keystore throws
+ */
+export async function ownPublicIdentity(home: string): Promise<PublicIdentity> {
+  const cached = await readIdentityCache(home);
+  if (cached) return { meteorId: cached.document.meteorId, publicKeys: cached.document.publicKeys };
+  const keys = await loadNodeKeys(home, await unlockPassphrase(home));
+  wipeNodeKeys(keys);
+  return { meteorId: keys.meteorId, publicKeys: keys.publicKeys };
 }

@@ -1,7 +1,8 @@
 /**
  * What `meteor encrypt -r` accepts, resolved to age recipients:
  *
- * - `self`: this node's own X-Wing key (`age1pq1...` of the keystore);
+ * - `self`: this node's own X-Wing key (`age1pq1...` of the keystore, read from
+ *   the home's identity cache when it verifies: cli/_identity_cache.ts);
  * - an age recipient string: `age1pq1...` (hybrid) or `age1...` (X25519);
  * - an identity document, inline (`meteor-doc:...`) or a file holding one
  *   (what `meteor id` or `meteor id --json` prints, or a bare document in text
@@ -23,14 +24,12 @@ import {
   looksLikeMeteorId,
   parseMeteorId,
   readDocument,
-  wipeNodeKeys,
 } from "../core/identity/mod.ts";
-import { loadNodeKeys } from "../core/keystore.ts";
 import { type Contact, type Contacts, openStore } from "../core/store/mod.ts";
 import { exists } from "./_fs.ts";
+import { ownPublicIdentity } from "./_identity_cache.ts";
 import { readIdentityFile } from "./_identity_file.ts";
 import { isAgeSecretKey, redact } from "./command.ts";
-import { unlockPassphrase } from "./_passphrase.ts";
 
 /** A resolved recipient and how it was found (for `--json`). */
 export interface ResolvedRecipient {
@@ -167,12 +166,8 @@ export async function resolveRecipients(
   try {
     for (const input of inputs) {
       if (input === "self") {
-        const keys = await loadNodeKeys(home, await unlockPassphrase(home));
-        try {
-          add(input, "self", new HybridRecipient(keys.publicKeys.xwing), keys.meteorId);
-        } finally {
-          wipeNodeKeys(keys);
-        }
+        const { meteorId, publicKeys } = await ownPublicIdentity(home);
+        add(input, "self", new HybridRecipient(publicKeys.xwing), meteorId);
       } else if (isAgeSecretKey(input)) {
         throw bad(input, "this is a secret key; -r takes its public recipient (age1...)");
       } else if (input.startsWith("age1")) {

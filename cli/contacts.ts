@@ -18,7 +18,7 @@ import { homePaths } from "../core/home.ts";
 import { toBase64 } from "../core/bytes.ts";
 import { DOCUMENT_TEXT_PREFIX, looksLikeMeteorId } from "../core/identity/mod.ts";
 import { type NodeStore, openStore } from "../core/store/mod.ts";
-import { keystoreNeedsPassphrase, loadNodeKeys } from "../core/keystore.ts";
+import { keystoreMeteorId, loadNodeKeys } from "../core/keystore.ts";
 import { wipeNodeKeys } from "../core/identity/mod.ts";
 import { PASSPHRASE_ENV } from "./_passphrase.ts";
 import { apiClientFor } from "./_api.ts";
@@ -51,7 +51,10 @@ async function exists(path: string): Promise<boolean> {
 async function ownMeteorId(home: string): Promise<Uint8Array | undefined> {
   const passphrase = Deno.env.get(PASSPHRASE_ENV);
   try {
-    if (passphrase === undefined && await keystoreNeedsPassphrase(home)) return undefined;
+    // A plain keystore stores its MeteorID: no key derivation for this check.
+    const stored = await keystoreMeteorId(home);
+    if (stored !== undefined) return stored;
+    if (passphrase === undefined) return undefined;
     const keys = await loadNodeKeys(home, passphrase);
     wipeNodeKeys(keys);
     return keys.meteorId;

@@ -11,7 +11,11 @@ import {
   wipeNodeKeys,
 } from "../../core/identity/mod.ts";
 import { keystoreMeteorId, writeKeystore } from "../../core/keystore.ts";
-import { readIdentityCache, writeIdentityCache } from "../../cli/_identity_cache.ts";
+import {
+  ownPublicIdentity,
+  readIdentityCache,
+  writeIdentityCache,
+} from "../../cli/_identity_cache.ts";
 import { DOCUMENT_REUSE_MS } from "../../cli/id.ts";
 import { meteor, withTempHome } from "../_cli.ts";
 
@@ -174,5 +178,19 @@ Deno.test("meteor id signs anew once its cached document is a day old", async ()
     const again = JSON.parse((await meteor("id", "--home", home, "--json")).stdout);
     assert.notEqual(again.document, old);
     assert.deepEqual(again.addresses, first.addresses);
+  });
+});
+
+Deno.test("ownPublicIdentity() is the keystore's identity, with or without a (foreign) cache", async () => {
+  await withTempHome(async (home) => {
+    await writeKeystore(home, SEED);
+    const keys = await deriveKeys(SEED);
+    wipeNodeKeys(keys);
+    const expect = { meteorId: keys.meteorId, publicKeys: keys.publicKeys };
+    assert.deepEqual(await ownPublicIdentity(home), expect, "no cache: derived");
+    await writeIdentityCache(home, await documentText(OTHER_SEED), SOURCE);
+    assert.deepEqual(await ownPublicIdentity(home), expect, "foreign cache: derived");
+    await writeIdentityCache(home, await documentText(SEED), SOURCE);
+    assert.deepEqual(await ownPublicIdentity(home), expect, "from the cache");
   });
 });
