@@ -1,7 +1,9 @@
 /**
  * Bech32 (BIP 173) as the age specification uses it: the BIP 173 checksum
  * and alphabet, but no 90-character length limit, so that 1216-byte
- * post-quantum recipients (`age1pq1...`, 1,959 characters) fit. Decoding
+ * post-quantum recipients (`age1pq1...`, 1,959 characters) fit; and, for
+ * MeteorIDs, the Bech32m checksum (BIP 350), which differs only in its
+ * constant. Decoding
  * stops at {@link MAX_BECH32_LENGTH} instead, so that a hostile string costs
  * no more than a real key. Strings are all lower case or
  * all upper case; the checksum is always computed over the lower-case form.
@@ -17,6 +19,15 @@ const GENERATOR = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
 const CHECKSUM_LENGTH = 6;
 /** The longest string {@link bech32Decode} reads: twice an `age1pq1...` recipient, rounded up. */
 export const MAX_BECH32_LENGTH = 4096;
+
+/**
+ * The checksum constant each variant XORs into the polymod: 1 for Bech32
+ * (BIP 173, age), 0x2bc830a3 for Bech32m (BIP 350, MeteorIDs).
+ */
+const CHECKSUM_CONSTANT = { bech32: 1, bech32m: 0x2bc830a3 } as const;
+
+/** Which checksum a string carries: "bech32" (BIP 173, age's) or "bech32m" (BIP 350). */
+export type Bech32Variant = keyof typeof CHECKSUM_CONSTANT;
 
 /** The decoded parts of a Bech32 string. */
 export interface Bech32Decoded {
@@ -91,7 +102,8 @@ function fromWords(words: number[]): Uint8Array | null {
 
 /**
  * Encodes `data` as Bech32 with human-readable part `hrp`, in lower case, or
- * in upper case when `upper` is true (age identities).
+ * in upper case when `upper` is true (age identities); with the Bech32m
+ * checksum (BIP 350) when `variant` is "bech32m".
  *
  * @example
  * ```ts
@@ -99,11 +111,17 @@ function fromWords(words: number[]): Uint8Array | null {
  * bech32Encode("age", new Uint8Array(32)).startsWith("age1"); // true
  * ```
  */
-export function bech32Encode(hrp: string, data: Uint8Array, upper = false): string {
+export function bech32Encode(
+  hrp: string,
+  data: Uint8Array,
+  upper = false,
+  variant: Bech32Variant = "bech32",
+): string {
   if (!checkHrp(hrp)) throw new TypeError("Cannot encode Bech32: invalid human-readable part");
   const lower = hrp.toLowerCase();
   const words = toWords(data);
-  const chk = polymod([...hrpExpand(lower), ...words, 0, 0, 0, 0, 0, 0]) ^ 1;
+  const chk = polymod([...hrpExpand(lower), ...words, 0, 0, 0, 0, 0, 0]) ^
+    CHECKSUM_CONSTANT[variant];
   let out = lower + "1";
   for (const w of words) out += CHARSET[w];
   for (let i = 0; i < CHECKSUM_LENGTH; i++) out += CHARSET[(chk >>> (5 * (5 - i))) & 31];
@@ -111,9 +129,10 @@ export function bech32Encode(hrp: string, data: Uint8Array, upper = false): stri
 }
 
 /**
- * Decodes a Bech32 string of at most {@link MAX_BECH32_LENGTH} characters,
- * rejecting a longer one, mixed case, characters outside the alphabet, a bad
- * checksum and non-zero or overlong padding. Throws MeteorError E_MALFORMED.
+ * Decodes a Bech32 string (a Bech32m one when `variant` is "bech32m") of at
+ * most {@link MAX_BECH32_LENGTH} characters, rejecting a longer one, mixed
+ * case, characters outside the alphabet, a bad checksum and non-zero or
+ * overlong padding. Throws MeteorError E_MALFORMED.
  *
  * @example
  * ```ts
@@ -121,7 +140,7 @@ export function bech32Encode(hrp: string, data: Uint8Array, upper = false): stri
  * bech32Decode(bech32Encode("age", new Uint8Array([1, 2]))).hrp; // "age"
  * ```
  */
-export function bech32Decode(text: string): Bech32Decoded {
+export function bech32Decode(text: string, variant: Bech32Variant = "bech32"): Bech32Decoded {
   const fail = (state: string): never => {
     throw new MeteorError("E_MALFORMED", `Cannot decode Bech32: ${state}`);
   };
@@ -138,7 +157,7 @@ export function bech32Decode(text: string): Bech32Decoded {
     if (v < 0) fail("character outside the alphabet");
     values.push(v);
   }
-  if (polymod([...hrpExpand(hrp), ...values]) !== 1) fail("bad checksum");
+  if (polymod([...hrpExpand(hrp), ...values]) !== CHECKSUM_CONSTANT[variant]) fail("bad checksum");
   const data = fromWords(values.slice(0, values.length - CHECKSUM_LENGTH));
   if (data === null) fail("invalid padding");
   return { hrp: text.slice(0, pos), data: data! };

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { bech32m } from "@scure/base";
+import { bech32Decode, type Bech32Decoded, bech32Encode } from "../age/bech32.ts";
 import { checkLength, concat, utf8 } from "../bytes.ts";
 import { MeteorError } from "../errors.ts";
 import { sha3_256 } from "../crypto/hash.ts";
@@ -95,7 +95,7 @@ export async function computeMeteorId(keys: PublicKeyBundle): Promise<Uint8Array
  */
 export function formatMeteorId(id: Uint8Array): string {
   checkLength("MeteorID", id, METEOR_ID_LENGTH);
-  return bech32m.encode(METEOR_ID_HRP, bech32m.toWords(id));
+  return bech32Encode(METEOR_ID_HRP, id, false, "bech32m");
 }
 
 /**
@@ -111,19 +111,14 @@ export function parseMeteorId(text: string): Uint8Array {
   if (text.length !== METEOR_ID_TEXT_LENGTH) {
     throw bad(`expected ${METEOR_ID_TEXT_LENGTH} characters, got ${text.length}`);
   }
-  let decoded: { prefix: string; words: number[] };
+  let decoded: Bech32Decoded;
   try {
-    decoded = bech32m.decode(text as `${string}1${string}`);
+    decoded = bech32Decode(text, "bech32m");
   } catch {
-    throw bad("invalid characters or checksum (a typo?)");
+    throw bad("invalid characters, checksum or padding (a typo?)");
   }
-  if (decoded.prefix !== METEOR_ID_HRP) throw bad(`prefix must be "${METEOR_ID_HRP}1"`);
-  let id: Uint8Array;
-  try {
-    id = bech32m.fromWords(decoded.words);
-  } catch {
-    throw bad("non-zero padding");
-  }
+  if (decoded.hrp.toLowerCase() !== METEOR_ID_HRP) throw bad(`prefix must be "${METEOR_ID_HRP}1"`);
+  const id = decoded.data;
   if (id.length !== METEOR_ID_LENGTH) throw bad("wrong length");
   return id;
 }

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { base58 } from "@scure/base";
 import { checkLength, concat } from "../bytes.ts";
+import { base58Encode } from "./_base58.ts";
 import { ED25519_PUBLIC_KEY_LENGTH } from "../crypto/sign.ts";
 
 /**
@@ -31,5 +31,5 @@ const ED25519_PEER_ID_PREFIX = Uint8Array.of(0x00, 0x24, 0x08, 0x01, 0x12, 0x20)
  */
 export function peerIdOf(ed25519PublicKey: Uint8Array): string {
   checkLength("ed25519 public key", ed25519PublicKey, ED25519_PUBLIC_KEY_LENGTH);
-  return base58.encode(concat(ED25519_PEER_ID_PREFIX, ed25519PublicKey));
+  return base58Encode(concat(ED25519_PEER_ID_PREFIX, ed25519PublicKey));
 }

@@ -159,3 +159,13 @@ Deno.test("computeMeteorId() (native SHA3-256) equals meteorIdOf(), @noble's SHA
     RangeError,
   );
 });
+
+Deno.test("formatMeteorId() and parseMeteorId() agree with @scure/base's Bech32m", () => {
+  for (let i = 0; i < 64; i++) {
+    const id = crypto.getRandomValues(new Uint8Array(32));
+    const text = bech32m.encode("meteor", bech32m.toWords(id));
+    assert.equal(formatMeteorId(id), text);
+    assert.deepEqual(parseMeteorId(text), id);
+    assert.deepEqual(parseMeteorId(text.toUpperCase()), id);
+  }
+});
