@@ -64,4 +64,4 @@ export {
   refuseExtraArguments,
 } from "./cli/command.ts";
 export { loginLink, PAGE_PATH } from "./server/_guard.ts";
-export { readJsonBody, type ReadJsonBodyOptions } from "./server/json_body.ts";
+export { readJsonBody, type ReadJsonBodyOptions, type RequestContext } from "./server/json_body.ts";

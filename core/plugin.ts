@@ -15,7 +15,6 @@
  *
  * @module
  */
-import type { Hono } from "hono";
 import type * as CoreCrypto from "./crypto/mod.ts";
 import type { EventBus } from "./events.ts";
 import type { Logger } from "./logger.ts";
@@ -43,12 +42,25 @@ export interface ConfigSchema<C> {
 export type OpenApiPathItem = Record<string, unknown>;
 
 /**
+ * A plugin's HTTP routes: a Hono app (`new Hono()` from the `hono` package),
+ * declared here by the members the node reads, so that the plugin kit's
+ * types do not depend on Hono's. The node mounts Hono apps only: any other
+ * object is refused at start (E_PLUGIN).
+ */
+export interface RouteApp {
+  /** Every route, as Hono's `app.routes` lists them (checked against the mount's openapi). */
+  readonly routes: readonly { readonly method: string; readonly path: string }[];
+  /** Answers a request, as Hono's `app.fetch` does. */
+  fetch(request: Request): Response | Promise<Response>;
+}
+
+/**
  * One mount of HTTP routes a plugin serves, with its own policy and body
  * limit (docs/api.md §Plugin routes).
  */
 export interface PluginRoutes {
-  /** A Hono app; its paths are relative to `mount`. */
-  app: Hono;
+  /** A Hono app ({@link RouteApp}); its paths are relative to `mount`. */
+  app: RouteApp;
   /**
    * Who may call the routes. `"token"` (the default): the local API, behind
    * its Host, Origin and bearer-token checks. `"public"`: served on the

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Hono } from "hono";
+import { Hono } from "hono";
 import { MeteorError } from "../core/errors.ts";
 import type { OpenApiPathItem, Plugin, PluginInstance, PluginRoutes } from "../core/plugin.ts";
 import { MAX_REQUEST_BYTES } from "./_body.ts";
@@ -87,8 +87,10 @@ function checkMount(plugin: string, routes: PluginRoutes): Mount {
   } else if (routes.listen !== undefined) {
     throw refuse(plugin, "listen is for public mounts only");
   }
-  checkDocumented(`plugin "${plugin}"`, routes.app, routes.openapi);
-  return { plugin, policy, mount, bodyLimit, listen, openapi: routes.openapi, app: routes.app };
+  const { app } = routes;
+  if (!(app instanceof Hono)) throw refuse(plugin, "app must be a Hono app (new Hono())");
+  checkDocumented(`plugin "${plugin}"`, app, routes.openapi);
+  return { plugin, policy, mount, bodyLimit, listen, openapi: routes.openapi, app };
 }
 
 /** Every mount of the running plugins, in start order. Throws E_PLUGIN for a bad one. */

@@ -5,9 +5,18 @@
  *
  * @module
  */
-import type { Context } from "hono";
 import { MeteorError } from "../core/errors.ts";
 import { MAX_REQUEST_BYTES, readBodyBytes } from "./_body.ts";
+
+/**
+ * What {@link readJsonBody} reads: a route's Hono context (`c`), declared by
+ * the one member it uses, so that the plugin kit's types do not depend on
+ * Hono's.
+ */
+export interface RequestContext {
+  /** The request, as Hono's `c.req` holds it. */
+  readonly req: { readonly raw: Request };
+}
 
 /** Options of {@link readJsonBody}. */
 export interface ReadJsonBodyOptions {
@@ -29,7 +38,7 @@ export interface ReadJsonBodyOptions {
  * ```
  */
 export async function readJsonBody(
-  c: Context,
+  c: RequestContext,
   options: ReadJsonBodyOptions = {},
 ): Promise<Record<string, unknown>> {
   const bytes = await readBodyBytes(c.req.raw, options.maxBytes ?? MAX_REQUEST_BYTES);

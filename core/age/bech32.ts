@@ -20,14 +20,14 @@ const CHECKSUM_LENGTH = 6;
 /** The longest string {@link bech32Decode} reads: twice an `age1pq1...` recipient, rounded up. */
 export const MAX_BECH32_LENGTH = 4096;
 
+/** Which checksum a string carries: "bech32" (BIP 173, age's) or "bech32m" (BIP 350). */
+export type Bech32Variant = "bech32" | "bech32m";
+
 /**
  * The checksum constant each variant XORs into the polymod: 1 for Bech32
  * (BIP 173, age), 0x2bc830a3 for Bech32m (BIP 350, MeteorIDs).
  */
-const CHECKSUM_CONSTANT = { bech32: 1, bech32m: 0x2bc830a3 } as const;
-
-/** Which checksum a string carries: "bech32" (BIP 173, age's) or "bech32m" (BIP 350). */
-export type Bech32Variant = keyof typeof CHECKSUM_CONSTANT;
+const CHECKSUM_CONSTANT: Record<Bech32Variant, number> = { bech32: 1, bech32m: 0x2bc830a3 };
 
 /** The decoded parts of a Bech32 string. */
 export interface Bech32Decoded {

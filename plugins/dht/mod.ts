@@ -16,6 +16,7 @@
  *
  * @module
  */
+import type { Libp2p } from "libp2p";
 import { multiaddr } from "@multiformats/multiaddr";
 import { isMeteorError, MeteorError } from "../../core/errors.ts";
 import { libp2pServices, type P2PApi, type Plugin } from "../../plugin.ts";
@@ -54,7 +55,7 @@ function newCounts(): Record<string, number> {
 }
 
 /** Builds the dht plugin. */
-export default function dht(): Plugin<DhtConfig, DhtApi, { p2p: P2PApi }, "documents"> {
+export default function dht(): Plugin<DhtConfig, DhtApi, { p2p: P2PApi<Libp2p> }, "documents"> {
   const counts = newCounts();
   const rejected = (code: string) => {
     counts[`rejected.${code}`] = (counts[`rejected.${code}`] ?? 0) + 1;

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import type { Libp2p } from "libp2p";
 import { HybridRecipient, type Recipient } from "../../core/age/mod.ts";
 import { resolvePeerName } from "../../core/contacts.ts";
 import { readDocument } from "../../core/identity/mod.ts";
@@ -42,7 +43,7 @@ export interface IpfsApi {
 /** Starts the backend the config names. */
 async function startBackend(
   config: IpfsConfig,
-  p2p: P2PApi,
+  p2p: P2PApi<Libp2p>,
   dataDir: string,
   tables: IpfsTables,
 ): Promise<IpfsBackend> {
@@ -58,7 +59,7 @@ async function startBackend(
 export default function ipfs(): Plugin<
   IpfsConfig,
   IpfsApi,
-  { p2p: P2PApi },
+  { p2p: P2PApi<Libp2p> },
   "database" | "decryptor" | "contacts" | "counters"
 > {
   return {

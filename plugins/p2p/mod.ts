@@ -55,12 +55,18 @@ export interface IdentityDirectory {
   addResolver(resolver: IdentityResolver): () => void;
 }
 
-/** What the p2p plugin offers one plugin that needs it. */
-export interface P2PApi {
+/**
+ * What the p2p plugin offers one plugin that needs it. `Host` is the type a
+ * plugin gives the shared libp2p host: the host is js-libp2p's `Libp2p`
+ * (from the `libp2p` package), and a plugin that calls it declares
+ * `{ p2p: P2PApi<Libp2p> }` among its needs; the kit itself leaves it
+ * `unknown`, so that its types do not depend on libp2p's.
+ */
+export interface P2PApi<Host = unknown> {
   /** The libp2p services this plugin contributed to the host, by name (and only those). */
   readonly services: Readonly<Record<string, unknown>>;
   /** The node's one host, shared: its start() and stop() do nothing (p2p owns its lifecycle). */
-  readonly libp2p: Libp2p;
+  readonly libp2p: Host;
   /** The identity directory. */
   readonly directory: IdentityDirectory;
   /** Typed records over Meteor sessions, under this plugin's own record types. */
@@ -79,7 +85,7 @@ export interface P2PApi {
 export const P2P_VERSION = "2.0.0";
 
 /** The api handed to plugin `consumer`. */
-function apiFor(node: P2PNode, consumer: string): P2PApi {
+function apiFor(node: P2PNode, consumer: string): P2PApi<Libp2p> {
   const services: Record<string, unknown> = {};
   const all = node.libp2p.services as Record<string, unknown>;
   for (const name of node.servicesOf.get(consumer) ?? []) services[name] = all[name];

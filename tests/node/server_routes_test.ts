@@ -116,6 +116,11 @@ Deno.test("createApp() and createPublicApps() refuse bad mounts with E_PLUGIN na
   const cases: [string, PluginRoutes[], RegExp][] = [
     ["public without listen", [{ policy: "public", app, openapi: { "/x": get } }], /listen/],
     [
+      "an app that is not a Hono app",
+      [{ app: { routes: [], fetch: () => new Response() }, openapi: {} }],
+      /must be a Hono app/,
+    ],
+    [
       "listen on a token mount",
       [{ listen: "127.0.0.1:0", app, openapi: { "/x": get } }],
       /public mounts only/,

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { Libp2p } from "libp2p";
 import { defaultConfig } from "../../core/config.ts";
 import { deriveKeys, formatMeteorId, type NodeKeys } from "../../core/identity/mod.ts";
 import { createLogger, silentLogger } from "../../core/logger.ts";
@@ -28,7 +29,7 @@ export interface TestDaemon {
   /** The MeteorID in text form. */
   id: string;
   /** The p2p plugin's api. */
-  p2p: P2PApi;
+  p2p: P2PApi<Libp2p>;
   /** Calls the local API with the token and a loopback Host. */
   api(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
   /** The app, for requests with other headers. */
@@ -94,7 +95,7 @@ export async function startDaemon(spec: DaemonSpec): Promise<TestDaemon> {
     node,
     keys,
     id: formatMeteorId(keys.meteorId),
-    p2p: running.instance.apiFor!("test") as P2PApi,
+    p2p: running.instance.apiFor!("test") as P2PApi<Libp2p>,
     request,
     api(path, init = {}) {
       const headers = new Headers(init.headers);

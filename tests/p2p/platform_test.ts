@@ -62,7 +62,7 @@ function greetPlugin(received: { from: Uint8Array; text: string }[]): Plugin {
   };
 }
 
-const apiOf = (d: TestDaemon) => (d.node.registry.get("greet")!.api as { p2p: P2PApi }).p2p;
+const apiOf = (d: TestDaemon) => (d.node.registry.get("greet")!.api as { p2p: P2PApi<Libp2p> }).p2p;
 
 Deno.test({
   name: "a plugin's libp2p service and typed records work end to end between two daemons",
