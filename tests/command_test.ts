@@ -244,7 +244,12 @@ Deno.test("main() answers a command group without a subcommand with E_USAGE and 
   ]);
 });
 
-/** The specifiers `root` imports statically, transitively (deno info; dynamic imports not followed). */
+/**
+ * The specifiers Deno loads when it starts `root`, transitively (deno info):
+ * static imports and literal `import("...")`s, whose graphs Deno loads at
+ * start-up too; type-only references and lazyImport's computed specifiers
+ * are not followed.
+ */
 async function staticGraph(root: string): Promise<Set<string>> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json", root],
@@ -256,7 +261,7 @@ async function staticGraph(root: string): Promise<Set<string>> {
     redirects: Record<string, string>;
     modules: {
       specifier: string;
-      dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+      dependencies?: { code?: { specifier: string } }[];
     }[];
   };
   const modules = new Map(info.modules.map((m) => [m.specifier, m]));
@@ -268,7 +273,7 @@ async function staticGraph(root: string): Promise<Set<string>> {
     if (seen.has(resolved)) continue;
     seen.add(resolved);
     for (const dep of modules.get(resolved)?.dependencies ?? []) {
-      if (!dep.isDynamic && dep.code) stack.push(dep.code.specifier);
+      if (dep.code) stack.push(dep.code.specifier);
     }
   }
   return seen;
@@ -288,5 +293,14 @@ Deno.test("cli.ts and the offline commands load no libp2p, Hono or GPU code at s
     const graph = await staticGraph(root);
     assert.ok(graph.size > 1, `${root}: a graph was read`);
     assert.deepEqual([...graph].filter((s) => forbidden.test(s)), [], root);
+  }
+});
+
+Deno.test("meteor id and contacts load no npm package and no node:crypto at start-up", async () => {
+  // The first npm import costs a process 18-30 ms, node:crypto 20-60 ms (docs/benchmarks.md).
+  for (const root of ["cli/id.ts", "cli/contacts.ts", "cli/_identity_cache.ts"]) {
+    const graph = await staticGraph(root);
+    assert.ok(graph.size > 1, `${root}: a graph was read`);
+    assert.deepEqual([...graph].filter((s) => /^npm:|^node:crypto$/.test(s)), [], root);
   }
 });
