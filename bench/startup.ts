@@ -3,13 +3,15 @@
  * commands take from process start to exit, beside an empty `deno run` in
  * the same hyperfine run. Each command runs as the installed command does
  * (`deno task install`: the project's config given with --config, from a
- * folder outside the project) against a fresh node home with no daemon.
+ * folder outside the project) against a fresh node home with no daemon:
+ * median and mean wall time and user CPU, each with its ratio to the empty
+ * run. The goal (issue 9): every offline command within 2x.
  *
  * hyperfine (Debian package) is installed with apt-get when missing.
  *
  * @module
  */
-import { formatNumber, table } from "./_stats.ts";
+import { formatNumber, median, table } from "./_stats.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
 
@@ -35,64 +37,119 @@ async function ensureHyperfine(): Promise<boolean> {
   return await probe();
 }
 
-/** hyperfine's median of each of `commands` (one hyperfine run), in ms, in their order. */
-async function hyperfine(dir: string, commands: string[], runs: number): Promise<number[]> {
+/** What hyperfine measured of one command, in ms. */
+interface Timing {
+  /** Median wall-clock time. */
+  median: number;
+  /** Mean wall-clock time. */
+  mean: number;
+  /** Mean user CPU time. */
+  user: number;
+}
+
+/** Rounds the runs are split into, so that a change of load hits every line alike. */
+const ROUNDS = 5;
+
+/**
+ * hyperfine's timings of each of `commands`, in their order: `runs` runs
+ * each, in {@link ROUNDS} hyperfine runs of all the commands in turn
+ * (interleaved rounds; warm-up runs first in each), medians and means over
+ * all of them.
+ */
+async function hyperfine(dir: string, commands: string[], runs: number): Promise<Timing[]> {
   const out = `${dir}/hyperfine.json`;
-  const run = await new Deno.Command("hyperfine", {
-    args: ["-N", "--warmup", "3", "--runs", String(runs), "--export-json", out, ...commands],
+  const times: number[][] = commands.map(() => []);
+  const users: number[] = commands.map(() => 0);
+  const perRound = Math.max(2, Math.round(runs / ROUNDS));
+  for (let round = 0; round < ROUNDS; round++) {
+    const warmup = round === 0 ? "3" : "1";
+    const args = ["-N", "--warmup", warmup, "--runs", String(perRound), "--export-json", out];
+    const run = await new Deno.Command("hyperfine", {
+      args: [...args, ...commands],
+      cwd: dir,
+      env: { METEOR_HOME: `${dir}/home`, NO_COLOR: "1" },
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!run.success) {
+      throw new Error(`Cannot run hyperfine: ${new TextDecoder().decode(run.stderr).trim()}`);
+    }
+    const { results } = JSON.parse(await Deno.readTextFile(out)) as {
+      results: { times: number[]; user: number }[];
+    };
+    results.forEach((r, i) => {
+      times[i].push(...r.times.map((t) => t * 1000));
+      users[i] += (r.user * 1000) / ROUNDS;
+    });
+  }
+  return times.map((t, i) => ({
+    median: median(t),
+    mean: t.reduce((a, b) => a + b, 0) / t.length,
+    user: users[i],
+  }));
+}
+
+/** Runs `meteor ARGS` once in `dir` (the bench's home), failing with its stderr. */
+async function runOnce(dir: string, meteor: string, args: string): Promise<void> {
+  const run = await new Deno.Command("sh", {
+    args: ["-c", `${meteor} ${args}`],
     cwd: dir,
-    env: { METEOR_HOME: `${dir}/home`, NO_COLOR: "1" },
+    env: { METEOR_HOME: `${dir}/home` },
     stdout: "null",
     stderr: "piped",
   }).output();
-  if (!run.success) {
-    throw new Error(`Cannot run hyperfine: ${new TextDecoder().decode(run.stderr).trim()}`);
-  }
-  const { results } = JSON.parse(await Deno.readTextFile(out)) as {
-    results: { command: string; median: number }[];
-  };
-  return results.map((r) => r.median * 1000);
+  if (!run.success) throw new Error(new TextDecoder().decode(run.stderr));
 }
 
 /**
  * Measures {@link COMMANDS} against an empty `deno run` with hyperfine
- * (`runs` runs each, medians) and renders a table with the ratios; a note
- * instead when hyperfine cannot be installed.
+ * (`hyperfine -N`, `runs` runs of each line in interleaved rounds) and renders a table
+ * of median and mean wall time and mean user CPU, with their ratios to the
+ * empty run; a note instead when hyperfine cannot be installed. The home is
+ * made by `meteor init`, then `meteor id` runs once, as a user's first look
+ * at the new identity does (it writes the identity cache, docs/identity.md
+ * §5.2).
  */
-export async function benchStartup(runs = 30): Promise<string> {
+export async function benchStartup(runs = 20): Promise<string> {
   if (!(await ensureHyperfine())) return "CLI start-up: skipped (hyperfine is not installed)";
   const dir = await Deno.makeTempDir({ prefix: "meteor-startup-" });
   try {
     await Deno.writeTextFile(`${dir}/empty.ts`, "");
     await Deno.writeTextFile(`${dir}/small.txt`, "a small file\n");
     const meteor = `deno run -A --config '${REPO}deno.json' '${REPO}cli.ts'`;
-    const init = await new Deno.Command("sh", {
-      args: ["-c", `${meteor} init`],
-      cwd: dir,
-      env: { METEOR_HOME: `${dir}/home` },
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (!init.success) throw new Error(new TextDecoder().decode(init.stderr));
+    await runOnce(dir, meteor, "init");
+    await runOnce(dir, meteor, "id");
     // The second line is what the project's config (its import map and npm lockfile) costs alone.
     const withConfig = `deno run -A --config '${REPO}deno.json' empty.ts`;
     const lines = ["deno run -A empty.ts", withConfig, ...COMMANDS.map((c) => `${meteor} ${c}`)];
-    const [empty, configured, ...medians] = await hyperfine(dir, lines, runs);
+    const load = Deno.loadavg()[0];
+    const [empty, ...timings] = await hyperfine(dir, lines, runs);
+    const names = [
+      "empty `deno run` (baseline, same run)",
+      "empty `deno run` with the project's deno.json",
+      ...COMMANDS.map((c) => `meteor ${c}`),
+    ];
+    const ms = (value: number) => `${formatNumber(value)} ms`;
+    const ratio = (value: number, base: number) => `${formatNumber(value / base)}x`;
     return table(
-      ["CLI start-up (hyperfine, no daemon)", "median", "vs empty deno run"],
       [
-        ["empty `deno run` (baseline, same run)", `${formatNumber(empty)} ms`, "1.00x"],
-        [
-          "empty `deno run` with the project's deno.json",
-          `${formatNumber(configured)} ms`,
-          `${formatNumber(configured / empty)}x`,
-        ],
-        ...COMMANDS.map((c, i) => [
-          `meteor ${c}`,
-          `${formatNumber(medians[i])} ms`,
-          `${formatNumber(medians[i] / empty)}x`,
-        ]),
+        `CLI start-up (hyperfine -N, ${runs} runs in ${ROUNDS} rounds, no daemon; load ${
+          load.toFixed(1)
+        })`,
+        "median",
+        "mean",
+        "user CPU",
+        "median vs empty",
+        "user vs empty",
       ],
+      [empty, ...timings].map((t, i) => [
+        names[i],
+        ms(t.median),
+        ms(t.mean),
+        ms(t.user),
+        ratio(t.median, empty.median),
+        ratio(t.user, empty.user),
+      ]),
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
