@@ -108,7 +108,7 @@ async function runOnce(dir: string, meteor: string, args: string): Promise<void>
  * empty run; a note instead when hyperfine cannot be installed. The home is
  * made by `meteor init`, then `meteor id` runs once, as a user's first look
  * at the new identity does (it writes the identity cache, docs/identity.md
- * §5.2).
+ * §5.1).
  */
 export async function benchStartup(runs = 20): Promise<string> {
   if (!(await ensureHyperfine())) return "CLI start-up: skipped (hyperfine is not installed)";

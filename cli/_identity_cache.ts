@@ -1,6 +1,6 @@
 /**
  * The home's public identity cache, `<home>/identity.json` (docs/identity.md
- * §5.2): the last identity document `meteor id` signed, and what its
+ * §5.1): the last identity document `meteor id` signed, and what its
  * addresses were made from. With it, `meteor id` and `-r self` need neither
  * the seed nor any key derivation or signature, the costliest part of their
  * start-up (the first ML-DSA signature of a process alone takes 35 to 80 ms

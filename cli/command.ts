@@ -5,9 +5,10 @@
  *
  * @module
  */
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { parseArgs, ParseArgsConfig } from "node:util";
 import { MeteorError } from "../core/errors.ts";
 import { resolveHome } from "../core/home.ts";
+import { ArgumentError, parseArguments } from "./_parse_args.ts";
 import { redact } from "./_redact.ts";
 
 export { isAgeSecretKey, redact } from "./_redact.ts";
@@ -52,29 +53,10 @@ export type ParsedCommandArgs<O extends NonNullable<ParseArgsConfig["options"]>>
 >;
 
 /**
- * node:util parseArgs's error message on one line: its first line, and the
- * advice line that starts "To " when there is one (an option value that
- * starts with a dash: "To specify an option argument starting with a dash
- * use '--timeout=-XYZ'."); the "Did you forget" question between is left out.
- * An unknown option gets a message of its own: parseArgs's advice for it
- * ends in an unclosed quote (`as in '-- "--fast"`).
- */
-function oneLine(message: string, code: unknown): string {
-  const unknown = code === "ERR_PARSE_ARGS_UNKNOWN_OPTION"
-    ? /^Unknown option '(.*?)'(?:\. To specify|$)/s.exec(message)
-    : null;
-  if (unknown) {
-    return `Unknown option '${unknown[1]}'; to give an argument that starts with '-', ` +
-      `put it after '--' (as in: -- ${unknown[1]})`;
-  }
-  const [first, ...rest] = message.split("\n").map((line) => line.trim().replace(/\.$/, ""));
-  const advice = rest.find((line) => line.startsWith("To "));
-  return advice === undefined ? first : `${first}; ${advice[0].toLowerCase()}${advice.slice(1)}`;
-}
-
-/**
- * Parses `args` against `options` (plus {@link COMMON_OPTIONS}), turning
- * unknown flags and missing values into a one-line usage error.
+ * Parses `args` against `options` (plus {@link COMMON_OPTIONS}) as node:util
+ * parseArgs does in strict mode (cli/_parse_args.ts, which does not load
+ * node:util), turning unknown flags and missing values into a one-line
+ * usage error.
  *
  * @example
  * ```ts
@@ -90,21 +72,10 @@ export function parseCommandArgs<O extends NonNullable<ParseArgsConfig["options"
   options: O,
 ): ParsedCommandArgs<O> {
   try {
-    return parseArgs({
-      args,
-      options: { ...COMMON_OPTIONS, ...options },
-      allowPositionals: true,
-      strict: true,
-    });
+    return parseArguments(args, { ...COMMON_OPTIONS, ...options }) as ParsedCommandArgs<O>;
   } catch (err) {
-    throw new MeteorError(
-      "E_USAGE",
-      redact(
-        `Cannot parse arguments: ${
-          oneLine((err as Error).message, (err as { code?: unknown }).code)
-        }`,
-      ),
-    );
+    if (!(err instanceof ArgumentError)) throw err;
+    throw new MeteorError("E_USAGE", redact(`Cannot parse arguments: ${err.message}`));
   }
 }
 

@@ -13,7 +13,7 @@ export const HOME_FILES = {
   /**
    * The public identity cache: the last identity document `meteor id`
    * signed, checked against the keystore's MeteorID before use, so that
-   * `meteor id` and `-r self` need no key derivation (docs/identity.md §5.2).
+   * `meteor id` and `-r self` need no key derivation (docs/identity.md §5.1).
    */
   identity: "identity.json",
   /** The node configuration (JSON). */

@@ -387,7 +387,7 @@ export async function loadNodeKeys(homeDir: string, passphrase?: string): Promis
 /**
  * The MeteorID a plain keystore stores beside its seed (its "id" field),
  * read without decoding the seed or deriving any key: the anchor against
- * which the home's public identity cache is checked (docs/identity.md §5.2).
+ * which the home's public identity cache is checked (docs/identity.md §5.1).
  * Undefined for an encrypted keystore, which stores no MeteorID. The ID is
  * checked against the seed whenever the seed is read ({@link readSeed}).
  *

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { isAgeSecretKey, parseCommandArgs, redact, refuseExtraArguments } from "../cli/command.ts";
+import { parseArgs } from "node:util";
+import { ArgumentError, type OptionSpec, parseArguments } from "../cli/_parse_args.ts";
+import {
+  COMMON_OPTIONS,
+  isAgeSecretKey,
+  parseCommandArgs,
+  redact,
+  refuseExtraArguments,
+} from "../cli/command.ts";
 import { COMMANDS } from "../cli/commands.ts";
 import { HybridIdentity } from "../core/age/mod.ts";
 import { isMeteorError } from "../core/errors.ts";
@@ -296,11 +304,94 @@ Deno.test("cli.ts and the offline commands load no libp2p, Hono or GPU code at s
   }
 });
 
-Deno.test("meteor id and contacts load no npm package and no node:crypto at start-up", async () => {
-  // The first npm import costs a process 18-30 ms, node:crypto 20-60 ms (docs/benchmarks.md).
+Deno.test("meteor id and contacts load no npm package, node:crypto or node:util at start-up", async () => {
+  // The first npm import costs a process 18-30 ms, node:crypto 20-60 ms, node:util 10-20 ms
+  // (docs/benchmarks.md "CLI start-up").
   for (const root of ["cli/id.ts", "cli/contacts.ts", "cli/_identity_cache.ts"]) {
     const graph = await staticGraph(root);
     assert.ok(graph.size > 1, `${root}: a graph was read`);
-    assert.deepEqual([...graph].filter((s) => /^npm:|^node:crypto$/.test(s)), [], root);
+    assert.deepEqual([...graph].filter((s) => /^npm:|^node:(crypto|util)$/.test(s)), [], root);
   }
+});
+
+Deno.test("parseArguments() gives what node:util parseArgs gives, or fails where it fails", () => {
+  const options: Record<string, OptionSpec> = {
+    ...COMMON_OPTIONS,
+    output: { type: "string", short: "o" },
+    recipient: { type: "string", short: "r", multiple: true, default: [] },
+    armor: { type: "boolean", short: "a", default: false },
+    force: { type: "boolean" },
+  };
+  const reference = (args: string[]) => {
+    try {
+      return parseArgs({ args, options, strict: true, allowPositionals: true });
+    } catch {
+      return "error";
+    }
+  };
+  const ours = (args: string[]) => {
+    try {
+      return parseArguments(args, options);
+    } catch (err) {
+      assert.ok(err instanceof ArgumentError, String(err));
+      assert.ok(!err.message.includes("\n"), err.message);
+      return "error";
+    }
+  };
+  const pool = [
+    "in",
+    "-",
+    "--",
+    "-o",
+    "-oout",
+    "--output",
+    "--output=x",
+    "--output=",
+    "-o=x",
+    "-r",
+    "-ra",
+    "-ar",
+    "-ah",
+    "-h",
+    "--help",
+    "--json",
+    "--json=1",
+    "-x",
+    "-5",
+    "--fast",
+    "--fast=1",
+    "--=x",
+    "---x",
+    "--home",
+    "",
+    "-a",
+    "--armor",
+    "--force",
+    "--__proto__",
+    "--constructor",
+    "-aro",
+  ];
+  const cases: string[][] = [[], ...pool.map((a) => [a]), ...pool.map((a) => [a, "v"])];
+  for (const a of pool) for (const b of pool) cases.push([a, b, "in"]);
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % pool.length;
+  for (let i = 0; i < 2000; i++) {
+    cases.push(Array.from({ length: 1 + (i % 6) }, () => pool[next()]));
+  }
+  let errors = 0;
+  for (const args of cases) {
+    const expected = reference(args);
+    if (expected === "error") errors++;
+    assert.deepEqual(ours(args), expected, JSON.stringify(args));
+  }
+  assert.ok(errors > 100 && errors < cases.length - 100, "both outcomes are exercised");
+});
+
+Deno.test("parseCommandArgs() refuses a value for a boolean option, on one line", () => {
+  assert.throws(
+    () => parseCommandArgs(["--json=1"], {}),
+    (err) =>
+      isMeteorError(err, "E_USAGE") &&
+      err.message === "Cannot parse arguments: Option '--json' does not take an argument",
+  );
 });
