@@ -108,27 +108,38 @@ async function runOnce(dir: string, meteor: string, args: string): Promise<void>
  * empty run; a note instead when hyperfine cannot be installed. The home is
  * made by `meteor init`, then `meteor id` runs once, as a user's first look
  * at the new identity does (it writes the identity cache, docs/identity.md
- * §5.1).
+ * §5.1). With `against` (another checkout of the project, e.g. main's), each
+ * command also runs from there, in the same rounds, on the same home: a
+ * before-and-after table.
  */
-export async function benchStartup(runs = 20): Promise<string> {
+export async function benchStartup(runs = 20, against?: string): Promise<string> {
   if (!(await ensureHyperfine())) return "CLI start-up: skipped (hyperfine is not installed)";
   const dir = await Deno.makeTempDir({ prefix: "meteor-startup-" });
   try {
     await Deno.writeTextFile(`${dir}/empty.ts`, "");
     await Deno.writeTextFile(`${dir}/small.txt`, "a small file\n");
-    const meteor = `deno run -A --config '${REPO}deno.json' '${REPO}cli.ts'`;
+    const meteorAt = (repo: string) => `deno run -A --config '${repo}deno.json' '${repo}cli.ts'`;
+    const meteor = meteorAt(REPO);
     await runOnce(dir, meteor, "init");
     await runOnce(dir, meteor, "id");
+    const trees: [string, string][] = against === undefined
+      ? [["", meteor]]
+      : [[" (against)", meteorAt(against.replace(/\/?$/, "/"))], [" (this tree)", meteor]];
     // The second line is what the project's config (its import map and npm lockfile) costs alone.
     const withConfig = `deno run -A --config '${REPO}deno.json' empty.ts`;
-    const lines = ["deno run -A empty.ts", withConfig, ...COMMANDS.map((c) => `${meteor} ${c}`)];
-    const load = Deno.loadavg()[0];
-    const [empty, ...timings] = await hyperfine(dir, lines, runs);
+    const lines = ["deno run -A empty.ts", withConfig];
     const names = [
       "empty `deno run` (baseline, same run)",
       "empty `deno run` with the project's deno.json",
-      ...COMMANDS.map((c) => `meteor ${c}`),
     ];
+    for (const c of COMMANDS) {
+      for (const [label, command] of trees) {
+        lines.push(`${command} ${c}`);
+        names.push(`meteor ${c}${label}`);
+      }
+    }
+    const load = Deno.loadavg()[0];
+    const [empty, ...timings] = await hyperfine(dir, lines, runs);
     const ms = (value: number) => `${formatNumber(value)} ms`;
     const ratio = (value: number, base: number) => `${formatNumber(value / base)}x`;
     return table(
@@ -156,4 +167,8 @@ export async function benchStartup(runs = 20): Promise<string> {
   }
 }
 
-if (import.meta.main) console.log(await benchStartup());
+if (import.meta.main) {
+  // deno run -A bench/startup.ts [--against <other checkout>]
+  const at = Deno.args.indexOf("--against");
+  console.log(await benchStartup(20, at >= 0 ? Deno.args[at + 1] : undefined));
+}
