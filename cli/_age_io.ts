@@ -11,6 +11,7 @@ import type { FileSink, FileSource, StreamOptions } from "../core/age/mod.ts";
 import { StreamPool } from "../core/age/stream_pool.ts";
 import { MeteorError } from "../core/errors.ts";
 import { homePaths } from "../core/home.ts";
+import { lazyImport } from "../core/lazy_import.ts";
 import { readConfigIfAny } from "./_config.ts";
 import { exists } from "./_fs.ts";
 
@@ -342,7 +343,10 @@ export async function payloadEngine(home: string, size: number | null): Promise<
     const pool = new StreamPool({ workers: payloadWorkers(size) });
     return { pool, stream: null, close: () => pool.close() };
   }
-  const { createBatchAead } = await import("../core/crypto/batch.ts");
+  // A computed import: a literal one would load the GPU code at every start (core/lazy_import.ts).
+  const { createBatchAead } = await lazyImport<typeof import("../core/crypto/batch.ts")>(
+    new URL("../core/crypto/batch.ts", import.meta.url),
+  );
   const engine = createBatchAead({ path: "gpu" });
   return { pool: null, stream: { engine, window: GPU_WINDOW }, close: () => engine.close() };
 }

@@ -14,8 +14,7 @@ import {
   ScryptIdentity,
 } from "../core/age/mod.ts";
 import { MeteorError } from "../core/errors.ts";
-import { wipeNodeKeys } from "../core/identity/mod.ts";
-import { loadNodeKeys } from "../core/keystore.ts";
+import { lazyImport } from "../core/lazy_import.ts";
 import { readBoundedFile } from "../core/secret_file.ts";
 import {
   type Command,
@@ -34,7 +33,36 @@ import {
   progress,
   writeOutput,
 } from "./_age_io.ts";
-import { filePassphrase, unlockPassphrase } from "./_passphrase.ts";
+
+/**
+ * The passphrase prompts, loaded only when a command needs one: they pull in
+ * the keystore and the identity code (libp2p keys), which decrypting with
+ * `-i FILE` never uses (start-up and memory, docs/benchmarks.md "Files").
+ */
+function passphrases() {
+  return lazyImport<typeof import("./_passphrase.ts")>(
+    new URL("./_passphrase.ts", import.meta.url),
+  );
+}
+
+/** The node's own X-Wing identity, from the keystore of `home` (loaded only for it). */
+async function nodeIdentity(home: string): Promise<HybridIdentity> {
+  const [{ loadNodeKeys }, { wipeNodeKeys }, { unlockPassphrase }] = await Promise.all([
+    lazyImport<typeof import("../core/keystore.ts")>(
+      new URL("../core/keystore.ts", import.meta.url),
+    ),
+    lazyImport<typeof import("../core/identity/mod.ts")>(
+      new URL("../core/identity/mod.ts", import.meta.url),
+    ),
+    passphrases(),
+  ]);
+  const keys = await loadNodeKeys(home, await unlockPassphrase(home));
+  try {
+    return new HybridIdentity(keys.seeds.xwing);
+  } finally {
+    wipeNodeKeys(keys);
+  }
+}
 
 /** The largest identity file read. */
 const MAX_IDENTITY_FILE_BYTES = 1 << 20;
@@ -83,16 +111,9 @@ async function identities(
         "Cannot decrypt: -p and -i cannot be combined (a passphrase is a file's only recipient)",
       );
     }
-    return [new ScryptIdentity(await filePassphrase())];
+    return [new ScryptIdentity(await (await passphrases()).filePassphrase())];
   }
-  if (files.length === 0) {
-    const keys = await loadNodeKeys(home, await unlockPassphrase(home));
-    try {
-      return [new HybridIdentity(keys.seeds.xwing)];
-    } finally {
-      wipeNodeKeys(keys);
-    }
-  }
+  if (files.length === 0) return [await nodeIdentity(home)];
   const out: Identity[] = [];
   for (const path of files) {
     if (isAgeSecretKey(path)) {

@@ -6,6 +6,7 @@
  */
 import { encryptFile, encryptStream, type Recipient, ScryptRecipient } from "../core/age/mod.ts";
 import { MeteorError } from "../core/errors.ts";
+import { lazyImport } from "../core/lazy_import.ts";
 import {
   type Command,
   homeFrom,
@@ -21,7 +22,6 @@ import {
   progress,
   writeOutput,
 } from "./_age_io.ts";
-import { AGE_PASSPHRASE_ENV, newPassphrase } from "./_passphrase.ts";
 import { type ResolvedRecipient, resolveRecipients } from "./_recipients.ts";
 
 /** The recipients of the command: the `-r` values resolved, or the passphrase of `-p` alone. */
@@ -42,6 +42,10 @@ async function recipientsOf(
       "Cannot encrypt: -p encrypts to a passphrase alone (drop the -r recipients)",
     );
   }
+  // Loaded only for -p: the prompts pull in the keystore code, which -r never needs.
+  const { AGE_PASSPHRASE_ENV, newPassphrase } = await lazyImport<typeof import("./_passphrase.ts")>(
+    new URL("./_passphrase.ts", import.meta.url),
+  );
   const passphrase = await newPassphrase(AGE_PASSPHRASE_ENV, "file passphrase");
   return { recipients: [new ScryptRecipient(passphrase)], resolved: [] };
 }
