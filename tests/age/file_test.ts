@@ -161,3 +161,30 @@ Deno.test("StreamPool redoes on the calling thread the run of a worker that cras
   assert.deepEqual(stats, { workerRuns: 0, callingThreadRuns: 1, workerFailures: 1 });
   assert.equal(size, 0, "a worker that never answered turns the pool off");
 });
+
+Deno.test("StreamPool.start() starts its workers before any run, and runs then go to them", async () => {
+  const channel = new BroadcastChannel("meteor-stream-pool-started");
+  const url = new URL("./_started_worker.ts", import.meta.url);
+  const pool = new StreamPool({ workers: 2, workerUrl: url });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const started = new Promise<number>((resolve) => {
+      let count = 0;
+      channel.onmessage = () => ++count === 2 && resolve(count);
+    });
+    pool.start();
+    const timeout = new Promise<number>((resolve) => timer = setTimeout(() => resolve(-1), 20_000));
+    assert.equal(await Promise.race([started, timeout]), 2, "the workers did not start");
+    assert.deepEqual(pool.stats(), { workerRuns: 0, callingThreadRuns: 0, workerFailures: 0 });
+    const me = await X25519Identity.generate();
+    const plain = randomBytes(3 * BLOCK + 1);
+    const sink = collector();
+    await encryptFile(sourceOf(plain), sink, [me.recipient()], { pool });
+    assert.ok(pool.stats().workerRuns > 0, "no run went to a worker");
+    assert.deepEqual(await decrypt(sink.bytes(), [me]), plain);
+  } finally {
+    clearTimeout(timer);
+    channel.close();
+    pool.close();
+  }
+});
