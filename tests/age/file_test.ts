@@ -127,6 +127,50 @@ Deno.test("decryptFile() writes only the verified prefix when a later block is d
   }
 });
 
+Deno.test("decryptFile() of a truncated or flipped file writes whole verified chunks only, then fails", async () => {
+  const me = await X25519Identity.generate();
+  const chunks = 3 * RUN_CHUNKS + 2;
+  const plain = randomBytes(chunks * CHUNK_SIZE - 5);
+  const file = await encrypt(plain, [me.recipient()]);
+  const payload = file.length - (plain.length + chunks * 16) - 16; // Header, then the 16-byte nonce.
+  const chunkAt = (i: number) => payload + 16 + i * SEALED_CHUNK_SIZE;
+  const withTrailingByte = new Uint8Array(file.length + 1);
+  withTrailingByte.set(file);
+  const cases: [string, Uint8Array, number][] = [
+    ["cut inside chunk 0", file.subarray(0, chunkAt(0) + 10), 0],
+    ["cut after chunk 0", file.subarray(0, chunkAt(1)), 1],
+    ["cut inside chunk 9", file.subarray(0, chunkAt(9) + 1000), 9],
+    ["final chunk missing", file.subarray(0, chunkAt(chunks - 1)), chunks - 1],
+    ["one byte short", file.subarray(0, file.length - 1), chunks - 1],
+    ["trailing byte", withTrailingByte, chunks - 1],
+  ];
+  for (const chunk of [0, RUN_CHUNKS - 1, RUN_CHUNKS, 2 * RUN_CHUNKS + 1, chunks - 1]) {
+    const flipped = file.slice();
+    flipped[chunkAt(chunk) + 77] ^= 0x80;
+    cases.push([`byte flipped in chunk ${chunk}`, flipped, chunk]);
+  }
+  for (const workers of [0, 2]) {
+    const pool = new StreamPool({ workers });
+    try {
+      for (const [name, bytes, verified] of cases) {
+        const sink = collector();
+        await assert.rejects(
+          decryptFile(sourceOf(bytes), sink, [me], { pool }),
+          (err) => isMeteorError(err, "E_DECRYPT_FAILED"),
+          `${name} (${workers} workers)`,
+        );
+        // Lengths and digests: a failing deepEqual of megabytes would take minutes to print.
+        const [got, expected] = [sink.bytes(), plain.subarray(0, verified * CHUNK_SIZE)];
+        assert.equal(got.length, expected.length, `${name} (${workers} workers)`);
+        assert.equal(toHex(sha256(got)), toHex(sha256(expected)), `${name} (${workers} workers)`);
+      }
+      if (workers > 0) assert.ok(pool.stats().workerRuns > 0, "no run went to a worker");
+    } finally {
+      pool.close();
+    }
+  }
+});
+
 Deno.test("decryptFile() gives every CCTV vector its expected outcome and released plaintext", async () => {
   const codes: Record<string, string> = {
     "no match": "E_NO_MATCHING_IDENTITY",
