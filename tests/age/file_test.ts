@@ -232,3 +232,59 @@ Deno.test("StreamPool.start() starts its workers before any run, and runs then g
     pool.close();
   }
 });
+
+Deno.test("StreamPool workers seal and open to the same bytes and results as the calling thread", async () => {
+  const pool = new StreamPool({ workers: 2 });
+  const here = new StreamPool({ workers: 0 });
+  const shared = (bytes: Uint8Array) => {
+    const view = new Uint8Array(new SharedArrayBuffer(bytes.length));
+    view.set(bytes);
+    return view;
+  };
+  try {
+    const key = randomBytes(32);
+    for (const length of [0, 1, CHUNK_SIZE, BLOCK - 3, BLOCK]) {
+      const seal = async (p: StreamPool) => {
+        const output = shared(new Uint8Array(BLOCK + RUN_CHUNKS * 16));
+        const r = await p.run({
+          op: "seal",
+          key,
+          counter: 7,
+          atEnd: true,
+          input: shared(patternBytes(length)),
+          output,
+        });
+        return { r, bytes: output.slice(0, r.written) };
+      };
+      const [there, local] = [await seal(pool), await seal(here)];
+      assert.deepEqual(there, local, `seal ${length}`);
+      for (const flip of [false, true]) {
+        const sealed = there.bytes.slice();
+        if (flip && sealed.length > 0) sealed[sealed.length - 1] ^= 1;
+        const open = async (p: StreamPool) => {
+          const output = shared(new Uint8Array(BLOCK));
+          const r = await p.run({
+            op: "open",
+            key,
+            counter: 7,
+            atEnd: true,
+            input: shared(sealed),
+            output,
+          });
+          return { r, bytes: output.slice(0, r.written) };
+        };
+        assert.deepEqual(await open(pool), await open(here), `open ${length}, flipped ${flip}`);
+      }
+    }
+    assert.ok(pool.stats().workerRuns > 0, "no run went to a worker");
+    assert.equal(here.stats().workerRuns, 0);
+  } finally {
+    pool.close();
+    here.close();
+  }
+});
+
+/** `length` bytes of a fixed pattern, the same at every call. */
+function patternBytes(length: number): Uint8Array {
+  return Uint8Array.from({ length }, (_, i) => (i * 131 + 7) & 0xff);
+}
