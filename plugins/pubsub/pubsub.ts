@@ -29,6 +29,7 @@ import {
 import { type Router, TOPIC_SCORE_PARAMS } from "./gossip.ts";
 import { openBody, openGrant, sealBody, sealGrant } from "./group.ts";
 import type { PubSubStore } from "./store.ts";
+import { TrafficCounter } from "./_traffic.ts";
 import type { EnvelopeValidator } from "./validator.ts";
 
 /** The record type that carries key grants. */
@@ -98,12 +99,14 @@ export class PubSub {
   readonly counts = { published: 0, delivered: 0, unreadable: 0, grantsIn: 0, grantsRefused: 0 };
   readonly #deps: PubSubDeps;
   readonly #self: Uint8Array;
+  readonly #traffic: TrafficCounter;
   readonly #stopped = new AbortController();
 
   /** Resubscribes the stored subscriptions and starts delivering. */
   constructor(deps: PubSubDeps) {
     this.#deps = deps;
     this.#self = deps.identity.meteorId;
+    this.#traffic = new TrafficCounter(deps.counters);
     const { router, records } = deps;
     router.addEventListener("message", (e) => this.#deliver(e.detail), {
       signal: this.#stopped.signal,
@@ -170,7 +173,7 @@ export class PubSub {
     const id = sha256(data);
     this.#deps.validator.remember(id);
     this.counts.published++;
-    this.#deps.counters.add({ messagesOut: 1, bytesOut: data.length });
+    this.#traffic.add({ messagesOut: 1, bytesOut: data.length });
     return { msgId: toHex(id), recipients: recipients.length };
   }
 
@@ -263,9 +266,10 @@ export class PubSub {
     return { topic, epoch, undelivered: undelivered.sort() };
   }
 
-  /** Stops delivering and handling grants. */
+  /** Stops delivering and handling grants, and writes the pending traffic counts. */
   stop(): void {
     this.#stopped.abort();
+    this.#traffic.flush();
   }
 
   #join(topic: string): void {
@@ -334,8 +338,9 @@ export class PubSub {
   }
 
   #deliver(message: Message): void {
-    const envelope = this.#deps.validator.envelopeOf(message);
-    if (!envelope) return;
+    const accepted = this.#deps.validator.accepted(message);
+    if (!accepted) return;
+    const { envelope, id } = accepted;
     const text = envelope.kind === "private"
       ? this.#open(message.topic, envelope)
       : new TextDecoder().decode(envelope.body);
@@ -344,14 +349,14 @@ export class PubSub {
       return;
     }
     this.counts.delivered++;
-    this.#deps.counters.add({ messagesIn: 1, bytesIn: message.data.length });
+    this.#traffic.add({ messagesIn: 1, bytesIn: message.data.length });
     this.#deps.events.emit("pubsub:message", {
       topic: message.topic,
       from: formatMeteorId(envelope.from),
       text,
       verified: true,
       private: envelope.kind === "private",
-      msgId: toHex(sha256(message.data)),
+      msgId: toHex(id),
       sentAt: envelope.timestamp,
       receivedAt: Date.now(),
     });
