@@ -16,7 +16,8 @@
  * each followed in the same run by a round of the baselines: bare hybrid
  * signatures (the ceiling a signed publish cannot pass) and one signature
  * plus one verification per subscriber (the CPU one message costs this one
- * process, where every daemon runs).
+ * process, where every daemon runs). First, the publish path alone: one
+ * daemon with no peers publishing through the API, against bare signatures.
  *
  *     deno task bench:pubsub [--nodes 10] [--messages 200] [--burst 100] [--rounds 5]
  *                            [--topology line,random,mesh]
@@ -30,6 +31,7 @@ import { MESSAGE_LABEL } from "../plugins/pubsub/envelope.ts";
 import { DEFAULT_P2P_CONFIG } from "../plugins/p2p/config.ts";
 import type { DeliveredMessage } from "../plugins/pubsub/mod.ts";
 import {
+  call,
   type LineDaemon,
   publish,
   startNetwork,
@@ -136,6 +138,16 @@ async function run(name: string) {
     }
     await allDelivered(subscribers, paced, 30_000);
     await new Promise((r) => setTimeout(r, 1_000));
+    const copies = await Promise.all(
+      subscribers.map(async (d) =>
+        (await call<{ plugins: { pubsub: { stats: Record<string, number> } } }>(
+          d,
+          "GET",
+          "/v1/stats",
+        ))
+          .plugins.pubsub.stats.duplicates
+      ),
+    );
     let delivered = 0;
     let duplicates = 0;
     const latencies: number[] = [];
@@ -189,6 +201,10 @@ async function run(name: string) {
         `${formatNumber((100 * delivered) / (paced.size * subscribers.length))} %`,
       ],
       ["duplicates delivered", String(duplicates)],
+      [
+        "redundant copies received (dropped), per message",
+        formatNumber(copies.reduce((a, b) => a + b, 0) / messages),
+      ],
       ["latency p50, all subscribers", `${formatNumber(median(latencies))} ms`],
       ["latency p99, all subscribers", `${formatNumber(percentile(latencies, 99))} ms`],
       ["latency max, all subscribers", `${formatNumber(Math.max(...latencies))} ms`],
@@ -212,6 +228,33 @@ async function run(name: string) {
   }
 }
 
+/**
+ * The publish path alone: one daemon with no peers, publishing through the
+ * API, rounds interleaved with bare signatures.
+ */
+async function lone() {
+  const [daemon] = await startNetwork(1, 150, () => [], DEFAULT_P2P_CONFIG.retryMs);
+  try {
+    await call(daemon, "POST", `/v1/topics/${TOPIC}/subscribe`);
+    const publishRates: number[] = [];
+    const signRates: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      publishRates.push(await rate(burst, () => publish(daemon, TOPIC, `lone ${r}`)));
+      signRates.push(await rate(burst, () => signer.sign(MESSAGE_LABEL, sample)));
+    }
+    console.log("\nPubSub publish path: one daemon, no peers, through the API");
+    console.log(table(["measure", "value"], [
+      [`${rounds} x ${burst} messages, medians`, ""],
+      ["publish rate (API returns, signed)", `${formatNumber(median(publishRates))} msg/s`],
+      ["baseline: bare hybrid signatures", `${formatNumber(median(signRates))} sig/s`],
+      ["publish rate / signature rate", formatNumber(median(publishRates) / median(signRates))],
+    ]));
+  } finally {
+    await stopLine([daemon]);
+  }
+}
+
+await lone();
 for (const name of values.topology.split(",")) await run(name);
 // The stopped daemons leave libp2p's idle timers behind for minutes; the numbers are out.
 Deno.exit(0);
