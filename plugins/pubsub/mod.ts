@@ -72,6 +72,7 @@ export default function pubsub(): Plugin<
         decryptor: context.decryptor,
         records: p2p.records,
         directory: p2p.directory,
+        contacts: context.contacts,
         events: context.events,
         counters: context.counters,
         logger: context.logger,
