@@ -10,6 +10,9 @@
  * - `mesh`: every daemon dials every earlier one.
  *
  * Daemons run the p2p plugin's default retry period (5 s), as a user's do.
+ * By default all share this process; with `--processes` each runs in its
+ * own (bench/_pubsub_daemon.ts), so they no longer queue behind one event
+ * loop, though they still share this machine's cores.
  * For each topology: delivery ratio, duplicates and p50/p99 propagation
  * latency of paced messages (the author's timestamp, taken before signing, to
  * each subscriber's event), then bursts from one publisher through the API,
@@ -20,7 +23,7 @@
  * daemon with no peers publishing through the API, against bare signatures.
  *
  *     deno task bench:pubsub [--nodes 10] [--messages 200] [--burst 100] [--rounds 5]
- *                            [--topology line,random,mesh]
+ *                            [--topology line,random,mesh] [--processes]
  *
  * @module
  */
@@ -29,14 +32,13 @@ import { deriveKeys } from "../core/identity/mod.ts";
 import { hybridVerify, seedSigner } from "../core/crypto/mod.ts";
 import { MESSAGE_LABEL } from "../plugins/pubsub/envelope.ts";
 import { DEFAULT_P2P_CONFIG } from "../plugins/p2p/config.ts";
-import type { DeliveredMessage } from "../plugins/pubsub/mod.ts";
 import {
   call,
   type LineDaemon,
+  meshPeers,
   publish,
   startNetwork,
   stopLine,
-  subscribeAll,
   waitFor,
 } from "../tests/pubsub/_line.ts";
 import { formatNumber, median, percentile, table } from "./_stats.ts";
@@ -49,6 +51,7 @@ const { values } = parseArgs({
     burst: { type: "string", default: "100" },
     rounds: { type: "string", default: "5" },
     topology: { type: "string", default: "line,random,mesh" },
+    processes: { type: "boolean", default: false },
   },
 });
 const nodes = Number(values.nodes);
@@ -89,8 +92,113 @@ function topology(name: string, n: number): (i: number) => number[] {
   throw new Error(`Cannot run the benchmark: unknown topology "${name}"`);
 }
 
+/** What the benchmark reads of a delivered message. */
+interface Delivery {
+  msgId: string;
+  sentAt: number;
+  receivedAt: number;
+}
+
+/** One daemon of the benchmark, in this process or in its own. */
+interface BenchNode {
+  /** Every message it delivered, in order. */
+  received: Delivery[];
+  subscribe(topic: string): Promise<unknown>;
+  /** Publishes through the API; resolves to the msgId. */
+  publish(topic: string, text: string): Promise<string>;
+  meshPeers(topic: string): Promise<number>;
+  /** The validator's `duplicates` count. */
+  duplicates(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** A daemon in this process. */
+function inProcess(d: LineDaemon): BenchNode {
+  return {
+    received: d.received,
+    subscribe: (topic) => call(d, "POST", `/v1/topics/${encodeURIComponent(topic)}/subscribe`),
+    publish: async (topic, text) => (await publish(d, topic, text)).msgId,
+    meshPeers: (topic) => meshPeers(d, topic),
+    duplicates: async () =>
+      (await call<{ plugins: { pubsub: { stats: Record<string, number> } } }>(
+        d,
+        "GET",
+        "/v1/stats",
+      )).plugins.pubsub.stats.duplicates,
+    stop: () => stopLine([d]),
+  };
+}
+
+/** Starts a daemon in its own process (bench/_pubsub_daemon.ts); resolves once it listens. */
+async function childProcess(
+  seed: number,
+  bootstrap: readonly string[],
+): Promise<BenchNode & { address: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("./_pubsub_daemon.ts", import.meta.url).pathname,
+      String(seed),
+      String(DEFAULT_P2P_CONFIG.retryMs),
+      ...bootstrap,
+    ],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const received: Delivery[] = [];
+  const answers = new Map<number, (value: unknown) => void>();
+  const started = Promise.withResolvers<string>();
+  (async () => {
+    let pending = "";
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+      pending += chunk;
+      let newline;
+      while ((newline = pending.indexOf("\n")) >= 0) {
+        const line = JSON.parse(pending.slice(0, newline));
+        pending = pending.slice(newline + 1);
+        if (line.op === "message") received.push(line);
+        else if (line.op === "ready") started.resolve(line.address);
+        else if (line.op === "answer") answers.get(line.id)?.(line.value);
+      }
+    }
+  })();
+  let next = 0;
+  const ask = <T>(op: string, fields: Record<string, string> = {}) => {
+    const id = next++;
+    const answer = new Promise<T>((resolve) => answers.set(id, resolve as (v: unknown) => void));
+    writer.write(new TextEncoder().encode(JSON.stringify({ id, op, ...fields }) + "\n"));
+    return answer;
+  };
+  return {
+    address: await started.promise,
+    received,
+    subscribe: (topic) => ask("subscribe", { topic }),
+    publish: (topic, text) => ask<string>("publish", { topic, text }),
+    meshPeers: (topic) => ask<number>("mesh", { topic }),
+    duplicates: () => ask<number>("duplicates"),
+    stop: async () => {
+      await ask("stop");
+      await child.status;
+    },
+  };
+}
+
+/** Starts the network: daemon i dials the earlier daemons `links(i)` names. */
+async function startNodes(links: (i: number) => readonly number[]): Promise<BenchNode[]> {
+  if (!values.processes) {
+    return (await startNetwork(nodes, 120, links, DEFAULT_P2P_CONFIG.retryMs)).map(inProcess);
+  }
+  const started: (BenchNode & { address: string })[] = [];
+  for (let i = 0; i < nodes; i++) {
+    started.push(await childProcess(120 + i, links(i).map((j) => started[j].address)));
+  }
+  return started;
+}
+
 /** Deliveries per node, by msgId. */
-function tally(received: readonly DeliveredMessage[], ids: ReadonlySet<string>) {
+function tally(received: readonly Delivery[], ids: ReadonlySet<string>) {
   const counts = new Map<string, number>();
   for (const m of received) {
     if (ids.has(m.msgId)) counts.set(m.msgId, (counts.get(m.msgId) ?? 0) + 1);
@@ -99,7 +207,7 @@ function tally(received: readonly DeliveredMessage[], ids: ReadonlySet<string>) 
 }
 
 /** Waits (bounded) until every subscriber delivered every one of `ids`. */
-function allDelivered(subscribers: readonly LineDaemon[], ids: ReadonlySet<string>, ms: number) {
+function allDelivered(subscribers: readonly BenchNode[], ids: ReadonlySet<string>, ms: number) {
   return waitFor(
     "deliveries",
     () => subscribers.every((d) => tally(d.received, ids).size === ids.size),
@@ -125,29 +233,26 @@ async function run(name: string) {
   for (let i = 0; i < nodes; i++) {
     for (const j of links(i)) degree[i]++, degree[j]++;
   }
-  const daemons = await startNetwork(nodes, 120, links, DEFAULT_P2P_CONFIG.retryMs);
+  const daemons = await startNodes(links);
   try {
-    await subscribeAll(daemons, TOPIC, (i) => Math.min(degree[i], D_LO));
+    for (const d of daemons) await d.subscribe(TOPIC);
+    await waitFor("every daemon meshed on the topic", async () => {
+      for (const [i, d] of daemons.entries()) {
+        if (await d.meshPeers(TOPIC) < Math.min(degree[i], D_LO)) return false;
+      }
+      return true;
+    });
     const subscribers = daemons.slice(1);
 
     // 1. Paced messages: delivery, duplicates, latency.
     const paced = new Set<string>();
     for (let i = 0; i < messages; i++) {
-      paced.add((await publish(daemons[0], TOPIC, `paced ${i}`)).msgId);
+      paced.add(await daemons[0].publish(TOPIC, `paced ${i}`));
       await new Promise((r) => setTimeout(r, 10));
     }
     await allDelivered(subscribers, paced, 30_000);
     await new Promise((r) => setTimeout(r, 1_000));
-    const copies = await Promise.all(
-      subscribers.map(async (d) =>
-        (await call<{ plugins: { pubsub: { stats: Record<string, number> } } }>(
-          d,
-          "GET",
-          "/v1/stats",
-        ))
-          .plugins.pubsub.stats.duplicates
-      ),
-    );
+    const copies = await Promise.all(subscribers.map((d) => d.duplicates()));
     let delivered = 0;
     let duplicates = 0;
     const latencies: number[] = [];
@@ -169,7 +274,7 @@ async function run(name: string) {
       const ids = new Set<string>();
       const started = performance.now();
       apiRates.push(
-        await rate(burst, async () => ids.add((await publish(daemons[0], TOPIC, `b${r}`)).msgId)),
+        await rate(burst, async () => ids.add(await daemons[0].publish(TOPIC, `b${r}`))),
       );
       await allDelivered(subscribers, ids, 60_000);
       endToEnd.push(burst / ((performance.now() - started) / 1000));
@@ -192,7 +297,9 @@ async function run(name: string) {
     console.log(
       `\nPubSub, ${nodes} daemons, topology ${name} (${edges} connections, degree ${
         Math.min(...degree)
-      }-${Math.max(...degree)}), ${subscribers.length} subscribers, 127.0.0.1, one process`,
+      }-${Math.max(...degree)}), ${subscribers.length} subscribers, 127.0.0.1, ${
+        values.processes ? "one process per daemon" : "one process"
+      }`,
     );
     console.log(table(["measure", "value"], [
       ["paced messages (10 ms apart)", String(messages)],
@@ -224,7 +331,7 @@ async function run(name: string) {
       ["delivered rate / CPU floor", formatNumber(e2eRate / floorRate)],
     ]));
   } finally {
-    await stopLine(daemons);
+    for (const d of daemons) await d.stop();
   }
 }
 
