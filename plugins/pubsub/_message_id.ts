@@ -28,13 +28,19 @@ function isAuthor(from: Uint8Array, data: Uint8Array): boolean {
   return true;
 }
 
+/** Starts the hashed bytes of a copy from another sender: no envelope starts with it ("MTPS" does). */
+const OTHER_SENDER = 0xff;
+
 /**
  * The message ID of envelope `data` sent by the libp2p peer whose PeerId
  * bytes are `from` (undefined for an unsigned message): SHA-256(data) when
- * `from` is the envelope's author, else SHA-256(u8(len(from)) || from || data).
+ * `from` is the envelope's author, else SHA-256(0xff || u16(len(from)) ||
+ * from || data), whose input is never an envelope, so it never equals a
+ * genuine message's ID.
  */
 export function messageId(from: Uint8Array | undefined, data: Uint8Array): Uint8Array {
   if (from !== undefined && isAuthor(from, data)) return sha256(data);
-  const sender = from ?? new Uint8Array(0);
-  return sha256(concat(Uint8Array.of(sender.length), sender, data));
+  const sender = (from ?? new Uint8Array(0)).subarray(0, 0xffff);
+  const head = Uint8Array.of(OTHER_SENDER, sender.length >> 8, sender.length & 0xff);
+  return sha256(concat(head, sender, data));
 }

@@ -41,4 +41,10 @@ Deno.test("messageId() of a copy from any other sender differs from the genuine 
   }
   // Two senders never share one: the sender is length-prefixed into the hash.
   assert.notDeepEqual(messageId(undefined, data), messageId(peerIdBytes(other.peerId), data));
+  // A sender and envelope chosen to spell the genuine envelope still get another ID.
+  assert.notDeepEqual(messageId(data.subarray(1, 78), data.subarray(78)), genuine);
+  assert.deepEqual(
+    messageId(peerIdBytes(other.peerId), data),
+    sha256(new Uint8Array([0xff, 0, 38, ...peerIdBytes(other.peerId), ...data])),
+  );
 });
