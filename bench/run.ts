@@ -6,13 +6,15 @@
  *
  * Usage: deno task bench:core [--size MiB[,MiB...]] [--runs N] [--skip-files]
  *   --size   file sizes for the file section (default 256,1024)
- *   --runs   timed repetitions per file measurement (default 5; medians are reported)
+ *   --runs   timed rounds of the file section (default 5, after a warm-up round; medians reported)
  *
  * The file section runs `meteor encrypt`/`meteor decrypt` and the `age` 1.1.1
  * CLI (Debian package, installed with apt-get when missing) on the same input
- * with the same X25519 recipient, to /dev/null: age is the baseline (age
- * 1.1.1 predates hybrid recipients; Meteor is also measured with one). Peak
- * memory is GNU time's maximum resident set size (`/usr/bin/time`).
+ * with the same X25519 recipient, to /dev/null, in interleaved rounds (each
+ * round runs every command once): age is the baseline (age 1.1.1 predates
+ * hybrid recipients; Meteor is also measured with one). CPU time and peak
+ * memory come from GNU time (`/usr/bin/time`: user + system, maximum resident
+ * set size).
  *
  * @module
  */
@@ -179,16 +181,34 @@ async function hasGnuTime(): Promise<boolean> {
   }
 }
 
-/** Peak resident memory of `cmd args` in MiB, through GNU time's %M (KiB). */
-async function peakMiB(cmd: string, args: string[]): Promise<number> {
-  const out = await new Deno.Command("/usr/bin/time", {
-    args: ["-f", "peak %M", cmd, ...args],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  const match = new TextDecoder().decode(out.stderr).match(/peak (\d+)\s*$/);
-  if (!out.success || match === null) throw new Error(`${cmd} ${args.join(" ")} failed`);
-  return Number(match[1]) / 1024;
+/** One timed run: wall-clock milliseconds, CPU seconds (user + system) and peak memory in MiB. */
+interface Timed {
+  ms: number;
+  cpu: number;
+  peakMiB: number;
+}
+
+/**
+ * Runs `cmd args` once, output to nothing; with GNU time (`memory`) under
+ * /usr/bin/time for its CPU time and maximum resident set size (%U %S %M).
+ */
+async function timed(cmd: string, args: string[], memory: boolean): Promise<Timed> {
+  const [program, argv] = memory
+    ? ["/usr/bin/time", ["-f", "timed %U %S %M", cmd, ...args]]
+    : [cmd, args];
+  const start = performance.now();
+  const out = await new Deno.Command(program, { args: argv, stdout: "null", stderr: "piped" })
+    .output();
+  const ms = performance.now() - start;
+  const stderr = new TextDecoder().decode(out.stderr);
+  if (!out.success) throw new Error(`${cmd} ${args.join(" ")} failed: ${stderr.slice(-2000)}`);
+  const match = stderr.match(/timed ([\d.]+) ([\d.]+) (\d+)\s*$/);
+  if (memory && match === null) throw new Error(`${cmd}: no GNU time report`);
+  return match === null ? { ms, cpu: NaN, peakMiB: NaN } : {
+    ms,
+    cpu: Number(match[1]) + Number(match[2]),
+    peakMiB: Number(match[3]) / 1024,
+  };
 }
 
 /** Writes `sizeMiB` MiB of incompressible bytes to `path`. */
@@ -201,18 +221,32 @@ async function writeInput(path: string, sizeMiB: number): Promise<void> {
   }
 }
 
+/** A command the file table times: its row name, what it runs, and the row it is compared with. */
+interface FileCase {
+  name: string;
+  cmd: string;
+  args: string[];
+  baseline?: string;
+}
+
 /**
- * The CLI against age 1.1.1, side by side in this run: each `meteor` row's
- * ratio is its median time over age's (age is the baseline, 1.00x), with
- * the same X25519 recipient and input, to /dev/null; plus the hybrid
- * recipient, and `meteor encrypt` of an empty file (start-up alone).
+ * The CLI against age 1.1.1, side by side in this run: every round runs each
+ * case once, one after another (age, then Meteor with the same X25519
+ * recipient and input, then Meteor with a hybrid recipient), so a change in
+ * the machine's load hits them alike. Each row gives the median over the
+ * rounds (after one warm-up round) of wall-clock time and CPU time, the
+ * largest peak memory, and its median time over age's (age is the baseline,
+ * 1.00x). Output goes to /dev/null. `meteor encrypt` of an empty file gives
+ * the start-up alone, beside an empty `deno run`.
  */
 async function benchFiles(dir: string, sizeMiB: number): Promise<string> {
   const bytes = sizeMiB * MiB;
   const plain = `${dir}/plain`;
   const empty = `${dir}/empty`;
+  const emptyScript = `${dir}/empty.ts`;
   await writeInput(plain, sizeMiB);
   await Deno.writeFile(empty, new Uint8Array(0));
+  await Deno.writeTextFile(emptyScript, "");
 
   const deno = Deno.execPath();
   const cli = new URL("../cli.ts", import.meta.url).pathname;
@@ -236,57 +270,77 @@ async function benchFiles(dir: string, sizeMiB: number): Promise<string> {
   const memory = await hasGnuTime();
   if (!memory) console.error("bench: /usr/bin/time missing (apt-get install time); no peak memory");
 
-  const gbps = (ms: number) => `${formatNumber(bytes / 1e9 / (ms / 1000))} GB/s`;
-  const rows: string[][] = [];
-  const measure = async (name: string, cmd: string, args: string[], baseline?: number) => {
-    const ms = median(await timeRuns(runs, () => run(cmd, args)));
-    const peak = memory ? `${formatNumber(await peakMiB(cmd, args))} MiB` : "n/a";
-    const ratio = baseline === undefined ? "n/a" : `${formatNumber(ms / baseline)}x`;
-    rows.push([name, fmtMs(ms), gbps(ms), peak, ratio]);
-    return ms;
-  };
-  const direction = async (
-    label: string,
-    ageArgs: string[],
-    meteorCases: [string, string[]][],
-  ) => {
-    const ageMs = ageCli
-      ? await measure(`age 1.1.1 ${label}, X25519 (CLI)`, "age", ageArgs)
-      : undefined;
-    if (ageMs !== undefined) rows[rows.length - 1][4] = "1.00x (baseline)";
+  const cases: FileCase[] = [];
+  const direction = (label: string, ageArgs: string[], meteorCases: [string, string[]][]) => {
+    const age = `age 1.1.1 ${label}, X25519 (CLI)`;
+    if (ageCli) cases.push({ name: age, cmd: "age", args: ageArgs });
     for (const [name, args] of meteorCases) {
-      await measure(`meteor ${label}, ${name} (CLI)`, deno, meteorArgs(args), ageMs);
+      cases.push({
+        name: `meteor ${label}, ${name} (CLI)`,
+        cmd: deno,
+        args: meteorArgs(args),
+        baseline: ageCli ? age : undefined,
+      });
     }
   };
-  await direction("encrypt", ["-r", classicRecipient, "-o", "/dev/null", plain], [
+  direction("encrypt", ["-r", classicRecipient, "-o", "/dev/null", plain], [
     ["X25519", ["encrypt", "-r", classicRecipient, "-o", "/dev/null", plain]],
     ["age1pq1 hybrid", ["encrypt", "-r", hybridRecipient, "-o", "/dev/null", plain]],
   ]);
-  await direction("decrypt", ["-d", "-i", classicKey, "-o", "/dev/null", `${dir}/x25519.age`], [
+  direction("decrypt", ["-d", "-i", classicKey, "-o", "/dev/null", `${dir}/x25519.age`], [
     ["X25519", ["decrypt", "-i", classicKey, "-o", "/dev/null", `${dir}/x25519.age`]],
     ["age1pq1 hybrid", ["decrypt", "-i", hybridKey, "-o", "/dev/null", `${dir}/hybrid.age`]],
   ]);
-  const startMs = median(
-    await timeRuns(
-      runs,
-      () => meteor(["encrypt", "-r", classicRecipient, "-o", "/dev/null", empty]),
-    ),
-  );
-  rows.push([
-    "meteor encrypt of an empty file (start-up alone)",
-    fmtMs(startMs),
-    "n/a",
-    "n/a",
-    "n/a",
-  ]);
+  const emptyRun = "empty `deno run` (start-up baseline)";
+  cases.push({ name: emptyRun, cmd: deno, args: ["run", "--allow-all", emptyScript] });
+  cases.push({
+    name: "meteor encrypt of an empty file (start-up alone)",
+    cmd: deno,
+    args: meteorArgs(["encrypt", "-r", classicRecipient, "-o", "/dev/null", empty]),
+    baseline: emptyRun,
+  });
+
+  const loadBefore = Deno.loadavg()[0];
+  const results = new Map<string, Timed[]>(cases.map((c) => [c.name, []]));
+  for (let round = 0; round <= runs; round++) {
+    for (const c of cases) {
+      const result = await timed(c.cmd, c.args, memory);
+      if (round > 0) results.get(c.name)!.push(result); // Round 0 warms the caches up.
+    }
+  }
+  const loadAfter = Deno.loadavg()[0];
+  const medianMs = (name: string) => median(results.get(name)!.map((r) => r.ms));
+  const rows = cases.map((c) => {
+    const all = results.get(c.name)!;
+    const ms = medianMs(c.name);
+    const cpu = median(all.map((r) => r.cpu));
+    const peak = Math.max(...all.map((r) => r.peakMiB));
+    const perSecond = c.args.includes(empty) || c.args.includes(emptyScript)
+      ? "n/a"
+      : `${formatNumber(bytes / 1e9 / (ms / 1000))} GB/s`;
+    const ratio = c.baseline === undefined
+      ? (cases.some((other) => other.baseline === c.name) ? "1.00x (baseline)" : "n/a")
+      : `${formatNumber(ms / medianMs(c.baseline))}x`;
+    return [
+      c.name,
+      fmtMs(ms),
+      Number.isNaN(cpu) ? "n/a" : `${formatNumber(cpu)} s`,
+      perSecond,
+      Number.isNaN(peak) ? "n/a" : `${formatNumber(peak)} MiB`,
+      ratio,
+    ];
+  });
   if (!ageCli) console.error("bench: age CLI unavailable; its rows are left out");
   return table(
     [
-      `${sizeMiB} MiB file to /dev/null (median of ${runs}; load ${Deno.loadavg()[0].toFixed(1)})`,
-      "time",
+      `${sizeMiB} MiB file to /dev/null (${runs} interleaved rounds; load ${
+        loadBefore.toFixed(1)
+      } to ${loadAfter.toFixed(1)})`,
+      "median time",
+      "median CPU",
       "throughput",
       "peak memory",
-      "time vs age",
+      "time vs baseline",
     ],
     rows,
   );

@@ -21,8 +21,13 @@ export const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
 const GPU_WINDOW = 64;
 /** Bytes read from the input at a time on the stream path (armor, WebGPU). */
 const PIECE_BYTES = 64 * 1024;
-/** Inputs smaller than this start no worker: 4 blocks of the file path. */
-const WORKERS_MIN_BYTES = 4 * 1024 * 1024;
+/**
+ * Inputs smaller than this start no worker: one thread seals 64 MiB in about
+ * 55 ms, less than a worker takes to start (a Deno isolate loading
+ * node:crypto: 170 ms measured on the loaded 2-core machine of
+ * docs/benchmarks.md).
+ */
+const WORKERS_MIN_BYTES = 64 * 1024 * 1024;
 /** The most payload workers. */
 const MAX_WORKERS = 8;
 /** Mode of output files: owner only, since a plaintext may be secret. */
@@ -341,6 +346,8 @@ export async function payloadEngine(home: string, size: number | null): Promise<
   const path = (await readConfigIfAny(homePaths(home).config))?.cipher.path ?? "cpu";
   if (path !== "gpu") {
     const pool = new StreamPool({ workers: payloadWorkers(size) });
+    // A known large input: the workers start while the header is made or read.
+    if (size !== null) pool.start();
     return { pool, stream: null, close: () => pool.close() };
   }
   // A computed import: a literal one would load the GPU code at every start (core/lazy_import.ts).

@@ -10,8 +10,13 @@
  */
 /// <reference no-default-lib="true" />
 /// <reference lib="deno.worker" />
+import { nodeCrypto } from "../crypto/_node_crypto.ts";
 import { runChunks } from "./_stream_run.ts";
 import type { WorkerRequest, WorkerResponse } from "./stream_pool.ts";
+
+// The cipher's module now, while the pool's owner still works on the header
+// (StreamPool.start), rather than at the first run.
+nodeCrypto();
 
 self.onmessage = (event: MessageEvent<WorkerRequest>) => {
   const { id, request } = event.data;

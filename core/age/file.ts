@@ -25,8 +25,8 @@ import { payloadFailed } from "./stream.ts";
 import { runChunks, type RunRequest, type RunResult } from "./_stream_run.ts";
 import { StreamPool } from "./stream_pool.ts";
 
-/** STREAM chunks per block: 1 MiB of plaintext. */
-export const RUN_CHUNKS = 16;
+/** STREAM chunks per block: 512 KiB of plaintext (1 MiB blocks measured 3-4 MiB more peak memory, no faster). */
+export const RUN_CHUNKS = 8;
 /** Bytes of the input read at a time while the header is parsed. */
 const HEAD_PIECE_BYTES = 64 * 1024;
 

@@ -79,6 +79,7 @@ export function sealInto(
   if (aad.length > 0) cipher.setAAD(aad, { plaintextLength: plaintext.length });
   const body = cipher.update(plaintext);
   out.set(body, 0);
+  release(body);
   // A stream cipher emits nothing at final(); any bytes would precede the tag.
   const tail = cipher.final();
   out.set(tail, body.length);
@@ -183,7 +184,25 @@ export function openInto(
   out.set(body);
   // The native fill: Buffer's own fill() is many times slower on 64 KiB chunks.
   Uint8Array.prototype.fill.call(body, 0);
+  release(body);
   return true;
+}
+
+/**
+ * Frees the Buffer that Deno's `Cipheriv.update()` allocated for its output
+ * (one per call: Node's API has no output argument) once it was copied out,
+ * by detaching its ArrayBuffer (`transfer(0)`, ES2024). Left to the garbage
+ * collector, V8 lets about 64 MiB of them pile up before it collects, and
+ * each new one is fresh memory the kernel must map in: freed at once, the
+ * next call reuses the same warm memory (docs/benchmarks.md, "Files"). Only
+ * a Buffer that owns its whole ArrayBuffer is freed (a pooled one shares it).
+ */
+function release(body: Uint8Array): void {
+  const buffer = body.buffer;
+  if (
+    buffer instanceof ArrayBuffer && body.byteOffset === 0 &&
+    body.byteLength === buffer.byteLength
+  ) buffer.transfer(0);
 }
 
 function decryptFailed(): MeteorError {

@@ -96,8 +96,36 @@ async function verifyWith(
   message: Uint8Array,
   signature: Uint8Array,
 ): Promise<boolean> {
+  return await verifyWithKey(
+    algorithm,
+    await importVerifyKey(algorithm, format, publicKey),
+    message,
+    signature,
+  );
+}
+
+/** The verification key of `publicKey`; undefined when it does not parse. */
+async function importVerifyKey(
+  algorithm: typeof ED25519 | typeof MLDSA65,
+  format: "raw" | "raw-public",
+  publicKey: Uint8Array,
+): Promise<CryptoKey | undefined> {
   try {
-    const key = await subtle.importKey(format, publicKey.slice(), algorithm, false, ["verify"]);
+    return await subtle.importKey(format, publicKey.slice(), algorithm, false, ["verify"]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Verifies with an imported key; a missing key or unparseable signature is invalid (false). */
+async function verifyWithKey(
+  algorithm: typeof ED25519 | typeof MLDSA65,
+  key: CryptoKey | undefined,
+  message: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
+  if (key === undefined) return false;
+  try {
     return await subtle.verify(algorithm, key, signature, message);
   } catch {
     return false;
@@ -277,6 +305,55 @@ export function seedSigner(seeds: SigningSeeds): HybridSigner {
   return { sign: (context, message) => hybridSign(seeds, context, message) };
 }
 
+/** Verifies hybrid signatures of one pair of public keys, imported once. */
+export interface HybridVerifier {
+  /**
+   * Resolves when `signature` is a valid hybrid signature of `message` under
+   * `context`, as {@link hybridVerify} does; throws E_BAD_SIGNATURE otherwise.
+   */
+  verify(context: string, message: Uint8Array, signature: Uint8Array): Promise<void>;
+}
+
+/**
+ * A {@link HybridVerifier} for `publicKeys`: both keys are imported once, so
+ * a caller that checks many signatures of one signer (a pubsub author) does
+ * not import them for each. A key that does not parse makes every signature
+ * invalid, as in {@link hybridVerify}.
+ *
+ * @example
+ * ```ts
+ * import { hybridSign, hybridVerifier, signingPublicKeys } from "./sign.ts";
+ * const seeds = { ed25519: new Uint8Array(32).fill(1), mldsa65: new Uint8Array(32).fill(2) };
+ * const message = new TextEncoder().encode("hello");
+ * const signature = await hybridSign(seeds, "example/v1", message);
+ * const verifier = await hybridVerifier(await signingPublicKeys(seeds));
+ * await verifier.verify("example/v1", message, signature);
+ * ```
+ */
+export async function hybridVerifier(publicKeys: SigningPublicKeys): Promise<HybridVerifier> {
+  checkLength("ed25519 public key", publicKeys.ed25519, ED25519_PUBLIC_KEY_LENGTH);
+  checkLength("ml-dsa-65 public key", publicKeys.mldsa65, MLDSA65_PUBLIC_KEY_LENGTH);
+  const [mlKey, edKey] = await Promise.all([
+    importVerifyKey(MLDSA65, "raw-public", publicKeys.mldsa65),
+    importVerifyKey(ED25519, "raw", publicKeys.ed25519),
+  ]);
+  return {
+    async verify(context, message, signature) {
+      const signed = hybridSignedBytes(context, message);
+      let valid = false;
+      if (signature instanceof Uint8Array && signature.length === HYBRID_SIGNATURE_LENGTH) {
+        // Both are always checked: no early exit that would tell which one failed.
+        const [mlOk, edOk] = await Promise.all([
+          verifyWithKey(MLDSA65, mlKey, signed, signature.slice(0, MLDSA65_SIGNATURE_LENGTH)),
+          verifyWithKey(ED25519, edKey, signed, signature.slice(MLDSA65_SIGNATURE_LENGTH)),
+        ]);
+        valid = mlOk && edOk;
+      }
+      if (!valid) throw new MeteorError("E_BAD_SIGNATURE", "Cannot verify signature: invalid");
+    },
+  };
+}
+
 /**
  * Verifies a hybrid signature; resolves when both ML-DSA-65 and Ed25519
  * verify, and otherwise throws E_BAD_SIGNATURE without saying which failed.
@@ -289,17 +366,5 @@ export async function hybridVerify(
   message: Uint8Array,
   signature: Uint8Array,
 ): Promise<void> {
-  checkLength("ed25519 public key", publicKeys.ed25519, ED25519_PUBLIC_KEY_LENGTH);
-  checkLength("ml-dsa-65 public key", publicKeys.mldsa65, MLDSA65_PUBLIC_KEY_LENGTH);
-  const signed = hybridSignedBytes(context, message);
-  let valid = false;
-  if (signature instanceof Uint8Array && signature.length === HYBRID_SIGNATURE_LENGTH) {
-    // Both are always checked: no early exit that would tell which one failed.
-    const [mlOk, edOk] = await Promise.all([
-      mldsa65Verify(publicKeys.mldsa65, signed, signature.slice(0, MLDSA65_SIGNATURE_LENGTH)),
-      ed25519Verify(publicKeys.ed25519, signed, signature.slice(MLDSA65_SIGNATURE_LENGTH)),
-    ]);
-    valid = mlOk && edOk;
-  }
-  if (!valid) throw new MeteorError("E_BAD_SIGNATURE", "Cannot verify signature: invalid");
+  await (await hybridVerifier(publicKeys)).verify(context, message, signature);
 }

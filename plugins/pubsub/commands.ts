@@ -100,14 +100,17 @@ export const topicsCommand: PluginCommand = {
 
 Lists each topic the daemon is subscribed to or holds a key of: whether it is
 subscribed, how many peers are subscribed to it (and in this node's mesh),
-and for a private topic this node's role and key epoch.`,
+and for a private topic this node's role, key epoch and the gossipsub topic it
+travels on (what a node that is no member subscribes to, to relay it).`,
   async run(args) {
     const { values } = parseCommandArgs(args, {});
     const client = await apiClientFor(homeFrom(values));
     const { topics } = await client.request<{ topics: TopicInfo[] }>("GET", "/v1/topics");
     if (values.json) printJson({ topics });
     for (const t of values.json ? [] : topics) {
-      const kind = t.role ? `private, ${t.role}, epoch ${t.epoch}` : "public";
+      const kind = t.role
+        ? `private, ${t.role}, epoch ${t.epoch}, gossip topic ${t.gossipTopic}`
+        : "public";
       const state = t.subscribed ? "subscribed" : "not subscribed";
       console.log(`${t.topic}  ${state}  ${t.peers} peer(s), ${t.meshPeers} in mesh  (${kind})`);
     }

@@ -11,12 +11,12 @@ import {
   ED25519_PUBLIC_KEY_LENGTH,
   HYBRID_SIGNATURE_LENGTH,
   type HybridSigner,
-  hybridVerify,
+  type HybridVerifier,
   MLDSA65_PUBLIC_KEY_LENGTH,
   XWING_PUBLIC_KEY_LENGTH,
 } from "../../core/crypto/mod.ts";
 import { MeteorError } from "../../core/errors.ts";
-import { meteorIdOf, type PublicKeyBundle } from "../../core/identity/mod.ts";
+import type { PublicKeyBundle } from "../../core/identity/mod.ts";
 
 /** "MTPS": the first four bytes of every envelope. */
 const MAGIC = utf8("MTPS");
@@ -55,12 +55,18 @@ export interface EnvelopeFields {
   body: Uint8Array;
 }
 
-/** A parsed and verified envelope. */
-export interface Envelope extends EnvelopeFields {
-  /** The author's MeteorID: SHA3-256 of its bundle. */
-  from: Uint8Array;
+/** A parsed envelope, its signature not yet checked. */
+export interface ParsedEnvelope extends EnvelopeFields {
   /** The header bytes, the AAD of a private body. */
   header: Uint8Array;
+  /** The hybrid signature. */
+  signature: Uint8Array;
+}
+
+/** A verified envelope. */
+export interface Envelope extends ParsedEnvelope {
+  /** The author's MeteorID: SHA3-256 of its bundle. */
+  from: Uint8Array;
 }
 
 /** Checks a topic name: 1 to 255 UTF-8 bytes of printable text. E_MALFORMED otherwise. */
@@ -142,9 +148,10 @@ export async function sealEnvelope(
 
 /**
  * Parses an envelope without checking its signature: E_MALFORMED when the
- * layout, version, kind or lengths are wrong.
+ * layout, version, kind or lengths are wrong. The fields are views of
+ * `data`, not copies (a message is parsed on every hop).
  */
-export function parseEnvelope(data: Uint8Array): Envelope & { signature: Uint8Array } {
+export function parseEnvelope(data: Uint8Array): ParsedEnvelope {
   if (data.length < ENVELOPE_OVERHEAD) throw malformed();
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   for (let i = 0; i < MAGIC.length; i++) if (data[i] !== MAGIC[i]) throw malformed();
@@ -152,7 +159,7 @@ export function parseEnvelope(data: Uint8Array): Envelope & { signature: Uint8Ar
   const timestamp = view.getBigUint64(6);
   if (timestamp > BigInt(Number.MAX_SAFE_INTEGER)) throw malformed();
   let at = 14;
-  const take = (n: number) => data.slice(at, at += n);
+  const take = (n: number) => data.subarray(at, at += n);
   const nonce = take(NONCE_LENGTH);
   const author = {
     ed25519: take(ED25519_PUBLIC_KEY_LENGTH),
@@ -171,23 +178,23 @@ export function parseEnvelope(data: Uint8Array): Envelope & { signature: Uint8Ar
     nonce,
     author,
     epoch,
-    header: data.slice(0, HEADER_LENGTH),
+    header: data.subarray(0, HEADER_LENGTH),
     body: take(bodyLength),
     signature: take(HYBRID_SIGNATURE_LENGTH),
-    from: meteorIdOf(author),
   };
 }
 
 /**
- * Verifies a parsed envelope's hybrid signature over `topic`: resolves, or
- * throws E_BAD_SIGNATURE (saying nothing about which algorithm failed).
+ * Verifies a parsed envelope's hybrid signature over `topic` with the
+ * verifier of its author's bundle: resolves, or throws E_BAD_SIGNATURE
+ * (saying nothing about which algorithm failed).
  */
 export async function verifyEnvelope(
   topic: string,
-  envelope: Envelope & { signature: Uint8Array },
+  envelope: ParsedEnvelope,
+  author: HybridVerifier,
 ): Promise<void> {
-  await hybridVerify(
-    envelope.author,
+  await author.verify(
     MESSAGE_LABEL,
     signedBytes(topic, envelope.header, envelope.body),
     envelope.signature,

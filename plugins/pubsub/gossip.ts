@@ -1,15 +1,16 @@
 /**
  * The gossipsub service the plugin adds to the node's one libp2p host
  * (@libp2p/gossipsub 17, GossipSub v1.1): StrictSign at the libp2p layer,
- * message IDs by content hash (SHA-256 of the envelope), a seen cache that
+ * message IDs by content hash (docs/pubsub.md §1), a seen cache that
  * spans the whole freshness window, and peer scoring that penalises invalid
  * deliveries on every subscribed topic (docs/pubsub.md §5).
  *
  * @module
  */
 import { type GossipSub, gossipsub, StrictSign } from "@libp2p/gossipsub";
-import { sha256 } from "../../core/crypto/mod.ts";
+import { toHex } from "../../core/bytes.ts";
 import type { ServiceFactory } from "../p2p/extension.ts";
+import { messageId } from "./_message_id.ts";
 import type { PubSubConfig } from "./config.ts";
 
 /** How far an author's clock may run ahead of this node's, in ms. */
@@ -20,8 +21,8 @@ export const SERVICE_NAME = "pubsub";
 
 /** What the plugin learns from the service before a message reaches the topic validator. */
 export interface GossipHooks {
-  /** Called with each message ID gossipsub computes (publish, receipt, IWANT). */
-  onMessageId(id: Uint8Array): void;
+  /** Called with each message's data and the ID gossipsub computed of it (publish, receipt). */
+  onMessageId(data: Uint8Array, id: Uint8Array): void;
 }
 
 /**
@@ -60,11 +61,25 @@ export type Router = GossipSub & {
 
 /** The service factory for the `libp2p` extension point. */
 export function gossipService(config: PubSubConfig, hooks: GossipHooks): ServiceFactory {
+  // The ID of each received message, computed once: first as the fast ID (before the libp2p
+  // signature is checked, so a duplicate costs no signature check), then handed to msgIdFn.
+  const received = new WeakMap<Uint8Array, Uint8Array>();
   return gossipsub({
     globalSignaturePolicy: StrictSign,
+    fastMsgIdFn: (rpc) => {
+      const data = rpc.data ?? new Uint8Array(0);
+      const id = messageId(rpc.from, data);
+      received.set(data, id);
+      hooks.onMessageId(data, id);
+      return toHex(id);
+    },
     msgIdFn: (message) => {
-      const id = sha256(message.data);
-      hooks.onMessageId(id);
+      const id = received.get(message.data) ??
+        messageId(
+          message.type === "signed" ? message.from.toMultihash().bytes : undefined,
+          message.data,
+        );
+      if (!received.has(message.data)) hooks.onMessageId(message.data, id);
       return id;
     },
     // A copy inside the freshness window is a duplicate; one older is stale.

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { concat, utf8 } from "../../core/bytes.ts";
+import { concat, toHex, utf8 } from "../../core/bytes.ts";
 import {
   AEAD_KEY_LENGTH,
   AEAD_NONCE_LENGTH,
@@ -26,17 +26,51 @@ const BODY_INFO = utf8("meteor/v1/pubsub-body");
 const GRANT_INFO = utf8("meteor/v1/pubsub-topic-key");
 /** "MTPK": the first four bytes of a key grant. */
 const GRANT_MAGIC = utf8("MTPK");
-/** The grant version. */
-const GRANT_VERSION = 1;
+/** The grant version (2: the grant carries the group ID). */
+const GRANT_VERSION = 2;
+/** The random ID of a private topic, drawn by its owner, in bytes. */
+export const GROUP_ID_LENGTH = 16;
+/** What every private topic's gossipsub topic starts with; no topic name may (docs/pubsub.md §4.1). */
+export const GROUP_TOPIC_PREFIX = "meteor-group/";
+/** magic, version, group ID, u16 name length. */
+const GRANT_FIXED_LENGTH = 4 + 1 + GROUP_ID_LENGTH + 2;
 /** The sealed key: 32 bytes and the 16-byte tag. */
 const SEALED_KEY_LENGTH = AEAD_KEY_LENGTH + 16;
 /** Each body is sealed under its own key, so the AEAD nonce is fixed (docs/pubsub.md §4.3). */
 const ZERO_NONCE = new Uint8Array(AEAD_NONCE_LENGTH);
 
+/**
+ * Checks a topic name a user gives (to publish on, or to create or name a
+ * private topic): {@link checkTopic}'s rule, and not starting with
+ * {@link GROUP_TOPIC_PREFIX}, so a name never collides with a private
+ * topic's gossipsub topic. E_MALFORMED otherwise.
+ */
+export function checkTopicName(topic: unknown): string {
+  if (checkTopic(topic).startsWith(GROUP_TOPIC_PREFIX)) {
+    throw new MeteorError(
+      "E_MALFORMED",
+      `Cannot use topic: names starting with "${GROUP_TOPIC_PREFIX}" are private topics' gossip topics`,
+    );
+  }
+  return topic as string;
+}
+
+/**
+ * The gossipsub topic of the private topic whose ID is `id`: the prefix and
+ * the ID in hex. It reveals neither the topic's name nor its owner, and two
+ * private topics of one name never share it.
+ */
+export function groupTopic(id: Uint8Array): string {
+  if (id.length !== GROUP_ID_LENGTH) throw new RangeError("group id must be 16 bytes");
+  return GROUP_TOPIC_PREFIX + toHex(id);
+}
+
 /** A topic key of one epoch, as a grant carries it. */
 export interface TopicKey {
-  /** The private topic. */
+  /** The private topic's name. */
   topic: string;
+  /** The private topic's ID (its gossipsub topic is {@link groupTopic} of it). */
+  id: Uint8Array;
   /** The key's epoch: 1 at creation, one more at each rotation. */
   epoch: number;
   /** The 32-byte epoch key. */
@@ -78,13 +112,18 @@ export function openBody(
   }
 }
 
-/** "MTPK" || version || u16 topic length || topic || u32 epoch: the grant's header and HPKE aad. */
-function grantHeader(topic: string, epoch: number): Uint8Array {
-  const name = utf8(checkTopic(topic));
-  const head = new Uint8Array(7);
+/**
+ * "MTPK" || version || group ID (16) || u16 name length || name || u32 epoch:
+ * the grant's header and HPKE aad.
+ */
+function grantHeader(topic: string, id: Uint8Array, epoch: number): Uint8Array {
+  const name = utf8(checkTopicName(topic));
+  if (id.length !== GROUP_ID_LENGTH) throw new RangeError("group id must be 16 bytes");
+  const head = new Uint8Array(GRANT_FIXED_LENGTH);
   head.set(GRANT_MAGIC);
   head[4] = GRANT_VERSION;
-  new DataView(head.buffer).setUint16(5, name.length);
+  head.set(id, 5);
+  new DataView(head.buffer).setUint16(5 + GROUP_ID_LENGTH, name.length);
   const tail = new Uint8Array(4);
   new DataView(tail.buffer).setUint32(0, epoch);
   return concat(head, name, tail);
@@ -92,7 +131,7 @@ function grantHeader(topic: string, epoch: number): Uint8Array {
 
 /** A key grant for the member whose X-Wing public key is `xwing` (docs/pubsub.md §4.2). */
 export async function sealGrant(xwing: Uint8Array, key: TopicKey): Promise<Uint8Array> {
-  const header = grantHeader(key.topic, key.epoch);
+  const header = grantHeader(key.topic, key.id, key.epoch);
   const { enc, ciphertext } = await hpkeSeal(xwing, GRANT_INFO, header, key.key);
   return concat(header, enc, ciphertext);
 }
@@ -103,25 +142,30 @@ export async function sealGrant(xwing: Uint8Array, key: TopicKey): Promise<Uint8
  */
 export async function openGrant(decryptor: Decryptor, grant: Uint8Array): Promise<TopicKey> {
   const bad = () => new MeteorError("E_MALFORMED", "Cannot read topic key grant: malformed");
-  if (grant.length < 7 + 1 + 4 + XWING_CIPHERTEXT_LENGTH + SEALED_KEY_LENGTH) throw bad();
+  if (grant.length < GRANT_FIXED_LENGTH + 1 + 4 + XWING_CIPHERTEXT_LENGTH + SEALED_KEY_LENGTH) {
+    throw bad();
+  }
   for (let i = 0; i < 4; i++) if (grant[i] !== GRANT_MAGIC[i]) throw bad();
   if (grant[4] !== GRANT_VERSION) throw bad();
   const view = new DataView(grant.buffer, grant.byteOffset, grant.byteLength);
-  const nameLength = view.getUint16(5);
-  const headerLength = 7 + nameLength + 4;
+  const nameLength = view.getUint16(5 + GROUP_ID_LENGTH);
+  const headerLength = GRANT_FIXED_LENGTH + nameLength + 4;
   if (grant.length !== headerLength + XWING_CIPHERTEXT_LENGTH + SEALED_KEY_LENGTH) throw bad();
   let topic: string;
   try {
-    topic = checkTopic(
-      new TextDecoder("utf-8", { fatal: true }).decode(grant.subarray(7, 7 + nameLength)),
+    topic = checkTopicName(
+      new TextDecoder("utf-8", { fatal: true }).decode(
+        grant.subarray(GRANT_FIXED_LENGTH, GRANT_FIXED_LENGTH + nameLength),
+      ),
     );
   } catch {
     throw bad();
   }
-  const epoch = view.getUint32(7 + nameLength);
+  const epoch = view.getUint32(GRANT_FIXED_LENGTH + nameLength);
   if (epoch === 0) throw bad();
   const header = grant.slice(0, headerLength);
   const enc = grant.slice(headerLength, headerLength + XWING_CIPHERTEXT_LENGTH);
   const sealed = grant.slice(headerLength + XWING_CIPHERTEXT_LENGTH);
-  return { topic, epoch, key: await decryptor.open(enc, GRANT_INFO, header, sealed) };
+  const key = await decryptor.open(enc, GRANT_INFO, header, sealed);
+  return { topic, id: grant.slice(5, 5 + GROUP_ID_LENGTH), epoch, key };
 }

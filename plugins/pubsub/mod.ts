@@ -61,7 +61,7 @@ export default function pubsub(): Plugin<
     start(context) {
       const { p2p } = context.plugins;
       const validator = new EnvelopeValidator(context.config);
-      hooks.onMessageId = (id) => validator.observe(id);
+      hooks.onMessageId = (data, id) => validator.observe(data, id);
       const node = new PubSub({
         router: p2p.services[SERVICE_NAME] as Router,
         validator,
@@ -72,6 +72,7 @@ export default function pubsub(): Plugin<
         decryptor: context.decryptor,
         records: p2p.records,
         directory: p2p.directory,
+        contacts: context.contacts,
         events: context.events,
         counters: context.counters,
         logger: context.logger,

@@ -6,13 +6,14 @@
  * @module
  */
 import type { Message } from "@libp2p/gossipsub";
-import { constantTimeEqual, toHex } from "../../core/bytes.ts";
+import { constantTimeEqual, fromHex, toHex } from "../../core/bytes.ts";
 import { type HybridSigner, sha256 } from "../../core/crypto/mod.ts";
 import { MeteorError } from "../../core/errors.ts";
 import type { EventBus } from "../../core/events.ts";
 import { formatMeteorId, parseDocument } from "../../core/identity/mod.ts";
 import type { Logger } from "../../core/logger.ts";
 import type { Decryptor, NodeIdentity, PluginCounters } from "../../core/plugin.ts";
+import type { Contacts } from "../../core/store/mod.ts";
 import type { IdentityDirectory } from "../p2p/mod.ts";
 import type { RecordChannel } from "../p2p/records.ts";
 import type { PubSubConfig } from "./config.ts";
@@ -27,8 +28,18 @@ import {
   sealEnvelope,
 } from "./envelope.ts";
 import { type Router, TOPIC_SCORE_PARAMS } from "./gossip.ts";
-import { openBody, openGrant, sealBody, sealGrant } from "./group.ts";
-import type { PubSubStore } from "./store.ts";
+import {
+  checkTopicName,
+  GROUP_ID_LENGTH,
+  GROUP_TOPIC_PREFIX,
+  groupTopic,
+  openBody,
+  openGrant,
+  sealBody,
+  sealGrant,
+} from "./group.ts";
+import type { Group, PubSubStore } from "./store.ts";
+import { TrafficCounter } from "./_traffic.ts";
 import type { EnvelopeValidator } from "./validator.ts";
 
 /** The record type that carries key grants. */
@@ -74,6 +85,8 @@ export interface TopicInfo {
   epoch: number | null;
   /** For a private topic this node owns: its members' MeteorIDs. */
   members?: string[];
+  /** The gossipsub topic it travels on: the name for a public topic, derived for a private one. */
+  gossipTopic: string;
 }
 
 /** What the node is built from. */
@@ -87,6 +100,8 @@ export interface PubSubDeps {
   decryptor: Decryptor;
   records: RecordChannel;
   directory: IdentityDirectory;
+  /** The node's contacts: a first key grant is accepted only from one (docs/pubsub.md §4.1). */
+  contacts: Contacts;
   events: EventBus;
   counters: PluginCounters;
   logger: Logger;
@@ -95,15 +110,25 @@ export interface PubSubDeps {
 /** The pubsub node of one Meteor node. */
 export class PubSub {
   /** Delivery and group figures (the validator keeps the drop counts). */
-  readonly counts = { published: 0, delivered: 0, unreadable: 0, grantsIn: 0, grantsRefused: 0 };
+  readonly counts = {
+    published: 0,
+    delivered: 0,
+    unreadable: 0,
+    grantsIn: 0,
+    grantsRefused: 0,
+    /** Grants refused because the sender is not a contact (counted in grantsRefused too). */
+    invitesRefused: 0,
+  };
   readonly #deps: PubSubDeps;
   readonly #self: Uint8Array;
+  readonly #traffic: TrafficCounter;
   readonly #stopped = new AbortController();
 
   /** Resubscribes the stored subscriptions and starts delivering. */
   constructor(deps: PubSubDeps) {
     this.#deps = deps;
     this.#self = deps.identity.meteorId;
+    this.#traffic = new TrafficCounter(deps.counters);
     const { router, records } = deps;
     router.addEventListener("message", (e) => this.#deliver(e.detail), {
       signal: this.#stopped.signal,
@@ -113,7 +138,11 @@ export class PubSub {
     for (const topic of deps.store.subscriptions()) this.#join(topic);
   }
 
-  /** Subscribes (persistently); false when already subscribed. */
+  /**
+   * Subscribes (persistently); false when already subscribed. `topic` is a
+   * name (a private topic's, for one this node holds a key of) or, to relay
+   * a private topic one is no member of, its gossipsub topic.
+   */
   subscribe(topic: string): boolean {
     checkTopic(topic);
     const added = this.#deps.store.subscribe(topic);
@@ -125,8 +154,7 @@ export class PubSub {
   unsubscribe(topic: string): boolean {
     checkTopic(topic);
     const removed = this.#deps.store.unsubscribe(topic);
-    this.#deps.router.unsubscribe(topic);
-    this.#deps.router.topicValidators.delete(topic);
+    this.#leave(this.#gossipTopic(topic));
     return removed;
   }
 
@@ -137,10 +165,11 @@ export class PubSub {
    * @throws {MeteorError} E_TOO_LARGE when the envelope would pass maxMessageBytes
    */
   async publish(topic: string, text: string): Promise<{ msgId: string; recipients: number }> {
-    checkTopic(topic);
+    checkTopicName(topic);
     const { store, config, identity, signer, router } = this.#deps;
     const plaintext = new TextEncoder().encode(text);
     const group = store.group(topic);
+    const gossip = group ? groupTopic(group.id) : topic;
     const kind: EnvelopeKind = group ? "private" : "public";
     const bodyLength = plaintext.length + (group ? TAG_LENGTH : 0);
     if (ENVELOPE_OVERHEAD + bodyLength > config.maxMessageBytes) {
@@ -162,15 +191,15 @@ export class PubSub {
     if (group) {
       const key = store.key(topic, group.epoch)!;
       const header = encodeHeader({ ...fields, bodyLength });
-      body = sealBody(key, fields.nonce, boundHeader(topic, header), plaintext);
+      body = sealBody(key, fields.nonce, boundHeader(gossip, header), plaintext);
       key.fill(0);
     }
-    const data = await sealEnvelope(topic, { ...fields, body }, signer);
-    const { recipients } = await router.publish(topic, data);
+    const data = await sealEnvelope(gossip, { ...fields, body }, signer);
+    const { recipients } = await router.publish(gossip, data);
     const id = sha256(data);
     this.#deps.validator.remember(id);
     this.counts.published++;
-    this.#deps.counters.add({ messagesOut: 1, bytesOut: data.length });
+    this.#traffic.add({ messagesOut: 1, bytesOut: data.length });
     return { msgId: toHex(id), recipients: recipients.length };
   }
 
@@ -183,14 +212,16 @@ export class PubSub {
     return names.map((topic) => {
       const group = groups.get(topic);
       const owner = group !== undefined && constantTimeEqual(group.owner, this.#self);
+      const gossipTopic = group ? groupTopic(group.id) : topic;
       return {
         topic,
         subscribed: subscribed.has(topic),
-        peers: router.getSubscribers(topic).length,
-        meshPeers: router.getMeshPeers(topic).length,
+        peers: router.getSubscribers(gossipTopic).length,
+        meshPeers: router.getMeshPeers(gossipTopic).length,
         role: group ? (owner ? "owner" : "member") : null,
         epoch: group?.epoch ?? null,
         ...(owner ? { members: store.members(topic).map(formatMeteorId) } : {}),
+        gossipTopic,
       };
     });
   }
@@ -200,15 +231,17 @@ export class PubSub {
    *
    * @throws {MeteorError} E_EXISTS when this node already knows a private topic of that name
    */
-  create(topic: string): { topic: string; epoch: number } {
-    checkTopic(topic);
+  create(topic: string): { topic: string; epoch: number; gossipTopic: string } {
+    checkTopicName(topic);
     const { store } = this.#deps;
     if (store.group(topic)) {
       throw new MeteorError("E_EXISTS", `Cannot create private topic "${topic}": it exists`);
     }
-    store.putKey(topic, this.#self, 1, crypto.getRandomValues(new Uint8Array(32)));
+    const id = crypto.getRandomValues(new Uint8Array(GROUP_ID_LENGTH));
+    store.putKey(topic, id, this.#self, 1, crypto.getRandomValues(new Uint8Array(32)));
+    this.#leave(topic); // a public subscription of that name now means the private topic
     this.subscribe(topic);
-    return { topic, epoch: 1 };
+    return { topic, epoch: 1, gossipTopic: groupTopic(id) };
   }
 
   /**
@@ -223,7 +256,7 @@ export class PubSub {
     if (constantTimeEqual(member, this.#self)) {
       throw new MeteorError("E_MALFORMED", `Cannot invite to "${topic}": the owner is a member`);
     }
-    await this.#sendKey(topic, group.epoch, member);
+    await this.#sendKey(group, group.epoch, member);
     this.#deps.store.addMember(topic, member);
     return { topic, epoch: group.epoch };
   }
@@ -248,12 +281,12 @@ export class PubSub {
       );
     }
     const epoch = group.epoch + 1;
-    store.putKey(topic, this.#self, epoch, crypto.getRandomValues(new Uint8Array(32)));
+    store.putKey(topic, group.id, this.#self, epoch, crypto.getRandomValues(new Uint8Array(32)));
     const undelivered: string[] = [];
     await Promise.all(
       store.members(topic).map(async (m) => {
         try {
-          await this.#sendKey(topic, epoch, m);
+          await this.#sendKey(group, epoch, m);
         } catch (err) {
           undelivered.push(formatMeteorId(m));
           this.#deps.logger.warn("cannot send topic key", { topic, error: String(err) });
@@ -263,20 +296,33 @@ export class PubSub {
     return { topic, epoch, undelivered: undelivered.sort() };
   }
 
-  /** Stops delivering and handling grants. */
+  /** Stops delivering and handling grants, and writes the pending traffic counts. */
   stop(): void {
     this.#stopped.abort();
+    this.#traffic.flush();
+  }
+
+  /** The gossipsub topic of subscription `topic`: derived for a private topic held. */
+  #gossipTopic(topic: string): string {
+    const group = this.#deps.store.group(topic);
+    return group ? groupTopic(group.id) : topic;
   }
 
   #join(topic: string): void {
     const { router, validator } = this.#deps;
-    router.score.params.topics[topic] ??= { ...TOPIC_SCORE_PARAMS };
-    router.topicValidators.set(topic, validator.validate);
-    router.subscribe(topic);
+    const gossip = this.#gossipTopic(topic);
+    router.score.params.topics[gossip] ??= { ...TOPIC_SCORE_PARAMS };
+    router.topicValidators.set(gossip, validator.validate);
+    router.subscribe(gossip);
+  }
+
+  #leave(gossip: string): void {
+    this.#deps.router.unsubscribe(gossip);
+    this.#deps.router.topicValidators.delete(gossip);
   }
 
   #owned(topic: string, action: string) {
-    checkTopic(topic);
+    checkTopicName(topic);
     const group = this.#deps.store.group(topic);
     if (!group) {
       throw new MeteorError("E_NOT_FOUND", `Cannot ${action} "${topic}": no private topic`);
@@ -290,13 +336,14 @@ export class PubSub {
     return group;
   }
 
-  async #sendKey(topic: string, epoch: number, member: Uint8Array): Promise<void> {
+  async #sendKey(group: Group, epoch: number, member: Uint8Array): Promise<void> {
     const { directory, records, store } = this.#deps;
     const { peer } = await directory.resolve(member, AbortSignal.timeout(15_000));
-    const key = store.key(topic, epoch)!;
+    const key = store.key(group.topic, epoch)!;
     try {
       const grant = await sealGrant(parseDocument(peer.document).publicKeys.xwing, {
-        topic,
+        topic: group.topic,
+        id: group.id,
         epoch,
         key,
       });
@@ -306,9 +353,13 @@ export class PubSub {
     }
   }
 
-  /** A key grant arrived from `from` (authenticated by the Meteor session). */
+  /**
+   * A key grant arrived from `from` (authenticated by the Meteor session).
+   * The first grant of a private topic is accepted only from a contact;
+   * later ones only from the owner recorded then (docs/pubsub.md §4.1).
+   */
   async #grant(from: Uint8Array, payload: Uint8Array): Promise<void> {
-    const { store, decryptor, events } = this.#deps;
+    const { store, decryptor, events, contacts } = this.#deps;
     const refuse = (why: string) => {
       this.counts.grantsRefused++;
       return new MeteorError("E_FORBIDDEN", `Cannot accept topic key: ${why}`);
@@ -319,12 +370,29 @@ export class PubSub {
     } catch {
       throw refuse("it does not open");
     }
-    const group = store.group(granted.topic);
-    if (group && !constantTimeEqual(group.owner, from)) throw refuse("not from the topic's owner");
-    if (!group && store.groups().length >= MAX_GROUPS) throw refuse(`${MAX_GROUPS} topics held`);
-    store.putKey(granted.topic, from, granted.epoch, granted.key);
-    granted.key.fill(0);
+    try {
+      const known = store.group(granted.topic);
+      if (known && !constantTimeEqual(known.owner, from)) {
+        throw refuse("not from the topic's owner");
+      }
+      if (!known) {
+        if (!contacts.byId(from)) {
+          this.counts.invitesRefused++;
+          throw refuse("the sender is not a contact");
+        }
+        if (store.groups().length >= MAX_GROUPS) throw refuse(`${MAX_GROUPS} topics held`);
+      }
+      const other = store.groupById(granted.id);
+      if (other && other.topic !== granted.topic) {
+        throw refuse("its topic ID belongs to another topic");
+      }
+      if (known && !constantTimeEqual(known.id, granted.id)) this.#leave(groupTopic(known.id));
+      store.putKey(granted.topic, granted.id, from, granted.epoch, granted.key);
+    } finally {
+      granted.key.fill(0);
+    }
     this.counts.grantsIn++;
+    this.#leave(granted.topic); // a public subscription of that name now means the private topic
     this.subscribe(granted.topic);
     events.emit("pubsub:key", {
       topic: granted.topic,
@@ -334,37 +402,53 @@ export class PubSub {
   }
 
   #deliver(message: Message): void {
-    const envelope = this.#deps.validator.envelopeOf(message);
-    if (!envelope) return;
-    const text = envelope.kind === "private"
-      ? this.#open(message.topic, envelope)
-      : new TextDecoder().decode(envelope.body);
+    const accepted = this.#deps.validator.accepted(message);
+    if (!accepted) return;
+    const { envelope, id } = accepted;
+    // A private topic's messages open with its key; on a gossipsub topic of a private topic this
+    // node holds no key of (it relays), and for a private envelope elsewhere, nothing is readable.
+    const group = this.#groupOf(message.topic);
+    const relayed = !group && message.topic.startsWith(GROUP_TOPIC_PREFIX);
+    let text: string | undefined;
+    if (group && envelope.kind === "private") text = this.#open(group, message.topic, envelope);
+    if (!group && !relayed && envelope.kind === "public") {
+      text = new TextDecoder().decode(envelope.body);
+    }
     if (text === undefined) {
       this.counts.unreadable++;
       return;
     }
     this.counts.delivered++;
-    this.#deps.counters.add({ messagesIn: 1, bytesIn: message.data.length });
+    this.#traffic.add({ messagesIn: 1, bytesIn: message.data.length });
     this.#deps.events.emit("pubsub:message", {
-      topic: message.topic,
+      topic: group?.topic ?? message.topic,
       from: formatMeteorId(envelope.from),
       text,
       verified: true,
-      private: envelope.kind === "private",
-      msgId: toHex(sha256(message.data)),
+      private: group !== undefined,
+      msgId: toHex(id),
       sentAt: envelope.timestamp,
       receivedAt: Date.now(),
     });
   }
 
-  #open(topic: string, envelope: Envelope): string | undefined {
-    const key = this.#deps.store.key(topic, envelope.epoch);
+  /** The private topic held whose gossipsub topic is `gossip`, if any. */
+  #groupOf(gossip: string): Group | undefined {
+    const hex = gossip.startsWith(GROUP_TOPIC_PREFIX)
+      ? gossip.slice(GROUP_TOPIC_PREFIX.length)
+      : "";
+    if (!/^[0-9a-f]{32}$/.test(hex)) return undefined;
+    return this.#deps.store.groupById(fromHex(hex));
+  }
+
+  #open(group: Group, gossip: string, envelope: Envelope): string | undefined {
+    const key = this.#deps.store.key(group.topic, envelope.epoch);
     if (!key) return undefined;
     try {
       const plaintext = openBody(
         key,
         envelope.nonce,
-        boundHeader(topic, envelope.header),
+        boundHeader(gossip, envelope.header),
         envelope.body,
       );
       return new TextDecoder("utf-8", { fatal: true }).decode(plaintext);

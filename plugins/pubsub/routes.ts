@@ -24,7 +24,8 @@ const topicParameter = {
   name: "topic",
   in: "path",
   required: true,
-  description: "The topic name, percent-encoded (1 to 255 UTF-8 bytes)",
+  description:
+    'The topic name, percent-encoded (1 to 255 UTF-8 bytes, not starting with "meteor-group/")',
   schema: { type: "string" },
 };
 const memberBody = json("The member: a contact name or MeteorID", {
@@ -60,7 +61,8 @@ const OPENAPI = {
   },
   "/topics/{topic}/subscribe": {
     post: {
-      summary: "Subscribes to a topic; the subscription survives restarts",
+      summary:
+        "Subscribes to a topic (or, to relay a private topic, to its gossipTopic); survives restarts",
       parameters: [topicParameter],
       responses: { "200": json("topic, subscribed: true, added"), "400": BAD },
     },
@@ -77,7 +79,7 @@ const OPENAPI = {
       summary: "Creates a private topic owned by this node (key epoch 1) and subscribes",
       parameters: [topicParameter],
       responses: {
-        "201": json("topic, epoch"),
+        "201": json("topic, epoch, gossipTopic (the derived gossipsub topic it travels on)"),
         "400": BAD,
         "409": error("This node already knows a private topic of that name (E_EXISTS)"),
       },
@@ -85,7 +87,8 @@ const OPENAPI = {
   },
   "/topics/{topic}/members": {
     post: {
-      summary: "Invites a member: sends it the current topic key sealed to its X-Wing key",
+      summary:
+        "Invites a member: sends it the current topic key sealed to its X-Wing key (a member accepts it only from a contact)",
       parameters: [topicParameter],
       requestBody: memberBody,
       responses: {

@@ -31,16 +31,35 @@ export const MIGRATIONS: readonly string[] = [
     key BLOB NOT NULL CHECK (length(key) = 32),
     PRIMARY KEY (topic, epoch)
   ) STRICT;`,
+  // Each private topic gets its random ID (docs/pubsub.md §4.1); one made before it gets a fresh
+  // one, so its owner invites the members again.
+  `ALTER TABLE groups ADD COLUMN id BLOB NOT NULL DEFAULT x'' CHECK (length(id) IN (0, 16));
+  UPDATE groups SET id = randomblob(16);
+  CREATE UNIQUE INDEX groups_by_id ON groups (id);`,
 ];
 
 /** A private topic as this node knows it. */
 export interface Group {
-  /** The topic. */
+  /** The topic's name. */
   topic: string;
+  /** Its random 16-byte ID, which names its gossipsub topic. */
+  id: Uint8Array;
   /** The owner's MeteorID (this node's, for a topic it created). */
   owner: Uint8Array;
   /** The newest epoch it holds a key of. */
   epoch: number;
+}
+
+const GROUP_COLUMNS = "topic, id, owner, epoch";
+
+function toGroup(row: unknown): Group | undefined {
+  const r = row as { topic: string; id: Uint8Array; owner: Uint8Array; epoch: number } | undefined;
+  return r && {
+    topic: r.topic,
+    id: new Uint8Array(r.id),
+    owner: new Uint8Array(r.owner),
+    epoch: r.epoch,
+  };
 }
 
 /** The pubsub tables of one database (migrated with {@link MIGRATIONS}). */
@@ -70,29 +89,37 @@ export class PubSubStore {
       .all() as { topic: string }[]).map((r) => r.topic);
   }
 
-  /** The private topic `topic`, if this node knows it. */
+  /** The private topic named `topic`, if this node knows it. */
   group(topic: string): Group | undefined {
-    const row = prepared(this.#db, "SELECT topic, owner, epoch FROM groups WHERE topic = ?")
-      .get(topic) as { topic: string; owner: Uint8Array; epoch: number } | undefined;
-    return row && { topic: row.topic, owner: new Uint8Array(row.owner), epoch: row.epoch };
+    return toGroup(
+      prepared(this.#db, `SELECT ${GROUP_COLUMNS} FROM groups WHERE topic = ?`).get(topic),
+    );
+  }
+
+  /** The private topic whose ID is `id`, if this node knows it. */
+  groupById(id: Uint8Array): Group | undefined {
+    return toGroup(prepared(this.#db, `SELECT ${GROUP_COLUMNS} FROM groups WHERE id = ?`).get(id));
   }
 
   /** Every private topic this node knows. */
   groups(): Group[] {
-    return (prepared(this.#db, "SELECT topic, owner, epoch FROM groups ORDER BY topic")
-      .all() as { topic: string; owner: Uint8Array; epoch: number }[])
-      .map((r) => ({ topic: r.topic, owner: new Uint8Array(r.owner), epoch: r.epoch }));
+    return prepared(this.#db, `SELECT ${GROUP_COLUMNS} FROM groups ORDER BY topic`).all()
+      .map((r) => toGroup(r)!);
   }
 
-  /** Stores the key of `epoch` and makes it the group's newest, in one transaction. */
-  putKey(topic: string, owner: Uint8Array, epoch: number, key: Uint8Array): void {
+  /**
+   * Stores the key of `epoch` of the private topic `topic` (ID `id`) and
+   * makes it the group's newest, in one transaction; the owner's ID replaces
+   * one held before.
+   */
+  putKey(topic: string, id: Uint8Array, owner: Uint8Array, epoch: number, key: Uint8Array): void {
     this.#db.exec("BEGIN IMMEDIATE");
     try {
       prepared(
         this.#db,
-        `INSERT INTO groups VALUES (?, ?, ?)
-         ON CONFLICT (topic) DO UPDATE SET epoch = max(epoch, excluded.epoch)`,
-      ).run(topic, owner, epoch);
+        `INSERT INTO groups (topic, owner, epoch, id) VALUES (?, ?, ?, ?)
+         ON CONFLICT (topic) DO UPDATE SET epoch = max(epoch, excluded.epoch), id = excluded.id`,
+      ).run(topic, owner, epoch, id);
       prepared(this.#db, "INSERT OR REPLACE INTO group_keys VALUES (?, ?, ?)")
         .run(topic, epoch, key);
       this.#db.exec("COMMIT");

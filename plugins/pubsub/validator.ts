@@ -11,7 +11,8 @@ import { type Message, TopicValidatorResult } from "@libp2p/gossipsub";
 import type { PeerId } from "@libp2p/interface";
 import { constantTimeEqual, toHex } from "../../core/bytes.ts";
 import { sha256 } from "../../core/crypto/mod.ts";
-import { type Envelope, parseEnvelope, verifyEnvelope } from "./envelope.ts";
+import { AuthorCache } from "./_authors.ts";
+import { type Envelope, type ParsedEnvelope, parseEnvelope, verifyEnvelope } from "./envelope.ts";
 import { MAX_CLOCK_SKEW_MS } from "./gossip.ts";
 
 /** Why an envelope was dropped. */
@@ -33,6 +34,14 @@ export interface ValidatorOptions {
   now?: () => number;
 }
 
+/** An accepted message: its verified envelope and gossipsub message ID. */
+export interface Accepted {
+  /** The envelope, with its author's proven MeteorID. */
+  envelope: Envelope;
+  /** SHA-256 of the message data. */
+  id: Uint8Array;
+}
+
 /** Validates envelopes and remembers what it accepted (for delivery and duplicate counts). */
 export class EnvelopeValidator {
   /** Figures by outcome. */
@@ -47,7 +56,11 @@ export class EnvelopeValidator {
   readonly #options: ValidatorOptions;
   readonly #now: () => number;
   /** The envelope each accepted message holds, for the delivery that follows. */
-  readonly #parsed = new WeakMap<Message, Envelope>();
+  readonly #parsed = new WeakMap<Message, Accepted>();
+  /** The message ID gossipsub computed for each message's data, so it is hashed once. */
+  readonly #ids = new WeakMap<Uint8Array, Uint8Array>();
+  /** Recent authors, their keys imported. */
+  readonly #authors = new AuthorCache();
   /** Accepted (and published) message IDs in hex, with when they may be forgotten. */
   readonly #seen = new Map<string, number>();
 
@@ -65,20 +78,24 @@ export class EnvelopeValidator {
     const reason = await this.#check(message);
     if (reason === undefined) {
       this.counts.accepted++;
-      this.remember(sha256(message.data));
+      this.remember(this.#parsed.get(message)!.id);
       return TopicValidatorResult.Accept;
     }
     this.counts[reason]++;
     return TopicValidatorResult.Reject;
   };
 
-  /** The envelope of a message this validator accepted. */
-  envelopeOf(message: Message): Envelope | undefined {
+  /** The envelope and ID of a message this validator accepted. */
+  accepted(message: Message): Accepted | undefined {
     return this.#parsed.get(message);
   }
 
-  /** Notes a message ID gossipsub computed: one already accepted or published is a duplicate. */
-  observe(id: Uint8Array): void {
+  /**
+   * Notes the message ID gossipsub computed for `data`: one already accepted
+   * or published is a duplicate.
+   */
+  observe(data: Uint8Array, id: Uint8Array): void {
+    this.#ids.set(data, id);
     const expiry = this.#seen.get(toHex(id));
     if (expiry !== undefined && expiry > this.#now()) this.counts.duplicates++;
   }
@@ -98,7 +115,7 @@ export class EnvelopeValidator {
 
   async #check(message: Message): Promise<DropReason | undefined> {
     if (message.data.length > this.#options.maxMessageBytes) return "oversized";
-    let envelope: ReturnType<typeof parseEnvelope>;
+    let envelope: ParsedEnvelope;
     try {
       envelope = parseEnvelope(message.data);
       if (envelope.kind === "public") {
@@ -113,12 +130,17 @@ export class EnvelopeValidator {
     }
     const age = this.#now() - envelope.timestamp;
     if (age > this.#options.maxAgeMs || age < -MAX_CLOCK_SKEW_MS) return "stale";
+    const author = await this.#authors.of(envelope.author);
     try {
-      await verifyEnvelope(message.topic, envelope);
+      await verifyEnvelope(message.topic, envelope, author.verifier);
     } catch {
       return "forged";
     }
-    this.#parsed.set(message, envelope);
+    this.#authors.keep(author);
+    this.#parsed.set(message, {
+      envelope: { ...envelope, from: author.meteorId },
+      id: this.#ids.get(message.data) ?? sha256(message.data),
+    });
     return undefined;
   }
 }

@@ -127,6 +127,50 @@ Deno.test("decryptFile() writes only the verified prefix when a later block is d
   }
 });
 
+Deno.test("decryptFile() of a truncated or flipped file writes whole verified chunks only, then fails", async () => {
+  const me = await X25519Identity.generate();
+  const chunks = 3 * RUN_CHUNKS + 2;
+  const plain = randomBytes(chunks * CHUNK_SIZE - 5);
+  const file = await encrypt(plain, [me.recipient()]);
+  const payload = file.length - (plain.length + chunks * 16) - 16; // Header, then the 16-byte nonce.
+  const chunkAt = (i: number) => payload + 16 + i * SEALED_CHUNK_SIZE;
+  const withTrailingByte = new Uint8Array(file.length + 1);
+  withTrailingByte.set(file);
+  const cases: [string, Uint8Array, number][] = [
+    ["cut inside chunk 0", file.subarray(0, chunkAt(0) + 10), 0],
+    ["cut after chunk 0", file.subarray(0, chunkAt(1)), 1],
+    ["cut inside chunk 9", file.subarray(0, chunkAt(9) + 1000), 9],
+    ["final chunk missing", file.subarray(0, chunkAt(chunks - 1)), chunks - 1],
+    ["one byte short", file.subarray(0, file.length - 1), chunks - 1],
+    ["trailing byte", withTrailingByte, chunks - 1],
+  ];
+  for (const chunk of [0, RUN_CHUNKS - 1, RUN_CHUNKS, 2 * RUN_CHUNKS + 1, chunks - 1]) {
+    const flipped = file.slice();
+    flipped[chunkAt(chunk) + 77] ^= 0x80;
+    cases.push([`byte flipped in chunk ${chunk}`, flipped, chunk]);
+  }
+  for (const workers of [0, 2]) {
+    const pool = new StreamPool({ workers });
+    try {
+      for (const [name, bytes, verified] of cases) {
+        const sink = collector();
+        await assert.rejects(
+          decryptFile(sourceOf(bytes), sink, [me], { pool }),
+          (err) => isMeteorError(err, "E_DECRYPT_FAILED"),
+          `${name} (${workers} workers)`,
+        );
+        // Lengths and digests: a failing deepEqual of megabytes would take minutes to print.
+        const [got, expected] = [sink.bytes(), plain.subarray(0, verified * CHUNK_SIZE)];
+        assert.equal(got.length, expected.length, `${name} (${workers} workers)`);
+        assert.equal(toHex(sha256(got)), toHex(sha256(expected)), `${name} (${workers} workers)`);
+      }
+      if (workers > 0) assert.ok(pool.stats().workerRuns > 0, "no run went to a worker");
+    } finally {
+      pool.close();
+    }
+  }
+});
+
 Deno.test("decryptFile() gives every CCTV vector its expected outcome and released plaintext", async () => {
   const codes: Record<string, string> = {
     "no match": "E_NO_MATCHING_IDENTITY",
@@ -161,3 +205,86 @@ Deno.test("StreamPool redoes on the calling thread the run of a worker that cras
   assert.deepEqual(stats, { workerRuns: 0, callingThreadRuns: 1, workerFailures: 1 });
   assert.equal(size, 0, "a worker that never answered turns the pool off");
 });
+
+Deno.test("StreamPool.start() starts its workers before any run, and runs then go to them", async () => {
+  const channel = new BroadcastChannel("meteor-stream-pool-started");
+  const url = new URL("./_started_worker.ts", import.meta.url);
+  const pool = new StreamPool({ workers: 2, workerUrl: url });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const started = new Promise<number>((resolve) => {
+      let count = 0;
+      channel.onmessage = () => ++count === 2 && resolve(count);
+    });
+    pool.start();
+    const timeout = new Promise<number>((resolve) => timer = setTimeout(() => resolve(-1), 20_000));
+    assert.equal(await Promise.race([started, timeout]), 2, "the workers did not start");
+    assert.deepEqual(pool.stats(), { workerRuns: 0, callingThreadRuns: 0, workerFailures: 0 });
+    const me = await X25519Identity.generate();
+    const plain = randomBytes(3 * BLOCK + 1);
+    const sink = collector();
+    await encryptFile(sourceOf(plain), sink, [me.recipient()], { pool });
+    assert.ok(pool.stats().workerRuns > 0, "no run went to a worker");
+    assert.deepEqual(await decrypt(sink.bytes(), [me]), plain);
+  } finally {
+    clearTimeout(timer);
+    channel.close();
+    pool.close();
+  }
+});
+
+Deno.test("StreamPool workers seal and open to the same bytes and results as the calling thread", async () => {
+  const pool = new StreamPool({ workers: 2 });
+  const here = new StreamPool({ workers: 0 });
+  const shared = (bytes: Uint8Array) => {
+    const view = new Uint8Array(new SharedArrayBuffer(bytes.length));
+    view.set(bytes);
+    return view;
+  };
+  try {
+    const key = randomBytes(32);
+    for (const length of [0, 1, CHUNK_SIZE, BLOCK - 3, BLOCK]) {
+      const seal = async (p: StreamPool) => {
+        const output = shared(new Uint8Array(BLOCK + RUN_CHUNKS * 16));
+        const r = await p.run({
+          op: "seal",
+          key,
+          counter: 7,
+          atEnd: true,
+          input: shared(patternBytes(length)),
+          output,
+        });
+        return { r, bytes: output.slice(0, r.written) };
+      };
+      const [there, local] = [await seal(pool), await seal(here)];
+      assert.deepEqual(there, local, `seal ${length}`);
+      for (const flip of [false, true]) {
+        const sealed = there.bytes.slice();
+        if (flip && sealed.length > 0) sealed[sealed.length - 1] ^= 1;
+        const open = async (p: StreamPool) => {
+          const output = shared(new Uint8Array(BLOCK));
+          const r = await p.run({
+            op: "open",
+            key,
+            counter: 7,
+            atEnd: true,
+            input: shared(sealed),
+            output,
+          });
+          return { r, bytes: output.slice(0, r.written) };
+        };
+        assert.deepEqual(await open(pool), await open(here), `open ${length}, flipped ${flip}`);
+      }
+    }
+    assert.ok(pool.stats().workerRuns > 0, "no run went to a worker");
+    assert.equal(here.stats().workerRuns, 0);
+  } finally {
+    pool.close();
+    here.close();
+  }
+});
+
+/** `length` bytes of a fixed pattern, the same at every call. */
+function patternBytes(length: number): Uint8Array {
+  return Uint8Array.from({ length }, (_, i) => (i * 131 + 7) & 0xff);
+}

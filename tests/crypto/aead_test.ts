@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { toHex } from "../../core/bytes.ts";
 import { isMeteorError } from "../../core/errors.ts";
-import { open, seal, sealInto } from "../../core/crypto/aead.ts";
+import { open, openInto, seal, sealInto } from "../../core/crypto/aead.ts";
 import { randomBytes as random } from "./_random.ts";
 import { RFC8439_AEAD_VECTORS } from "../../core/_selftest_vectors.ts";
 
@@ -100,6 +100,29 @@ Deno.test("sealInto() writes seal()'s bytes into its range only, and checks its 
     assert.deepEqual([buffer.slice(0, 5), buffer.slice(n + 21)], around, `n ${n}`);
     for (const wrong of [n + 15, n + 17]) {
       assert.throws(() => sealInto(new Uint8Array(wrong), key, nonce, plaintext), RangeError);
+    }
+  }
+});
+
+Deno.test("sealInto() and openInto() free only node:crypto's own output, never a caller's buffer", () => {
+  // Each call detaches the Buffer Cipheriv.update() allocated; the caller's arrays, whole
+  // buffers or views alike, must keep their bytes and length.
+  for (const n of [0, 1, 64, 65, 65536]) {
+    const [key, nonce] = [random(32), random(12)];
+    for (const view of [false, true]) {
+      const plaintext = view ? random(n + 8).subarray(4, n + 4) : random(n);
+      const plainCopy = plaintext.slice();
+      const sealed = view ? new Uint8Array(n + 24).subarray(4, n + 20) : new Uint8Array(n + 16);
+      sealInto(sealed, key, nonce, plaintext);
+      assert.equal(plaintext.buffer.byteLength, view ? n + 8 : n, `n ${n}`);
+      assert.deepEqual(plaintext, plainCopy, `n ${n}`);
+      assert.deepEqual(sealed, seal(key, nonce, plaintext), `n ${n}`);
+      const sealedCopy = sealed.slice();
+      const opened = new Uint8Array(n);
+      assert.equal(openInto(opened, key, nonce, sealed), true, `n ${n}`);
+      assert.deepEqual(opened, plainCopy, `n ${n}`);
+      assert.deepEqual(sealed, sealedCopy, `n ${n}`);
+      assert.equal(opened.buffer.byteLength, n, `n ${n}`);
     }
   }
 });

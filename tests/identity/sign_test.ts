@@ -9,6 +9,7 @@ import {
   HYBRID_SIGNATURE_LENGTH,
   hybridSign,
   hybridSignedBytes,
+  hybridVerifier,
   hybridVerify,
   MLDSA65_SIGNATURE_LENGTH,
   mldsa65PublicKey,
@@ -87,6 +88,34 @@ Deno.test("hybridVerify() accepts signatures of empty and large messages", async
   for (const message of [new Uint8Array(0), new Uint8Array(100_000).fill(7)]) {
     await hybridVerify(publicKeys, CONTEXT, message, await hybridSign(SEEDS, CONTEXT, message));
   }
+});
+
+Deno.test("hybridVerifier() imports once and checks each signature as hybridVerify() does", async () => {
+  const publicKeys = await signingPublicKeys(SEEDS);
+  const verifier = await hybridVerifier(publicKeys);
+  const messages = [new Uint8Array(0), MESSAGE, new Uint8Array(10_000).fill(9)];
+  for (const message of messages) {
+    const signature = await hybridSign(SEEDS, CONTEXT, message);
+    await verifier.verify(CONTEXT, message, signature);
+    await rejects(verifier.verify("test/v2", message, signature));
+    await rejects(verifier.verify(CONTEXT, message, signature.subarray(1)));
+  }
+  const noble = nobleKeys();
+  const signed = hybridSignedBytes(CONTEXT, MESSAGE);
+  const nobleSignature = new Uint8Array([
+    ...ml_dsa65.sign(signed, noble.ml.secretKey),
+    ...ed25519.sign(signed, noble.ed.secretKey),
+  ]);
+  await verifier.verify(CONTEXT, MESSAGE, nobleSignature);
+  // Another signer's keys: a verifier for them rejects this signer's signatures.
+  const other = await hybridVerifier(
+    await signingPublicKeys({ ed25519: seedOf(3), mldsa65: seedOf(4) }),
+  );
+  await rejects(other.verify(CONTEXT, MESSAGE, await hybridSign(SEEDS, CONTEXT, MESSAGE)));
+  await assert.rejects(
+    () => hybridVerifier({ ...publicKeys, mldsa65: new Uint8Array(1951) }),
+    RangeError,
+  );
 });
 
 Deno.test("hybridVerify() rejects with E_BAD_SIGNATURE when anything differs", async () => {

@@ -1,7 +1,8 @@
 /**
- * A line of test daemons running the pubsub plugin: daemon i bootstraps only
- * to daemon i - 1 (no full mesh), with helpers to subscribe, publish and
- * collect the `pubsub:message` events each one delivers.
+ * Networks of test daemons running the pubsub plugin: a line (daemon i
+ * bootstraps only to daemon i - 1, no full mesh) or any other set of
+ * bootstrap links, with helpers to subscribe, publish and collect the
+ * `pubsub:message` events each one delivers.
  *
  * @module
  */
@@ -33,15 +34,33 @@ export async function startLineDaemon(
   return { spec, daemon, received };
 }
 
-/** Starts `n` daemons, daemon i bootstrapping to daemon i - 1, seeds from `seed`. */
-export async function startLine(n: number, seed: number): Promise<LineDaemon[]> {
-  const line: LineDaemon[] = [];
+/** The bootstrap address of a running daemon, with its PeerId (as a user writes one). */
+export function bootstrapAddress(d: LineDaemon): string {
+  return `/ip4/127.0.0.1/tcp/${d.spec.ports.tcp}/p2p/${d.daemon.keys.peerId}`;
+}
+
+/**
+ * Starts `n` daemons, seeds from `seed`; daemon i bootstraps to the earlier
+ * daemons `links(i)` names (each < i). `retryMs` is the p2p retry period.
+ */
+export async function startNetwork(
+  n: number,
+  seed: number,
+  links: (i: number) => readonly number[],
+  retryMs?: number,
+): Promise<LineDaemon[]> {
+  const daemons: LineDaemon[] = [];
   for (let i = 0; i < n; i++) {
-    const spec = await daemonSpec(seed + i);
-    if (i > 0) spec.bootstrap = [`/ip4/127.0.0.1/tcp/${line[i - 1].spec.ports.tcp}`];
-    line.push(await startLineDaemon(spec));
+    const spec = { ...await daemonSpec(seed + i), retryMs };
+    spec.bootstrap = links(i).map((j) => bootstrapAddress(daemons[j]));
+    daemons.push(await startLineDaemon(spec));
   }
-  return line;
+  return daemons;
+}
+
+/** Starts `n` daemons, daemon i bootstrapping to daemon i - 1, seeds from `seed`. */
+export function startLine(n: number, seed: number): Promise<LineDaemon[]> {
+  return startNetwork(n, seed, (i) => i === 0 ? [] : [i - 1]);
 }
 
 /** Stops every daemon and removes its home. */
@@ -64,22 +83,31 @@ export async function call<T = Record<string, unknown>>(
   return JSON.parse(text) as T;
 }
 
+/** How many peers `d`'s gossipsub mesh holds for `topic` (GET /v1/topics). */
+export async function meshPeers(d: LineDaemon, topic: string): Promise<number> {
+  const { topics } = await call<{ topics: { topic: string; meshPeers: number }[] }>(
+    d,
+    "GET",
+    "/v1/topics",
+  );
+  return topics.find((t) => t.topic === topic)?.meshPeers ?? 0;
+}
+
 /**
- * Subscribes every daemon to `topic` and waits until each has its line
- * neighbours (one at the ends, two inside) in its gossipsub mesh.
+ * Subscribes every daemon to `topic` and waits until daemon i has at least
+ * `meshed(i)` peers in its gossipsub mesh for it; by default its line
+ * neighbours (one at the ends, two inside).
  */
-export async function subscribeAll(line: readonly LineDaemon[], topic: string): Promise<void> {
+export async function subscribeAll(
+  daemons: readonly LineDaemon[],
+  topic: string,
+  meshed: (i: number) => number = (i) => i === 0 || i === daemons.length - 1 ? 1 : 2,
+): Promise<void> {
   const path = `/v1/topics/${encodeURIComponent(topic)}`;
-  for (const d of line) await call(d, "POST", `${path}/subscribe`);
+  for (const d of daemons) await call(d, "POST", `${path}/subscribe`);
   await waitFor("every daemon meshed on the topic", async () => {
-    for (const [i, d] of line.entries()) {
-      const neighbours = i === 0 || i === line.length - 1 ? 1 : 2;
-      const { topics } = await call<{ topics: { topic: string; meshPeers: number }[] }>(
-        d,
-        "GET",
-        "/v1/topics",
-      );
-      if ((topics.find((t) => t.topic === topic)?.meshPeers ?? 0) < neighbours) return false;
+    for (const [i, d] of daemons.entries()) {
+      if (await meshPeers(d, topic) < meshed(i)) return false;
     }
     return true;
   });

@@ -51,20 +51,60 @@ Deno.test({
         assert.equal(m.from, m.text === "from the end" ? line[N - 1].daemon.id : line[0].daemon.id);
       }
 
-      // A private topic: owner 0, members 2 and 5; 3 subscribes by name but is no member.
+      const stats = async (d: LineDaemon) =>
+        (await call<{ plugins: { pubsub: { stats: Record<string, number> } } }>(
+          d,
+          "GET",
+          "/v1/stats",
+        )).plugins.pubsub.stats;
+
+      // A private topic: owner 0; members 2 and 5, which have 0 as a contact. 4 does not, so
+      // its invite is refused and counted, until it adds 0 and is invited again.
       const owner = line[0];
-      await call(owner, "POST", "/v1/topics/team/private", undefined, 201);
-      const keys: Record<number, { topic: string; epoch: number }[]> = { 2: [], 5: [] };
-      for (const i of [2, 5]) {
+      const { gossipTopic } = await call<{ gossipTopic: string }>(
+        owner,
+        "POST",
+        "/v1/topics/team/private",
+        undefined,
+        201,
+      );
+      assert.match(gossipTopic, /^meteor-group\/[0-9a-f]{32}$/);
+      const keys: Record<number, { topic: string; epoch: number }[]> = { 2: [], 4: [], 5: [] };
+      for (const i of [2, 4, 5]) {
         line[i].daemon.node.events.on("pubsub:key", (k) => void keys[i].push(k));
         await addContact(owner, line[i], `m${i}`);
+        if (i !== 4) await addContact(line[i], owner, "owner");
         await call(owner, "POST", "/v1/topics/team/members", { member: `m${i}` });
       }
       await waitFor("both keys", () => keys[2].length === 1 && keys[5].length === 1);
-      await call(line[3], "POST", "/v1/topics/team/subscribe");
-      for (const d of line.filter((_, i) => ![0, 2, 3, 5].includes(i))) {
-        await call(d, "POST", "/v1/topics/team/subscribe"); // relays on the line
-      }
+      await waitFor("the stranger's invite refused", async () => {
+        const s = await stats(line[4]);
+        return s.invitesRefused === 1 && s.grantsRefused === 1;
+      });
+      assert.deepEqual(keys[4], []);
+      const topicsOf = async (d: LineDaemon) =>
+        (await call<{ topics: { topic: string; role: string | null }[] }>(d, "GET", "/v1/topics"))
+          .topics;
+      assert.equal((await topicsOf(line[4])).some((t) => t.topic === "team"), false);
+      await addContact(line[4], owner, "owner");
+      await call(owner, "POST", "/v1/topics/team/members", { member: "m4" });
+      await waitFor("4's key once 0 is its contact", () => keys[4].length === 1);
+      assert.equal((await stats(line[4])).invitesRefused, 1);
+
+      // The gossipsub topic is derived: a name is no gossipsub topic, another owner's "team" has
+      // another one, and one cannot publish on a private topic's gossipsub topic by name.
+      const other = await call<{ gossipTopic: string }>(
+        line[1],
+        "POST",
+        "/v1/topics/team/private",
+        undefined,
+        201,
+      );
+      assert.notEqual(other.gossipTopic, gossipTopic);
+      const wirePath = `/v1/topics/${encodeURIComponent(gossipTopic)}`;
+      await call(owner, "POST", wirePath, { text: "x" }, 400);
+      // Non-members 1 and 3 relay it by its gossipsub topic (3 watches what it can read).
+      for (const i of [1, 3]) await call(line[i], "POST", `${wirePath}/subscribe`);
       await waitFor("the end of the line meshed on team", async () => {
         const { topics } = await call<{ topics: { topic: string; meshPeers: number }[] }>(
           line[5],
@@ -80,17 +120,12 @@ Deno.test({
           texts(line[2], "team").includes("secret 1") &&
           texts(line[5], "team").includes("secret 1"),
       );
-      const stats = async (d: LineDaemon) =>
-        (await call<{ plugins: { pubsub: { stats: Record<string, number> } } }>(
-          d,
-          "GET",
-          "/v1/stats",
-        )).plugins.pubsub.stats;
       await waitFor(
         "the non-member got it, unreadable",
         async () => (await stats(line[3])).unreadable >= 1,
       );
       assert.deepEqual(texts(line[3], "team"), []);
+      assert.deepEqual(texts(line[3], gossipTopic), []);
       assert.deepEqual(line[2].received.find((m) => m.text === "secret 1")?.private, true);
 
       // Removing member 5 rotates the key: 2 gets epoch 2, 5 cannot read what follows.
