@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { concat, wipe } from "../../../core/bytes.ts";
-import { open, seal } from "../../../core/crypto/aead.ts";
+import { wipe } from "../../../core/bytes.ts";
+import { open, sealInto } from "../../../core/crypto/aead.ts";
 import {
   XWING_CIPHERTEXT_LENGTH,
   XWING_PUBLIC_KEY_LENGTH,
@@ -19,7 +19,7 @@ import {
   xwingPublicKey,
 } from "../../../core/crypto/xwing.ts";
 import { type ErrorCode, isMeteorError, MeteorError } from "../../../core/errors.ts";
-import { epochSeq } from "./_codec.ts";
+import { readSeq, writeEpochSeq } from "./_codec.ts";
 import { chainKeys, ratchetStep, rekeyRoot } from "./_kdf.ts";
 import {
   type HandshakeResult,
@@ -121,6 +121,8 @@ export class Session {
   #epochMessages = 0;
   #epochStart: number;
   #receiving: Promise<unknown> = Promise.resolve();
+  /** Frames and control work queued in {@link receive} and not finished yet. */
+  #queued = 0;
   #closed = false;
 
   /** Takes ownership of the handshake's keys; frames go to `transmit`. */
@@ -177,8 +179,27 @@ export class Session {
    * @throws {MeteorError} E_MALFORMED, E_REPLAY or E_DECRYPT_FAILED (§5)
    */
   receive(frame: Uint8Array): Promise<Uint8Array | null> {
-    const run = this.#receiving.then(() => this.#receive(frame.slice()));
-    this.#receiving = run.catch(() => {});
+    if (this.#queued > 0) return this.#enqueue(frame.slice());
+    // Nothing waits before it: the frame is opened now, without a copy (it is
+    // read before this returns), and only a control frame waits for its work.
+    try {
+      this.#checkOpen();
+      const inner = this.#counted(() => this.#openFrame(frame));
+      if (inner[0] === KIND_DATA) return Promise.resolve(inner.subarray(1));
+      return this.#enqueue(inner, true);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Queues a frame behind the frames and control work already queued; with
+   * `opened`, `bytes` is the frame's opened inner bytes (§5 checks 1-3 done).
+   */
+  #enqueue(bytes: Uint8Array, opened = false): Promise<Uint8Array | null> {
+    this.#queued++;
+    const run = this.#receiving.then(() => this.#receive(bytes, opened));
+    this.#receiving = run.catch(() => {}).finally(() => this.#queued--);
     return run;
   }
 
@@ -222,12 +243,19 @@ export class Session {
   #sealAndTransmit(kind: number, body: Uint8Array): void {
     this.#checkOpen();
     const { epoch, seq, chain } = this.#send;
-    const header = concat(new Uint8Array([SESSION_VERSION, TYPE_FRAME]), epochSeq(epoch, seq));
+    // One array for the whole frame: header || ChaCha20-Poly1305(kind || body) || tag.
+    const frame = new Uint8Array(FRAME_HEADER_LENGTH + 1 + body.length + TAG_LENGTH);
+    frame[0] = SESSION_VERSION;
+    frame[1] = TYPE_FRAME;
+    writeEpochSeq(frame, 2, epoch, seq);
+    const header = frame.subarray(0, FRAME_HEADER_LENGTH);
     const { messageKey, next } = ratchetStep(chain);
-    const inner = concat(new Uint8Array([kind]), body);
+    const inner = new Uint8Array(1 + body.length);
+    inner[0] = kind;
+    inner.set(body, 1);
     try {
       // §5: the nonce is u32(epoch) || u64(seq), which is header bytes 2 to 14.
-      const frame = concat(header, seal(messageKey, header.subarray(2), inner, header));
+      sealInto(frame.subarray(FRAME_HEADER_LENGTH), messageKey, header.subarray(2), inner, header);
       wipe(chain);
       this.#send = { epoch, seq: seq + 1, chain: next };
       this.stats.framesOut++;
@@ -238,19 +266,34 @@ export class Session {
     }
   }
 
-  async #receive(frame: Uint8Array): Promise<Uint8Array | null> {
+  /** Counts a rejected frame under its code (§8) and rethrows. */
+  #counted<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (err) {
+      this.#reject(err);
+      throw err;
+    }
+  }
+
+  #reject(err: unknown): void {
+    if (isMeteorError(err)) {
+      this.stats.rejected[err.code] = (this.stats.rejected[err.code] ?? 0) + 1;
+    }
+  }
+
+  async #receive(bytes: Uint8Array, opened: boolean): Promise<Uint8Array | null> {
+    if (this.#closed && opened) wipe(bytes);
     this.#checkOpen();
     try {
-      const inner = this.#openFrame(frame);
+      const inner = opened ? bytes : this.#openFrame(bytes);
       try {
         return await this.#dispatch(inner);
       } finally {
         wipe(inner);
       }
     } catch (err) {
-      if (isMeteorError(err)) {
-        this.stats.rejected[err.code] = (this.stats.rejected[err.code] ?? 0) + 1;
-      }
+      this.#reject(err);
       throw err;
     }
   }
@@ -261,11 +304,11 @@ export class Session {
       throw malformed("bad length");
     }
     if (frame[0] !== SESSION_VERSION || frame[1] !== TYPE_FRAME) throw malformed("bad header");
-    const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-    const epoch = view.getUint32(2);
-    const seq = view.getBigUint64(6);
+    const epoch = new DataView(frame.buffer, frame.byteOffset, 6).getUint32(2);
+    // Exact below 2^53; any seq above rounds to 2^53 or more, which no counter reaches.
+    const seq = readSeq(frame, 6);
     const next = this.#nextRecv !== null && epoch === this.#recv.epoch + 1;
-    if ((epoch !== this.#recv.epoch && !next) || seq !== BigInt(this.#recv.seq)) {
+    if ((epoch !== this.#recv.epoch && !next) || seq !== this.#recv.seq) {
       throw new MeteorError("E_REPLAY", "Cannot open frame: replayed or out of order");
     }
     const header = frame.subarray(0, FRAME_HEADER_LENGTH);
