@@ -19,6 +19,7 @@ import {
   libp2pPrivateKey,
   type NodeKeys,
 } from "./identity/mod.ts";
+import { createNodeCipher, type NodeCipher } from "./crypto/node_cipher.ts";
 import type { ComponentName, NodeComponents, NodeIdentity } from "./plugin.ts";
 import { adoptTables, openDatabase } from "./store/database.ts";
 import { LEGACY_TABLES } from "./store/_schema.ts";
@@ -33,6 +34,8 @@ export interface ComponentSource {
   keys: NodeKeys;
   /** The node's state (contacts, counters; its path for adopted tables). */
   store: NodeStore;
+  /** The node's batch cipher; default: one with no path, which seals per call. */
+  cipher?: NodeCipher;
 }
 
 /** One plugin's components and what to release once it has stopped. */
@@ -122,6 +125,14 @@ export function pluginComponents(
       },
     }),
     crypto: () => coreCrypto,
+    cipher: () => {
+      const cipher = source.cipher ?? createNodeCipher(null);
+      return {
+        status: () => cipher.status(),
+        batchWins: (jobs, jobBytes) => cipher.batchWins(jobs, jobBytes),
+        sealBatch: (jobs) => cipher.sealBatch(jobs),
+      };
+    },
   };
   const components: Partial<Record<ComponentName, unknown>> = {};
   for (const use of plugin.uses) {
