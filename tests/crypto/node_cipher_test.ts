@@ -1,28 +1,13 @@
 import assert from "node:assert/strict";
 import { seal } from "../../core/crypto/aead.ts";
-import type { AeadJob, Calibration, SelectingBatchAead } from "../../core/crypto/batch.ts";
+import type { AeadJob, Calibration } from "../../core/crypto/batch.ts";
 import type { CipherChoice } from "../../core/crypto/cipher_choice.ts";
 import { createNodeCipher } from "../../core/crypto/node_cipher.ts";
 import { isMeteorError } from "../../core/errors.ts";
 import type { Plugin } from "../../core/plugin.ts";
 import { PluginRegistry } from "../../core/registry.ts";
 import { testHost } from "../node/_helpers.ts";
-
-/** An engine that records the batches it is given and seals them on the CPU. */
-function recordingEngine(): SelectingBatchAead & { batches: number[] } {
-  const batches: number[] = [];
-  return {
-    name: "recording",
-    batches,
-    sealBatch(jobs: readonly AeadJob[]) {
-      batches.push(jobs.length);
-      return Promise.resolve(jobs.map((j) => seal(j.key, j.nonce, j.data, j.aad)));
-    },
-    openBatch: () => Promise.reject(new Error("not used")),
-    report: () => Promise.reject(new Error("not used")),
-    close() {},
-  };
-}
+import { recordingEngine } from "./_engines.ts";
 
 function calibration(jobBytes: number, gpuFromJobs: number | null): Calibration {
   const model = { fixedMs: 0, perJobMs: 0 };

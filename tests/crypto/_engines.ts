@@ -1,0 +1,23 @@
+/**
+ * Test batch engines: one that records the batches it is given.
+ *
+ * @module
+ */
+import { seal } from "../../core/crypto/aead.ts";
+import type { AeadJob, SelectingBatchAead } from "../../core/crypto/batch.ts";
+
+/** An engine that records the batches it is given and seals them on the CPU. */
+export function recordingEngine(): SelectingBatchAead & { batches: number[] } {
+  const batches: number[] = [];
+  return {
+    name: "recording",
+    batches,
+    sealBatch(jobs: readonly AeadJob[]) {
+      batches.push(jobs.length);
+      return Promise.resolve(jobs.map((j) => seal(j.key, j.nonce, j.data, j.aad)));
+    },
+    openBatch: () => Promise.reject(new Error("not used")),
+    report: () => Promise.reject(new Error("not used")),
+    close() {},
+  };
+}
