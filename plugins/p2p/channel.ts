@@ -154,7 +154,9 @@ export async function pumpChannel(
       });
       if (frame === null) break;
       const data = await session.receive(frame);
-      if (data !== null) await onData(data);
+      if (data === null) continue;
+      const handled = onData(data);
+      if (handled !== undefined) await handled;
     }
     session.close();
     await framed.stream.close().catch(() => {});
