@@ -1,10 +1,12 @@
 /**
- * Test batch engines: one that records the batches it is given.
+ * Test batch engines: one that records the batches it is given, and a
+ * choice that sends every batch to it.
  *
  * @module
  */
 import { seal } from "../../core/crypto/aead.ts";
-import type { AeadJob, SelectingBatchAead } from "../../core/crypto/batch.ts";
+import type { AeadJob, CipherPath, SelectingBatchAead } from "../../core/crypto/batch.ts";
+import type { CipherChoice } from "../../core/crypto/cipher_choice.ts";
 
 /** An engine that records the batches it is given and seals them on the CPU. */
 export function recordingEngine(): SelectingBatchAead & { batches: number[] } {
@@ -20,4 +22,9 @@ export function recordingEngine(): SelectingBatchAead & { batches: number[] } {
     report: () => Promise.reject(new Error("not used")),
     close() {},
   };
+}
+
+/** A choice of WebGPU for every batch (as cipher.path "gpu" with an adapter makes). */
+export function chooseWebgpu(path: CipherPath): Promise<CipherChoice> {
+  return Promise.resolve({ path, engine: "webgpu", reason: "test adapter", calibrations: [] });
 }

@@ -7,7 +7,7 @@ import { isMeteorError } from "../../core/errors.ts";
 import type { Plugin } from "../../core/plugin.ts";
 import { PluginRegistry } from "../../core/registry.ts";
 import { testHost } from "../node/_helpers.ts";
-import { recordingEngine } from "./_engines.ts";
+import { chooseWebgpu, recordingEngine } from "./_engines.ts";
 
 function calibration(jobBytes: number, gpuFromJobs: number | null): Calibration {
   const model = { fixedMs: 0, perJobMs: 0 };
@@ -102,8 +102,7 @@ Deno.test("createNodeCipher(): each node's cipher keeps its own choice (no proce
   const none = createNodeCipher(null);
   const webgpu = createNodeCipher("gpu", {
     engine: recordingEngine(),
-    choose: (path) =>
-      Promise.resolve({ path, engine: "webgpu", reason: "test adapter", calibrations: [] }),
+    choose: chooseWebgpu,
   });
   assert.equal(await none.start(), null);
   await Promise.all([cpu.start(), webgpu.start()]);
@@ -139,8 +138,7 @@ Deno.test("createNodeCipher() falls back to the CPU, saying why, when calibratio
 Deno.test("the cipher component is the node's own cipher, for plugins that declare it only", async () => {
   const cipher = createNodeCipher("gpu", {
     engine: recordingEngine(),
-    choose: (path) =>
-      Promise.resolve({ path, engine: "webgpu", reason: "test adapter", calibrations: [] }),
+    choose: chooseWebgpu,
   });
   await cipher.start();
   const seen: Record<string, unknown> = {};

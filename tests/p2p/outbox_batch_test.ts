@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createNodeCipher } from "../../core/crypto/node_cipher.ts";
 import { createDocument, formatDocument } from "../../core/identity/mod.ts";
-import { recordingEngine } from "../crypto/_engines.ts";
+import { chooseWebgpu, recordingEngine } from "../crypto/_engines.ts";
 import { daemonSpec, p2pNodeOf, startDaemon, type TestDaemon, waitFor } from "./_daemon.ts";
 
 async function addContact(daemon: TestDaemon, name: string, other: TestDaemon) {
@@ -19,8 +19,7 @@ Deno.test({
     const engine = recordingEngine();
     const cipher = createNodeCipher("gpu", {
       engine,
-      choose: (path) =>
-        Promise.resolve({ path, engine: "webgpu", reason: "test engine", calibrations: [] }),
+      choose: chooseWebgpu,
     });
     await cipher.start();
     const specs = [await daemonSpec(91), await daemonSpec(92)];
