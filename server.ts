@@ -13,6 +13,7 @@
 import { Hono } from "hono";
 import { hostForUrl } from "./core/config.ts";
 import { MeteorError } from "./core/errors.ts";
+import type { NodeCipher } from "./core/crypto/node_cipher.ts";
 import type { EventBus } from "./core/events.ts";
 import type { NodeKeys } from "./core/identity/mod.ts";
 import type { Logger } from "./core/logger.ts";
@@ -62,6 +63,8 @@ export interface ApiNode {
   readonly logger: Logger;
   /** Aborted when the node stops; closes the event streams. */
   readonly signal: AbortSignal;
+  /** The node's batch cipher, whose choice GET /v1/stats reports. */
+  readonly cipher: Pick<NodeCipher, "status">;
 }
 
 /**

@@ -4,7 +4,10 @@
  * messages per second and round-trip latency through a Meteor session
  * (docs/protocol.md: ratchet, ChaCha20-Poly1305, framing), against a raw
  * libp2p stream with the same length-prefixed framing on the same connection
- * as the baseline, and the time of the post-quantum session handshake.
+ * as the baseline, and the time of the post-quantum session handshake; then
+ * the same messages sent in groups, as an outbox flush sends them (one
+ * `Session.sendBatch` per group: consecutive frames, one stream write)
+ * against raw frames written a group per write.
  *
  * Then it starts two whole daemons in this process (cli/daemon.ts, temporary
  * homes, 127.0.0.1 only) that are contacts of each other, and measures what
@@ -13,7 +16,7 @@
  * acknowledged back to A ("p2p:delivered"), and the latency of sequential
  * messages, beside the raw-stream baseline of the same run.
  *
- * Usage: deno task bench:p2p [--messages N] [--pings N] [--handshakes N]
+ * Usage: deno task bench:p2p [--messages N] [--pings N] [--handshakes N] [--group N]
  *          [--daemon-messages N] [--daemon-pings N] [--in-flight N,N...]
  *
  * @module
@@ -56,6 +59,7 @@ const { values } = parseArgs({
     messages: { type: "string", default: "20000" },
     pings: { type: "string", default: "2000" },
     handshakes: { type: "string", default: "30" },
+    group: { type: "string", default: "64" },
     "daemon-messages": { type: "string", default: "2000" },
     "daemon-pings": { type: "string", default: "300" },
     "in-flight": { type: "string", default: "16,256" },
@@ -64,6 +68,8 @@ const { values } = parseArgs({
 const MESSAGES = Number(values.messages);
 const PINGS = Number(values.pings);
 const HANDSHAKES = Number(values.handshakes);
+/** Messages per group in the grouped throughput rows (an outbox flush's batch). */
+const GROUP = Number(values.group);
 const DAEMON_MESSAGES = Number(values["daemon-messages"]);
 const DAEMON_PINGS = Number(values["daemon-pings"]);
 /** API requests daemon A has in flight at once in the daemon throughput runs (one row each). */
@@ -79,6 +85,8 @@ const RUNS = 3;
 /** One side's way to send and to wait for replies, the same for both transports. */
 interface Pipe {
   send(data: Uint8Array): void;
+  /** Sends a group of messages together (the session: one sendBatch; raw: one write). */
+  sendGroup(data: Uint8Array[]): Promise<void> | void;
   drained(): Promise<void>;
   /** Resolves with the next reply. */
   reply(): Promise<Uint8Array>;
@@ -158,6 +166,7 @@ async function meteorPipe(client: Client, server: Server): Promise<Pipe> {
   const pumping = pumpChannel(channel, (data) => replies.push(data)).catch(() => {});
   return {
     send: (data) => channel.session.send(data),
+    sendGroup: (data) => channel.session.sendBatch(data),
     drained: () => channel.framed.drained(),
     reply: () => replies.next(),
     close: async () => {
@@ -181,6 +190,7 @@ async function rawPipe(client: Client, server: Server): Promise<Pipe> {
   })().catch(() => {});
   return {
     send: (data) => framed.write(data),
+    sendGroup: (data) => framed.writeMany(data),
     drained: () => framed.drained(),
     reply: () => replies.next(),
     close: async () => {
@@ -206,6 +216,26 @@ async function throughput(pipe: Pipe, size: number, count: number): Promise<numb
     await pipe.drained();
   }
   pipe.send(last);
+  await pipe.reply();
+  return count / ((performance.now() - start) / 1000);
+}
+
+/** Messages per second: `count` messages sent in groups of `group`, until the last is confirmed. */
+async function groupedThroughput(
+  pipe: Pipe,
+  size: number,
+  count: number,
+  group: number,
+): Promise<number> {
+  const sink = payload(SINK, size);
+  const groups = Math.ceil(count / group);
+  const start = performance.now();
+  for (let g = 0; g < groups; g++) {
+    const items = Array.from({ length: Math.min(group, count - g * group) }, () => sink);
+    if (g === groups - 1) items[items.length - 1] = payload(SINK_LAST, size);
+    await pipe.sendGroup(items);
+    await pipe.drained();
+  }
   await pipe.reply();
   return count / ((performance.now() - start) / 1000);
 }
@@ -549,6 +579,12 @@ async function main(): Promise<void> {
       }
       const meteorRate = median(meteorRates);
       const rawRate = median(rawRates);
+      const groupedMeteor: number[] = [];
+      const groupedRaw: number[] = [];
+      for (let run = 0; run < RUNS; run++) {
+        groupedMeteor.push(await groupedThroughput(meteor, size, MESSAGES, GROUP));
+        groupedRaw.push(await groupedThroughput(raw, size, MESSAGES, GROUP));
+      }
       const meteorRtt = await pings(meteor, size, PINGS);
       const rawRtt = await pings(raw, size, PINGS);
       baselines.set(size, { rawRate, rawRtt, sessionRate: meteorRate, sessionRtt: meteorRtt });
@@ -567,13 +603,28 @@ async function main(): Promise<void> {
           ms(percentile(rawRtt, 99)),
           "1.00x",
         ],
+        [
+          `${size} B, Meteor session, ${GROUP} per sendBatch`,
+          formatNumber(median(groupedMeteor)),
+          "",
+          "",
+          `${formatNumber(median(groupedRaw) / median(groupedMeteor))}x`,
+        ],
+        [
+          `${size} B, raw libp2p stream, ${GROUP} frames per write (baseline)`,
+          formatNumber(median(groupedRaw)),
+          "",
+          "",
+          "1.00x",
+        ],
       );
       await meteor.close();
       await raw.close();
     }
     console.log(
       `Two libp2p hosts on 127.0.0.1 (TCP, Noise, Yamux), one connection; throughput: median of ` +
-        `${RUNS} runs of ${MESSAGES} pipelined messages; latency: ${PINGS} sequential round trips.\n`,
+        `${RUNS} runs of ${MESSAGES} pipelined messages, one per send, or in groups of ${GROUP} ` +
+        `(the session and raw runs alternate); latency: ${PINGS} sequential round trips.\n`,
     );
     console.log(
       table(

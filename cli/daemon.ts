@@ -36,7 +36,7 @@ import { readConfig } from "./_config.ts";
 import { exists } from "./_fs.ts";
 import { unlockPassphrase } from "./_passphrase.ts";
 import { describeSetup, type HomeSetup, setUpHome } from "./init.ts";
-import { CIPHER_PATH_ENV, cipherPathFrom, startNodeCipher } from "../core/crypto/node_cipher.ts";
+import { CIPHER_PATH_ENV, cipherPathFrom, createNodeCipher } from "../core/crypto/node_cipher.ts";
 
 /** Options of {@link startDaemon}. */
 export interface DaemonOptions {
@@ -170,7 +170,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     await warnIfShared(paths.apiToken, logger);
     const plugins = [...await configuredPlugins(home, config), ...options.plugins ?? []];
     store = openStore(paths.state);
+    const cipher = createNodeCipher(
+      cipherPathFrom(config.cipher.path, Deno.env.get(CIPHER_PATH_ENV)),
+    );
     node = new MeteorNode({
+      cipher,
       keys,
       config,
       token,
@@ -192,7 +196,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         : err;
     });
     // Calibrates the batch cipher in the background (docs/config.md, cipher.path).
-    startNodeCipher(cipherPathFrom(config.cipher.path, Deno.env.get(CIPHER_PATH_ENV)));
+    cipher.start();
     const server = await startApi(node, { hostname: config.api.host, port: config.api.port });
     node.listening(server.port);
     const running = node;

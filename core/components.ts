@@ -15,6 +15,7 @@ import { xwingDecapsulate } from "./crypto/xwing.ts";
 import { MeteorError } from "./errors.ts";
 import { createDocument, DOCUMENT_SIGNATURE_CONTEXT, type NodeKeys } from "./identity/mod.ts";
 import { libp2pPrivateKey } from "./identity/_libp2p_key.ts";
+import { createNodeCipher, type NodeCipher } from "./crypto/node_cipher.ts";
 import type { ComponentName, NodeComponents, NodeIdentity } from "./plugin.ts";
 import { adoptTables, openDatabase } from "./store/database.ts";
 import { LEGACY_TABLES } from "./store/_schema.ts";
@@ -29,6 +30,8 @@ export interface ComponentSource {
   keys: NodeKeys;
   /** The node's state (contacts, counters; its path for adopted tables). */
   store: NodeStore;
+  /** The node's batch cipher; default: one with no path, which seals per call. */
+  cipher?: NodeCipher;
 }
 
 /** One plugin's components and what to release once it has stopped. */
@@ -118,6 +121,14 @@ export function pluginComponents(
       },
     }),
     crypto: () => coreCrypto,
+    cipher: () => {
+      const cipher = source.cipher ?? createNodeCipher(null);
+      return {
+        status: () => cipher.status(),
+        batchWins: (jobs, jobBytes) => cipher.batchWins(jobs, jobBytes),
+        sealBatch: (jobs) => cipher.sealBatch(jobs),
+      };
+    },
   };
   const components: Partial<Record<ComponentName, unknown>> = {};
   for (const use of plugin.uses) {

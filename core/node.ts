@@ -7,6 +7,7 @@
  * @module
  */
 import { hostForUrl, type NodeConfig } from "./config.ts";
+import { createNodeCipher, type NodeCipher } from "./crypto/node_cipher.ts";
 import { EventBus } from "./events.ts";
 import type { NodeKeys } from "./identity/mod.ts";
 import type { Logger } from "./logger.ts";
@@ -34,6 +35,11 @@ export interface NodeParts {
   version: string;
   /** The clock; default Date.now. */
   now?: () => number;
+  /**
+   * The node's batch cipher, which its owner starts (cli/daemon.ts);
+   * default: one with no cipher path, which seals every job per call.
+   */
+  cipher?: NodeCipher;
 }
 
 /**
@@ -100,6 +106,8 @@ export class MeteorNode {
   readonly logger: Logger;
   /** The Meteor version. */
   readonly version: string;
+  /** The batch cipher the node hands to plugins (`cipher`) and GET /v1/stats reports. */
+  readonly cipher: NodeCipher;
   readonly #parts: NodeParts;
   readonly #stopping = new AbortController();
   #startedAt = 0;
@@ -115,6 +123,7 @@ export class MeteorNode {
     this.store = parts.store;
     this.logger = parts.logger;
     this.version = parts.version;
+    this.cipher = parts.cipher ?? createNodeCipher(null);
     this.events = new EventBus((err, name) =>
       parts.logger.error("event listener failed", { event: name, error: err })
     );
@@ -139,6 +148,7 @@ export class MeteorNode {
       logger: this.logger,
       events: this.events,
       store: this.store,
+      cipher: this.cipher,
       config: pluginSections(this.config),
       dataDir: this.#parts.dataDir,
       signal: this.#stopping.signal,

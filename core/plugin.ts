@@ -16,6 +16,7 @@
  * @module
  */
 import type * as CoreCrypto from "./crypto/mod.ts";
+import type { NodeCipher } from "./crypto/node_cipher.ts";
 import type { EventBus } from "./events.ts";
 import type { Logger } from "./logger.ts";
 import type { HybridSigner } from "./crypto/sign.ts";
@@ -262,6 +263,11 @@ export interface NodeComponents {
   database: PluginDatabase;
   /** The core crypto API (core/crypto/mod.ts). */
   crypto: typeof CoreCrypto;
+  /**
+   * The node's batch cipher (core/crypto/node_cipher.ts): whether a batch of
+   * AEAD jobs goes to the engine calibration chose, and that engine.
+   */
+  cipher: NodeCipher;
 }
 
 /** A component name for `uses`. */
@@ -277,6 +283,7 @@ export const COMPONENT_NAMES: readonly ComponentName[] = [
   "counters",
   "database",
   "crypto",
+  "cipher",
 ];
 
 /**

@@ -13,7 +13,6 @@ import type { Counts } from "../core/store/mod.ts";
 import type { PeerSummary } from "../core/plugin.ts";
 import type { ApiNode } from "../server.ts";
 import { readJsonBody } from "./json_body.ts";
-import { nodeCipherStatus } from "../core/crypto/node_cipher.ts";
 
 /** The connected peers, from the node's network capability (none without one). */
 function peers(node: ApiNode): PeerSummary[] {
@@ -70,7 +69,7 @@ export function coreRoutes(app: Hono, node: ApiNode): void {
       peers: peers(node).length,
       totals: sum(counters),
       plugins,
-      cipher: nodeCipherStatus(),
+      cipher: node.cipher.status(),
     });
   });
 

@@ -14,3 +14,7 @@ export * from "./mlkem.ts";
 export * from "./xwing.ts";
 export * from "./hpke.ts";
 export * from "./sign.ts";
+export type { CipherStatus, NodeCipher } from "./node_cipher.ts";
+export type { CipherEngine } from "./cipher_choice.ts";
+export type { CipherPath } from "./batch.ts";
+export type { AeadJob } from "./batch_types.ts";

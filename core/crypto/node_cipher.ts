@@ -1,19 +1,24 @@
 /**
- * The running node's cipher choice, held for the process: the daemon starts
- * it once (`startNodeCipher`, after the node started, so calibration does
- * not delay the API) and the stats route reads it (`nodeCipherStatus`).
- * Until calibration ends the status says "calibrating" (engine "cpu"), and
- * a batch of the process-wide engine waits for its job size's calibration.
+ * A node's batch cipher, a value the node owns and hands down (no process
+ * state): the daemon makes one from config `cipher.path`, gives it to the
+ * node (core/node.ts), which offers it to the plugins that declare the
+ * `cipher` component and to GET /v1/stats; the daemon starts calibration
+ * once the node runs (`start`, so calibration does not delay the API).
+ * Until calibration ends the status says "calibrating" (engine "cpu") and
+ * {@link NodeCipher.batchWins} answers false: work is sealed per call.
  *
  * @module
  */
 import { MeteorError } from "../errors.ts";
-import type { CipherPath } from "./batch.ts";
+import { lazyImport } from "../lazy_import.ts";
+import type { Calibration, CipherPath, SelectingBatchAead } from "./batch.ts";
+import { cpuBatchAead } from "./batch_cpu.ts";
+import type { AeadJob } from "./batch_types.ts";
 import type { CipherChoice, CipherEngine } from "./cipher_choice.ts";
 
 /** What GET /v1/stats reports under `cipher`. */
 export interface CipherStatus {
-  /** The configured path; null when no node cipher was started in this process. */
+  /** The configured path; null when the node was given no cipher path. */
   path: CipherPath | null;
   /** The engine in use now. */
   engine: CipherEngine;
@@ -23,39 +28,114 @@ export interface CipherStatus {
   calibrating: boolean;
 }
 
-let state: CipherStatus = {
-  path: null,
-  engine: "cpu",
-  reason: "no node cipher started in this process",
-  calibrating: false,
-};
-let started: Promise<CipherChoice | null> | null = null;
-
-/**
- * Chooses the node's engine for `path` (cipher_choice.ts, loaded here only
- * on first call: it pulls in the WebGPU code), once per process; resolves
- * to the choice, or null when choosing failed (the CPU is then used, and
- * the status says why).
- */
-export function startNodeCipher(path: CipherPath): Promise<CipherChoice | null> {
-  if (started !== null) return started;
-  state = { path, engine: "cpu", reason: "calibrating", calibrating: true };
-  started = import("./cipher_choice.ts")
-    .then(({ chooseCipher }) => chooseCipher(path))
-    .then((choice) => {
-      state = { path, engine: choice.engine, reason: choice.reason, calibrating: false };
-      return choice;
-    }, (err: unknown) => {
-      const reason = `Cannot calibrate the cipher: ${(err as Error).message}; the CPU is used`;
-      state = { path, engine: "cpu", reason, calibrating: false };
-      return null;
-    });
-  return started;
+/** The batch cipher a node hands to its parts (the `cipher` plugin component). */
+export interface NodeCipher {
+  /** The choice now (see {@link CipherStatus}). */
+  status(): CipherStatus;
+  /**
+   * Whether a batch of `jobs` jobs of about `jobBytes` bytes each goes to
+   * the batch engine: true only when the choice says that engine is faster
+   * than per-call native ChaCha20-Poly1305 for such a batch (always false
+   * before calibration ends and when the engine is the CPU).
+   */
+  batchWins(jobs: number, jobBytes: number): boolean;
+  /** Seals every job in one call of the chosen engine (core/crypto/batch_types.ts). */
+  sealBatch(jobs: readonly AeadJob[]): Promise<Uint8Array[]>;
 }
 
-/** The node's cipher status now (see {@link CipherStatus}). */
-export function nodeCipherStatus(): CipherStatus {
-  return { ...state };
+/** Options of {@link createNodeCipher}. */
+export interface NodeCipherOptions {
+  /** The engine of the path (default: batch.ts `batchAead(path)`, loaded on start). */
+  engine?: SelectingBatchAead;
+  /** Decides the choice (default: cipher_choice.ts `chooseCipher`, loaded on start). */
+  choose?: (path: CipherPath, engine?: SelectingBatchAead) => Promise<CipherChoice>;
+}
+
+/** A {@link NodeCipher} whose calibration the owner starts once. */
+export interface StartableNodeCipher extends NodeCipher {
+  /**
+   * Chooses the engine (loading cipher_choice.ts and the WebGPU code only
+   * now); resolves to the choice, or null when choosing failed (the CPU is
+   * then used and the status says why). Later calls return the same promise.
+   */
+  start(): Promise<CipherChoice | null>;
+}
+
+/**
+ * The node cipher of `path` (null: a node given no cipher path, which
+ * seals everything per call and says so), not started yet.
+ *
+ * @example
+ * ```ts
+ * import { createNodeCipher } from "./node_cipher.ts";
+ * const cipher = createNodeCipher("cpu");
+ * await cipher.start();
+ * cipher.status().engine; // "cpu"
+ * cipher.batchWins(256, 64); // false
+ * ```
+ */
+export function createNodeCipher(
+  path: CipherPath | null,
+  options: NodeCipherOptions = {},
+): StartableNodeCipher {
+  let state: CipherStatus = path === null
+    ? { path, engine: "cpu", reason: "no cipher path was given to this node", calibrating: false }
+    : { path, engine: "cpu", reason: "not calibrated yet", calibrating: false };
+  let choice: CipherChoice | null = null;
+  let engine: SelectingBatchAead | null = options.engine ?? null;
+  let started: Promise<CipherChoice | null> | null = null;
+
+  const choose = async (path: CipherPath): Promise<CipherChoice> => {
+    // The WebGPU code loads here, not when the node's modules load.
+    const batch = await lazyImport<typeof import("./batch.ts")>(
+      new URL("./batch.ts", import.meta.url),
+    );
+    engine ??= batch.batchAead(path);
+    const decide = options.choose ?? (await lazyImport<typeof import("./cipher_choice.ts")>(
+      new URL("./cipher_choice.ts", import.meta.url),
+    )).chooseCipher;
+    return await decide(path, engine);
+  };
+
+  return {
+    status: () => ({ ...state }),
+    batchWins(jobs, jobBytes) {
+      if (choice === null || choice.engine === "cpu") return false;
+      if (choice.engine === "webgpu") return true;
+      const from = nearest(choice.calibrations, jobBytes)?.gpuFromJobs ?? null;
+      return from !== null && jobs >= from;
+    },
+    sealBatch(jobs) {
+      // Before a choice (or without a path) the CPU engine: per-call native, in order.
+      return choice === null || engine === null
+        ? cpuBatchAead.sealBatch(jobs)
+        : engine.sealBatch(jobs);
+    },
+    start() {
+      if (started !== null) return started;
+      if (path === null) return started = Promise.resolve(null);
+      state = { path, engine: "cpu", reason: "calibrating", calibrating: true };
+      started = choose(path).then((chosen) => {
+        choice = chosen;
+        state = { path, engine: chosen.engine, reason: chosen.reason, calibrating: false };
+        return chosen;
+      }, (err: unknown) => {
+        const reason = `Cannot calibrate the cipher: ${(err as Error).message}; the CPU is used`;
+        state = { path, engine: "cpu", reason, calibrating: false };
+        return null;
+      });
+      return started;
+    },
+  };
+}
+
+/** The calibration of the job size nearest `jobBytes` (log scale), as batch.ts `jobClassOf` picks it. */
+function nearest(calibrations: readonly Calibration[], jobBytes: number): Calibration | undefined {
+  const distance = (c: Calibration) =>
+    Math.abs(Math.log2(c.jobBytes) - Math.log2(Math.max(1, jobBytes)));
+  let best: Calibration | undefined;
+  for (const c of calibrations) if (best === undefined || distance(c) < distance(best)) best = c;
+  return best;
 }
 
 /** The environment variable that overrides config `cipher.path` for a daemon (docs/config.md). */

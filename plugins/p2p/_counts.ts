@@ -16,6 +16,7 @@ export function newCounts(): Record<string, number> {
     messagesOut: 0,
     framesIn: 0,
     framesOut: 0,
+    framesBatched: 0,
     rekeys: 0,
     peerErrors: 0,
     deliveryFailures: 0,
@@ -31,6 +32,7 @@ export function newCounts(): Record<string, number> {
 export function addSessionStats(counts: Record<string, number>, stats: SessionStats): void {
   counts.framesIn += stats.framesIn;
   counts.framesOut += stats.framesOut;
+  counts.framesBatched += stats.framesBatched;
   counts.rekeys += stats.rekeys;
   for (const [code, n] of Object.entries(stats.rejected)) {
     counts[`rejected.${code}`] = (counts[`rejected.${code}`] ?? 0) + n;

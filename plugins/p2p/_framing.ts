@@ -14,12 +14,26 @@ type Chunk = Uint8Array | { subarray(): Uint8Array };
 
 /** Encodes one frame: `u32(length) || bytes`. */
 export function encodeFrame(bytes: Uint8Array): Uint8Array {
-  if (bytes.length < 1 || bytes.length > MAX_FRAME_LENGTH) {
-    throw new RangeError(`frame must be 1 to ${MAX_FRAME_LENGTH} bytes`);
+  return encodeFrames([bytes]);
+}
+
+/** Encodes frames one after the other, in one array: `u32(length) || bytes` each. */
+export function encodeFrames(frames: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const bytes of frames) {
+    if (bytes.length < 1 || bytes.length > MAX_FRAME_LENGTH) {
+      throw new RangeError(`frame must be 1 to ${MAX_FRAME_LENGTH} bytes`);
+    }
+    total += 4 + bytes.length;
   }
-  const out = new Uint8Array(4 + bytes.length);
-  new DataView(out.buffer).setUint32(0, bytes.length);
-  out.set(bytes, 4);
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  let offset = 0;
+  for (const bytes of frames) {
+    view.setUint32(offset, bytes.length);
+    out.set(bytes, offset + 4);
+    offset += 4 + bytes.length;
+  }
   return out;
 }
 
@@ -45,6 +59,11 @@ export class FramedStream {
   /** Writes one frame (queued by the stream when its buffer is full). */
   write(bytes: Uint8Array): void {
     this.stream.send(encodeFrame(bytes));
+  }
+
+  /** Writes frames in order as one write on the stream (one muxer frame, one socket write). */
+  writeMany(frames: readonly Uint8Array[]): void {
+    if (frames.length > 0) this.stream.send(encodeFrames(frames));
   }
 
   /** Resolves when the stream can take more data without growing its buffer. */

@@ -44,8 +44,8 @@ export interface ChannelOptions {
   verify: VerifyDocument;
   /** The PeerId of the connection the stream belongs to. */
   remotePeerId: string;
-  /** Session options (rekey thresholds). */
-  session?: SessionOptions;
+  /** Session options (rekey thresholds, the batch sealer); frames go to the stream. */
+  session?: Omit<SessionOptions, "transmitBatch">;
   /** Handshake time limit in ms; default {@link HANDSHAKE_TIMEOUT_MS}. */
   timeoutMs?: number;
 }
@@ -82,7 +82,10 @@ async function openChannel(
   const signal = AbortSignal.timeout(options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS);
   try {
     const result = await handshake(framed, signal);
-    const session = new Session(result, (frame) => framed.write(frame), options.session);
+    const session = new Session(result, (frame) => framed.write(frame), {
+      ...options.session,
+      transmitBatch: (frames) => framed.writeMany(frames),
+    });
     checkPeerId(session, options.remotePeerId);
     return { session, framed };
   } catch (err) {
@@ -151,7 +154,9 @@ export async function pumpChannel(
       });
       if (frame === null) break;
       const data = await session.receive(frame);
-      if (data !== null) await onData(data);
+      if (data === null) continue;
+      const handled = onData(data);
+      if (handled !== undefined) await handled;
     }
     session.close();
     await framed.stream.close().catch(() => {});

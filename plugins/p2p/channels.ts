@@ -21,7 +21,7 @@ import {
 import type { P2PConfig } from "./config.ts";
 import type { LocalDocument } from "./local.ts";
 import type { PeerDirectory } from "./peers.ts";
-import type { Session, VerifyDocument } from "./session/mod.ts";
+import type { FrameSealer, Session, SessionOptions, VerifyDocument } from "./session/mod.ts";
 
 /** How long close() waits for each session stream to close, in ms. */
 const STOP_CLOSE_MS = 2000;
@@ -38,6 +38,8 @@ export interface ChannelsComponents {
   peers: PeerDirectory;
   /** The rekey thresholds. */
   config: P2PConfig;
+  /** Seals an outbox flush's frames in one batch call when it says so (the node's cipher). */
+  sealer?: FrameSealer;
   /** The node's counters (handshakes, failures and closed sessions' figures). */
   counts: Record<string, number>;
   /** Aborted when the node stops. */
@@ -161,10 +163,11 @@ export class Channels {
     countRejected(counts, err, "rejected.");
   }
 
-  #sessionOptions() {
+  #sessionOptions(): SessionOptions {
     return {
       rekeyAfterMessages: this.#components.config.rekeyAfterMessages,
       rekeyAfterMs: this.#components.config.rekeyAfterMs,
+      sealer: this.#components.sealer,
     };
   }
 

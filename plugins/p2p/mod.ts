@@ -112,13 +112,13 @@ export default function p2p(): Plugin<
   P2PConfig,
   P2PApi,
   Record<string, unknown>,
-  "hostKey" | "signer" | "documents" | "contacts" | "counters" | "database"
+  "hostKey" | "signer" | "documents" | "contacts" | "counters" | "database" | "cipher"
 > {
   return {
     name: "p2p",
     version: P2P_VERSION,
     needs: [],
-    uses: ["hostKey", "signer", "documents", "contacts", "counters", "database"],
+    uses: ["hostKey", "signer", "documents", "contacts", "counters", "database", "cipher"],
     signingLabels: [CONTEXT_RESPONDER, CONTEXT_INITIATOR],
     owns: [LIBP2P_POINT],
     configSchema: { validate: parseP2PConfig },
@@ -131,6 +131,7 @@ export default function p2p(): Plugin<
         signer: context.signer,
         contacts: context.contacts,
         counters: context.counters,
+        cipher: context.cipher,
         messages,
         events: context.events,
         logger: context.logger,

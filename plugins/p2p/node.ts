@@ -30,7 +30,7 @@ import { LocalDocument } from "./local.ts";
 import { Outbox, type SendResult, type WaitingReason } from "./outbox.ts";
 import { PeerDirectory, type PeerInfo } from "./peers.ts";
 import { PluginRecords } from "./records.ts";
-import { documentVerifier, type Session } from "./session/mod.ts";
+import { documentVerifier, type FrameSealer, type Session } from "./session/mod.ts";
 import type { MessageStore } from "./store/mod.ts";
 
 /** What the node is built from: the plugin's components, never key seeds. */
@@ -47,6 +47,8 @@ export interface P2PDeps {
   contacts: Contacts;
   /** The plugin's durable counters. */
   counters: PluginCounters;
+  /** The node's batch cipher: seals an outbox flush's frames in one call when it is faster. */
+  cipher?: FrameSealer;
   /** The plugin's tables (inbox, outbox, the libp2p datastore). */
   messages: MessageStore;
   /** The event bus. */
@@ -115,6 +117,7 @@ export class P2PNode {
       local,
       peers: this.directory,
       config,
+      sealer: deps.cipher,
       counts,
       signal,
       onData: (session, data) => this.#onData(session, data),

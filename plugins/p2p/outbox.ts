@@ -282,16 +282,15 @@ export class Outbox {
       const batch = outbox.pendingAfter(meteorId, this.#sentUpTo.get(session) ?? 0, FLUSH_BATCH);
       if (batch.length === 0) return;
       outbox.recordAttempts(batch.map((m) => m.id));
-      for (const message of batch) {
-        if (session.closed || signal.aborted) return;
+      if (session.closed || signal.aborted) return;
+      this.#sentUpTo.set(session, batch[batch.length - 1].seqno);
+      // One batch of frames: one batch cipher call when the node's cipher says so, one write.
+      await session.sendBatch(batch.map((message) => {
         const text = new TextDecoder().decode(message.body);
-        this.#sentUpTo.set(session, message.seqno);
-        session.send(
-          encodeRecord({ type: "message", id: message.id, sentAt: message.createdAt, text }),
-        );
-        channels.maybeRekey(channel);
-        await channel.framed.drained();
-      }
+        return encodeRecord({ type: "message", id: message.id, sentAt: message.createdAt, text });
+      }));
+      channels.maybeRekey(channel);
+      await channel.framed.drained();
     }
   }
 

@@ -8,6 +8,7 @@
  */
 import type { Libp2p } from "libp2p";
 import { defaultConfig } from "../../core/config.ts";
+import type { NodeCipher } from "../../core/crypto/node_cipher.ts";
 import { deriveKeys, formatMeteorId, type NodeKeys } from "../../core/identity/mod.ts";
 import { createLogger, silentLogger } from "../../core/logger.ts";
 import { MeteorNode } from "../../core/node.ts";
@@ -43,6 +44,8 @@ export interface DaemonSpec {
   seed: number;
   ports: { tcp: number; ws: number };
   bootstrap?: string[];
+  /** The node's batch cipher; default: none (every frame sealed per call). */
+  cipher?: NodeCipher;
   /** The outbox retry period in ms; default 250. */
   retryMs?: number;
   /** More pluginConfig.p2p keys. */
@@ -76,6 +79,7 @@ export async function startDaemon(spec: DaemonSpec): Promise<TestDaemon> {
     keys,
     config,
     token: TEST_TOKEN,
+    cipher: spec.cipher,
     store: openStore(`${spec.home}/state.db`, { synchronous: "normal" }),
     plugins: [p2p(), ...spec.plugins?.() ?? []],
     dataDir: async (name) => {

@@ -9,6 +9,7 @@ import {
   documentVerifier,
   finishInitiator,
   finishResponder,
+  type HandshakeResult,
   initiate,
   type LocalIdentity,
   localIdentity,
@@ -39,12 +40,14 @@ export interface SessionPair {
   toInitiator: Uint8Array[];
 }
 
-/** Runs the three-message handshake from `a` (initiator) to `b` and builds both sessions. */
-export async function sessionPair(
-  a: TestNode,
-  b: TestNode,
-  options: SessionOptions = {},
-): Promise<SessionPair> {
+/** Both sides' results of one handshake from `a` (initiator) to `b`. */
+export interface HandshakeResults {
+  initiator: HandshakeResult;
+  responder: HandshakeResult;
+}
+
+/** Runs the three-message handshake from `a` (initiator) to `b`, in memory. */
+export async function handshakeResults(a: TestNode, b: TestNode): Promise<HandshakeResults> {
   const verify = documentVerifier();
   const state = await initiate();
   const r = await respond(b.local, state.message1);
@@ -55,12 +58,31 @@ export async function sessionPair(
     verify,
     b.keys.meteorId,
   );
-  const responderResult = await finishResponder(r, message3, verify);
+  return { initiator: result, responder: await finishResponder(r, message3, verify) };
+}
+
+/** A copy of `result` with its own keys: a second session on the same keys. */
+export function copyResult(result: HandshakeResult): HandshakeResult {
+  return {
+    ...result,
+    root: result.root.slice(),
+    chains: { i2r: result.chains.i2r.slice(), r2i: result.chains.r2i.slice() },
+  };
+}
+
+/** Runs the three-message handshake from `a` (initiator) to `b` and builds both sessions. */
+export async function sessionPair(
+  a: TestNode,
+  b: TestNode,
+  options: SessionOptions = {},
+  results?: HandshakeResults,
+): Promise<SessionPair> {
+  const { initiator, responder } = results ?? await handshakeResults(a, b);
   const toResponder: Uint8Array[] = [];
   const toInitiator: Uint8Array[] = [];
   return {
-    initiator: new Session(result, (f) => toResponder.push(f), options),
-    responder: new Session(responderResult, (f) => toInitiator.push(f), options),
+    initiator: new Session(initiator, (f) => toResponder.push(f), options),
+    responder: new Session(responder, (f) => toInitiator.push(f), options),
     toResponder,
     toInitiator,
   };

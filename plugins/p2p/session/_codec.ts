@@ -49,8 +49,23 @@ export class Reader {
 /** `u32(epoch) || u64(seq)`, the 12 bytes shared by frame headers and nonces (§5). */
 export function epochSeq(epoch: number, seq: number): Uint8Array {
   const out = new Uint8Array(12);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, epoch);
-  view.setBigUint64(4, BigInt(seq));
+  writeEpochSeq(out, 0, epoch, seq);
   return out;
+}
+
+/**
+ * Writes `u32(epoch) || u64(seq)` into `out` at `offset`; `seq` is a safe
+ * integer (below 2^53), written as two u32 halves without a BigInt.
+ */
+export function writeEpochSeq(out: Uint8Array, offset: number, epoch: number, seq: number): void {
+  const view = new DataView(out.buffer, out.byteOffset + offset, 12);
+  view.setUint32(0, epoch);
+  view.setUint32(4, Math.floor(seq / 0x1_0000_0000));
+  view.setUint32(8, seq >>> 0);
+}
+
+/** The u64 `seq` at `offset` of `bytes` as a number (exact below 2^53, as every seq is). */
+export function readSeq(bytes: Uint8Array, offset: number): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, 8);
+  return view.getUint32(0) * 0x1_0000_0000 + view.getUint32(4);
 }

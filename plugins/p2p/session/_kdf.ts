@@ -12,6 +12,8 @@ export const PROTOCOL_NAME = "Meteor-Session-v1 X-Wing ML-DSA-65+Ed25519 ChaCha2
 
 const SALT0 = sha256(utf8(PROTOCOL_NAME));
 const EMPTY = new Uint8Array(0);
+/** §4's info, encoded once: the ratchet runs once per frame. */
+const RATCHET_INFO = utf8("meteor ratchet");
 
 /** §3.2: HS = HKDF(ss, SALT0, "meteor hs" || th2, 32). */
 export function handshakeSecret(sharedSecret: Uint8Array, th2: Uint8Array): Uint8Array {
@@ -52,12 +54,10 @@ export function rekeyRoot(
 
 /**
  * §4, the symmetric-key ratchet step (Double Ratchet §2.2 KDF_CK):
- * mk || ck' = HKDF(ck, "", "meteor ratchet", 64). Returns fresh arrays; the
- * caller wipes them.
+ * mk || ck' = HKDF(ck, "", "meteor ratchet", 64). Returns the two halves of
+ * one fresh 64-byte array (no copy is left behind); the caller wipes both.
  */
 export function ratchetStep(chainKey: Uint8Array): { messageKey: Uint8Array; next: Uint8Array } {
-  const out = hkdfSha256(chainKey, EMPTY, utf8("meteor ratchet"), 64);
-  const result = { messageKey: out.slice(0, 32), next: out.slice(32) };
-  out.fill(0);
-  return result;
+  const out = hkdfSha256(chainKey, EMPTY, RATCHET_INFO, 64);
+  return { messageKey: out.subarray(0, 32), next: out.subarray(32) };
 }

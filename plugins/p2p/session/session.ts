@@ -3,14 +3,17 @@
  * that derive one key per frame and delete it, strictly ordered frames sealed
  * with ChaCha20-Poly1305, and in-band rekeying with a fresh X-Wing exchange.
  *
- * Outgoing frames go to the `transmit` callback synchronously, at the moment
- * their sequence number is assigned, so the order on the wire is the order of
- * the sequence numbers whatever the caller does between awaits.
+ * Outgoing frames go to the `transmit` callback in the order of their
+ * sequence numbers whatever the caller does between awaits: synchronously, at
+ * the moment the number is assigned, except behind a batch whose frames a
+ * batch engine is still sealing ({@link Session.sendBatch}), whose frames and
+ * every frame sealed after it wait and follow it in order.
  *
  * @module
  */
-import { concat, wipe } from "../../../core/bytes.ts";
-import { open, seal } from "../../../core/crypto/aead.ts";
+import { wipe } from "../../../core/bytes.ts";
+import { open, sealInto } from "../../../core/crypto/aead.ts";
+import type { AeadJob } from "../../../core/crypto/batch_types.ts";
 import {
   XWING_CIPHERTEXT_LENGTH,
   XWING_PUBLIC_KEY_LENGTH,
@@ -19,7 +22,7 @@ import {
   xwingPublicKey,
 } from "../../../core/crypto/xwing.ts";
 import { type ErrorCode, isMeteorError, MeteorError } from "../../../core/errors.ts";
-import { epochSeq } from "./_codec.ts";
+import { readSeq, writeEpochSeq } from "./_codec.ts";
 import { chainKeys, ratchetStep, rekeyRoot } from "./_kdf.ts";
 import {
   type HandshakeResult,
@@ -46,8 +49,26 @@ const KIND_REKEY_RESPONSE = 0x03;
 const TAG_LENGTH = 16;
 const MIN_FRAME_LENGTH = FRAME_HEADER_LENGTH + 1 + TAG_LENGTH;
 
+/**
+ * Seals a batch of frames in one call, when that is faster than one native
+ * call per frame: the node's cipher component (core/crypto/node_cipher.ts).
+ */
+export interface FrameSealer {
+  /** Whether one batch call beats per-call native for `jobs` jobs of about `jobBytes` bytes. */
+  batchWins(jobs: number, jobBytes: number): boolean;
+  /** Seals every job (RFC 8439 §2.8); result i is job i's ciphertext || tag. */
+  sealBatch(jobs: readonly AeadJob[]): Promise<Uint8Array[]>;
+}
+
 /** Options of a {@link Session}. */
 export interface SessionOptions {
+  /**
+   * Where the frames of one {@link Session.sendBatch} go, together (one
+   * write on the stream); default: `transmit`, frame by frame.
+   */
+  transmitBatch?: (frames: readonly Uint8Array[]) => void;
+  /** Seals {@link Session.sendBatch}'s frames in one call when it says so; default: per call. */
+  sealer?: FrameSealer;
   /** §6 message threshold; default {@link REKEY_AFTER_MESSAGES}. */
   rekeyAfterMessages?: number;
   /** §6 time threshold in ms; default {@link REKEY_AFTER_MS}. */
@@ -62,6 +83,8 @@ export interface SessionOptions {
 export interface SessionStats {
   /** Frames sealed (data and control). */
   framesOut: number;
+  /** Of those, frames sealed by the sealer's batch calls (data only). */
+  framesBatched: number;
   /** Frames accepted. */
   framesIn: number;
   /** Rekeys completed. */
@@ -103,9 +126,24 @@ export class Session {
   /** The handshake transcript hash, identical on both sides. */
   readonly transcriptHash: Uint8Array;
   /** Counters. */
-  readonly stats: SessionStats = { framesOut: 0, framesIn: 0, rekeys: 0, rejected: {} };
+  readonly stats: SessionStats = {
+    framesOut: 0,
+    framesBatched: 0,
+    framesIn: 0,
+    rekeys: 0,
+    rejected: {},
+  };
 
   readonly #transmit: (frame: Uint8Array) => void;
+  readonly #transmitBatch: (frames: readonly Uint8Array[]) => void;
+  readonly #sealer: FrameSealer | undefined;
+  /**
+   * Frames waiting for a batch still being sealed, in seq order; null when
+   * none is, and frames go out at once.
+   */
+  #backlog: (Uint8Array[] | Promise<Uint8Array[]>)[] | null = null;
+  /** Resolves when the backlog is transmitted. */
+  #drained: Promise<void> | null = null;
   readonly #context: Uint8Array;
   readonly #rekeyAfterMessages: number;
   readonly #rekeyAfterMs: number;
@@ -121,6 +159,8 @@ export class Session {
   #epochMessages = 0;
   #epochStart: number;
   #receiving: Promise<unknown> = Promise.resolve();
+  /** Frames and control work queued in {@link receive} and not finished yet. */
+  #queued = 0;
   #closed = false;
 
   /** Takes ownership of the handshake's keys; frames go to `transmit`. */
@@ -139,6 +179,8 @@ export class Session {
     this.#send = { epoch: 0, seq: 0, chain: initiator ? result.chains.i2r : result.chains.r2i };
     this.#recv = { epoch: 0, seq: 0, chain: initiator ? result.chains.r2i : result.chains.i2r };
     this.#transmit = transmit;
+    this.#transmitBatch = options.transmitBatch ?? ((frames) => frames.forEach(transmit));
+    this.#sealer = options.sealer;
     this.#rekeyAfterMessages = options.rekeyAfterMessages ?? REKEY_AFTER_MESSAGES;
     this.#rekeyAfterMs = options.rekeyAfterMs ?? REKEY_AFTER_MS;
     this.#now = options.now ?? Date.now;
@@ -170,6 +212,52 @@ export class Session {
   }
 
   /**
+   * Seals every item of `data` (each at most {@link MAX_DATA_LENGTH} bytes)
+   * into consecutive data frames, exactly the frames as many {@link send}
+   * calls make, and transmits them together. Their sequence numbers are
+   * taken now; the sealer seals them in one batch call when it says that
+   * beats per-call native for that many frames of that size, and the
+   * frames sent meanwhile follow them on the wire. Resolves once they are
+   * transmitted; a failed batch call closes the session (its numbers are
+   * spent) and rejects.
+   */
+  sendBatch(data: readonly Uint8Array[]): Promise<void> {
+    for (const item of data) {
+      if (!(item instanceof Uint8Array)) throw new TypeError("data must be Uint8Arrays");
+      if (item.length > MAX_DATA_LENGTH) {
+        throw new RangeError(`data must be at most ${MAX_DATA_LENGTH} bytes`);
+      }
+    }
+    this.#checkOpen();
+    if (data.length === 0) return Promise.resolve();
+    const bytes = data.reduce((n, item) => n + item.length, 0) / data.length;
+    if (this.#sealer === undefined || !this.#sealer.batchWins(data.length, 1 + bytes)) {
+      return this.#emit(data.map((item) => this.#sealFrame(KIND_DATA, item)));
+    }
+    const sealer = this.#sealer;
+    const reserved = data.map((item) => this.#reserveFrame(KIND_DATA, item));
+    this.stats.framesBatched += reserved.length;
+    const jobs = reserved.map((r) => r.job);
+    const sealed = sealer.sealBatch(jobs).then((out) => {
+      // Each result must be exactly job i's ciphertext || tag before it goes anywhere.
+      if (out.length !== jobs.length) throw new RangeError("sealBatch returned a wrong count");
+      return reserved.map(({ frame }, i) => {
+        if (out[i].length !== frame.length - FRAME_HEADER_LENGTH) {
+          throw new RangeError("sealBatch returned a wrong length");
+        }
+        frame.set(out[i], FRAME_HEADER_LENGTH);
+        return frame;
+      });
+    }).finally(() => {
+      for (const { job } of reserved) wipe(job.key, job.data);
+    });
+    return this.#emit(sealed).catch((err) => {
+      this.close();
+      throw err;
+    });
+  }
+
+  /**
    * Opens one frame. Resolves to the application data, or to null for a
    * control frame (rekey), which it handles. Calls are processed one at a
    * time in call order. A rejected frame changes no key.
@@ -177,8 +265,27 @@ export class Session {
    * @throws {MeteorError} E_MALFORMED, E_REPLAY or E_DECRYPT_FAILED (§5)
    */
   receive(frame: Uint8Array): Promise<Uint8Array | null> {
-    const run = this.#receiving.then(() => this.#receive(frame.slice()));
-    this.#receiving = run.catch(() => {});
+    if (this.#queued > 0) return this.#enqueue(frame.slice());
+    // Nothing waits before it: the frame is opened now, without a copy (it is
+    // read before this returns), and only a control frame waits for its work.
+    try {
+      this.#checkOpen();
+      const inner = this.#counted(() => this.#openFrame(frame));
+      if (inner[0] === KIND_DATA) return Promise.resolve(inner.subarray(1));
+      return this.#enqueue(inner, true);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Queues a frame behind the frames and control work already queued; with
+   * `opened`, `bytes` is the frame's opened inner bytes (§5 checks 1-3 done).
+   */
+  #enqueue(bytes: Uint8Array, opened = false): Promise<Uint8Array | null> {
+    this.#queued++;
+    const run = this.#receiving.then(() => this.#receive(bytes, opened));
+    this.#receiving = run.catch(() => {}).finally(() => this.#queued--);
     return run;
   }
 
@@ -220,37 +327,109 @@ export class Session {
   }
 
   #sealAndTransmit(kind: number, body: Uint8Array): void {
+    const frame = this.#sealFrame(kind, body);
+    if (this.#backlog === null) this.#transmit(frame);
+    else this.#backlog.push([frame]);
+  }
+
+  /**
+   * Takes the next seq and message key for `kind || body` and advances the
+   * send chain: the frame's header is written, its ciphertext still to come.
+   * The job's key and data are the caller's to wipe.
+   */
+  #reserveFrame(kind: number, body: Uint8Array): { frame: Uint8Array; job: AeadJob } {
     this.#checkOpen();
     const { epoch, seq, chain } = this.#send;
-    const header = concat(new Uint8Array([SESSION_VERSION, TYPE_FRAME]), epochSeq(epoch, seq));
+    // One array for the whole frame: header || ChaCha20-Poly1305(kind || body) || tag.
+    const frame = new Uint8Array(FRAME_HEADER_LENGTH + 1 + body.length + TAG_LENGTH);
+    frame[0] = SESSION_VERSION;
+    frame[1] = TYPE_FRAME;
+    writeEpochSeq(frame, 2, epoch, seq);
+    const header = frame.subarray(0, FRAME_HEADER_LENGTH);
     const { messageKey, next } = ratchetStep(chain);
-    const inner = concat(new Uint8Array([kind]), body);
+    const inner = new Uint8Array(1 + body.length);
+    inner[0] = kind;
+    inner.set(body, 1);
+    wipe(chain);
+    this.#send = { epoch, seq: seq + 1, chain: next };
+    this.stats.framesOut++;
+    this.#epochMessages++;
+    // §5: the nonce is u32(epoch) || u64(seq), which is header bytes 2 to 14.
+    return { frame, job: { key: messageKey, nonce: header.subarray(2), data: inner, aad: header } };
+  }
+
+  /** The next frame of `kind || body`, sealed now with native ChaCha20-Poly1305. */
+  #sealFrame(kind: number, body: Uint8Array): Uint8Array {
+    const { frame, job } = this.#reserveFrame(kind, body);
     try {
-      // §5: the nonce is u32(epoch) || u64(seq), which is header bytes 2 to 14.
-      const frame = concat(header, seal(messageKey, header.subarray(2), inner, header));
-      wipe(chain);
-      this.#send = { epoch, seq: seq + 1, chain: next };
-      this.stats.framesOut++;
-      this.#epochMessages++;
-      this.#transmit(frame);
+      sealInto(frame.subarray(FRAME_HEADER_LENGTH), job.key, job.nonce, job.data, job.aad);
+      return frame;
     } finally {
-      wipe(messageKey, inner);
+      wipe(job.key, job.data);
     }
   }
 
-  async #receive(frame: Uint8Array): Promise<Uint8Array | null> {
+  /**
+   * Transmits `frames` together, now, or after the batches still being
+   * sealed; resolves once they went out.
+   */
+  #emit(frames: Uint8Array[] | Promise<Uint8Array[]>): Promise<void> {
+    if (this.#backlog === null && Array.isArray(frames)) {
+      this.#transmitBatch(frames);
+      return Promise.resolve();
+    }
+    if (this.#backlog !== null) {
+      this.#backlog.push(frames);
+      return this.#drained!;
+    }
+    this.#backlog = [frames];
+    this.#drained = this.#drainBacklog();
+    return this.#drained;
+  }
+
+  /** Transmits the backlog in order as its batches are sealed; a failed batch drops the rest. */
+  async #drainBacklog(): Promise<void> {
+    const backlog = this.#backlog!;
+    try {
+      while (backlog.length > 0) {
+        const frames = await backlog[0];
+        backlog.shift();
+        if (!this.#closed) this.#transmitBatch(frames);
+      }
+    } finally {
+      this.#backlog = null;
+      this.#drained = null;
+    }
+  }
+
+  /** Counts a rejected frame under its code (§8) and rethrows. */
+  #counted<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (err) {
+      this.#reject(err);
+      throw err;
+    }
+  }
+
+  #reject(err: unknown): void {
+    if (isMeteorError(err)) {
+      this.stats.rejected[err.code] = (this.stats.rejected[err.code] ?? 0) + 1;
+    }
+  }
+
+  async #receive(bytes: Uint8Array, opened: boolean): Promise<Uint8Array | null> {
+    if (this.#closed && opened) wipe(bytes);
     this.#checkOpen();
     try {
-      const inner = this.#openFrame(frame);
+      const inner = opened ? bytes : this.#openFrame(bytes);
       try {
         return await this.#dispatch(inner);
       } finally {
         wipe(inner);
       }
     } catch (err) {
-      if (isMeteorError(err)) {
-        this.stats.rejected[err.code] = (this.stats.rejected[err.code] ?? 0) + 1;
-      }
+      this.#reject(err);
       throw err;
     }
   }
@@ -261,11 +440,11 @@ export class Session {
       throw malformed("bad length");
     }
     if (frame[0] !== SESSION_VERSION || frame[1] !== TYPE_FRAME) throw malformed("bad header");
-    const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-    const epoch = view.getUint32(2);
-    const seq = view.getBigUint64(6);
+    const epoch = new DataView(frame.buffer, frame.byteOffset, 6).getUint32(2);
+    // Exact below 2^53; any seq above rounds to 2^53 or more, which no counter reaches.
+    const seq = readSeq(frame, 6);
     const next = this.#nextRecv !== null && epoch === this.#recv.epoch + 1;
-    if ((epoch !== this.#recv.epoch && !next) || seq !== BigInt(this.#recv.seq)) {
+    if ((epoch !== this.#recv.epoch && !next) || seq !== this.#recv.seq) {
       throw new MeteorError("E_REPLAY", "Cannot open frame: replayed or out of order");
     }
     const header = frame.subarray(0, FRAME_HEADER_LENGTH);
