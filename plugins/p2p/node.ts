@@ -268,7 +268,7 @@ export class P2PNode {
 
   /**
    * §7: a record on a session goes to the inbox (a message), the outbox (an
-   * ack) or the plugin that handles its type (§7.3). A malformed record is
+   * ack or acks) or the plugin that handles its type (§7.3). A malformed record is
    * counted under its code and dropped; the session carries on.
    */
   #onData(session: Session, data: Uint8Array): void {
@@ -280,8 +280,10 @@ export class P2PNode {
       countRejected(this.#counts, err, "rejected.");
       return;
     }
+    const from = session.peer.meteorId;
     if (record.type === "message") this.#inbox.receive(session, record);
-    else if (record.type === "ack") this.#outbox.acknowledged(session.peer.meteorId, record.id);
+    else if (record.type === "ack") this.#outbox.acknowledged(from, [record.id]);
+    else if (record.type === "acks") this.#outbox.acknowledged(from, record.ids);
     else this.records.deliver(session, record.recordType, record.payload);
   }
 
