@@ -27,7 +27,7 @@ import type { Libp2pExtension } from "./extension.ts";
 import { startHost } from "./host.ts";
 import { InboxWriter } from "./inbox.ts";
 import { LocalDocument } from "./local.ts";
-import { Outbox, type SendResult, type WaitingReason } from "./outbox.ts";
+import { Outbox, type OutgoingText, type SendResult, type WaitingReason } from "./outbox.ts";
 import { PeerDirectory, type PeerInfo } from "./peers.ts";
 import { PluginRecords } from "./records.ts";
 import { documentVerifier, type Session } from "./session/mod.ts";
@@ -190,6 +190,17 @@ export class P2PNode {
    */
   send(to: string, text: string): Promise<SendResult> {
     return this.#outbox.send(to, text);
+  }
+
+  /**
+   * Queues several text messages, all or none, in one commit and starts
+   * delivering them. Resolves with their results in order once durable.
+   *
+   * @throws {MeteorError} as {@link P2PNode.send}, naming the refused
+   * message's position; E_TOO_LARGE over MAX_SEND_BATCH messages
+   */
+  sendAll(messages: readonly OutgoingText[]): Promise<SendResult[]> {
+    return this.#outbox.sendAll(messages);
   }
 
   /**

@@ -195,8 +195,7 @@ export class Outbox {
       try {
         return { queue: this.#checkText(message) };
       } catch (err) {
-        if (messages.length === 1 || !isMeteorError(err)) throw err;
-        throw new MeteorError(err.code, `${err.message} (message ${i} of the batch)`);
+        throw messages.length === 1 ? err : batchError(err, i);
       }
     });
     const queued = await this.#writes.addAll(writes);
@@ -391,6 +390,12 @@ export class Outbox {
       });
     }
   }
+}
+
+/** `err` of the message at position `i` (from 0) of a batch: the same code, naming the position. */
+export function batchError(err: unknown, i: number): unknown {
+  if (!isMeteorError(err)) return err;
+  return new MeteorError(err.code, `${err.message} (message ${i} of the batch)`);
 }
 
 /** The {@link WaitingReason} for a failed attempt to open a channel to `who`. */
