@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { constantTimeEqual, fromHex, toHex, utf8 } from "../../core/bytes.ts";
+import { constantTimeEqual, fromHex, fromUtf8, toHex, utf8 } from "../../core/bytes.ts";
 import { type ErrorCode, isMeteorError, MeteorError } from "../../core/errors.ts";
 import type { EventBus } from "../../core/events.ts";
 import { resolvePeerName } from "../../core/contacts.ts";
@@ -191,9 +191,19 @@ export class Outbox {
         `Cannot send messages: more than ${MAX_SEND_BATCH} in one batch`,
       );
     }
+    // One contact lookup per name in the batch, not per message.
+    const names = new Map<string, Uint8Array>();
+    const resolve = (to: string) => {
+      let id = names.get(to);
+      if (id === undefined) {
+        id = resolvePeerName(this.#components.contacts, to, "send message");
+        names.set(to, id);
+      }
+      return id;
+    };
     const writes = messages.map((message, i) => {
       try {
-        return { queue: this.#checkText(message) };
+        return { queue: this.#checkText(message, resolve) };
       } catch (err) {
         throw messages.length === 1 ? err : batchError(err, i);
       }
@@ -203,13 +213,16 @@ export class Outbox {
     return queued.map((m) => ({ id: m!.id, to: formatMeteorId(m!.to), status: "queued" }));
   }
 
-  /** The recipient and UTF-8 body of a message to send, checked. */
-  #checkText({ to, text }: OutgoingText): { to: Uint8Array; body: Uint8Array } {
+  /** The recipient (found by `resolve`) and UTF-8 body of a message to send, checked. */
+  #checkText(
+    { to, text }: OutgoingText,
+    resolve: (to: string) => Uint8Array,
+  ): { to: Uint8Array; body: Uint8Array } {
     if (typeof to !== "string" || typeof text !== "string") {
       throw new MeteorError("E_MALFORMED", 'Cannot send message: "to" and "text" must be strings');
     }
     if (text === "") throw new MeteorError("E_MALFORMED", "Cannot send message: the text is empty");
-    const recipient = resolvePeerName(this.#components.contacts, to, "send message");
+    const recipient = resolve(to);
     const body = utf8(text);
     if (body.length > MAX_TEXT_BYTES) {
       throw new MeteorError(
@@ -343,7 +356,7 @@ export class Outbox {
       await this.#writes.addAll(batch.map((m) => ({ attempt: m.id })));
       for (const message of batch) {
         if (session.closed || signal.aborted) return;
-        const text = new TextDecoder().decode(message.body);
+        const text = fromUtf8(message.body);
         this.#sentUpTo.set(session, message.seqno);
         session.send(
           encodeRecord({ type: "message", id: message.id, sentAt: message.createdAt, text }),
