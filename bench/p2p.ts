@@ -62,7 +62,7 @@ const { values } = parseArgs({
     "in-flight": { type: "string", default: "16,256" },
     batch: { type: "string", default: "250" },
     "batch-in-flight": { type: "string", default: "4" },
-    "batch-messages": { type: "string", default: "20000" },
+    "batch-messages": { type: "string", default: "10000" },
   },
 });
 const MESSAGES = Number(values.messages);
@@ -79,7 +79,7 @@ const BATCH_IN_FLIGHT = Number(values["batch-in-flight"]);
 const BATCH_MESSAGES = Number(values["batch-messages"]);
 /** Messages whose store writes are timed apart from the network. */
 const STORE_MESSAGES = 1000;
-/** How long the daemon section waits for a message or an acknowledgement before it gives up. */
+/** How long the daemon section waits for the next message or acknowledgement before it gives up. */
 const DAEMON_TIMEOUT_MS = 30_000;
 const SIZES = [64, 1024];
 /** Throughput runs per transport and size; the median is reported. */
@@ -264,23 +264,32 @@ class EventCount {
     });
   }
 
-  /** Resolves with performance.now() when the count reaches `target` (timed out after a while). */
+  /**
+   * Resolves with performance.now() when the count reaches `target`; rejects
+   * when no event came for {@link DAEMON_TIMEOUT_MS} (a stall, not a slow run).
+   */
   reached(target: number): Promise<number> {
     if (this.count >= target) return Promise.resolve(performance.now());
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      let seen = this.count;
+      const timer = setInterval(() => {
+        if (this.count > seen) {
+          seen = this.count;
+          return;
+        }
+        clearInterval(timer);
         reject(
           new MeteorError(
             "E_TIMEOUT",
-            `Cannot benchmark the daemons: ${this.count} of ${target} "${this.#name}" events ` +
-              `after ${DAEMON_TIMEOUT_MS} ms`,
+            `Cannot benchmark the daemons: ${this.count} of ${target} "${this.#name}" events, ` +
+              `none in the last ${DAEMON_TIMEOUT_MS} ms`,
           ),
         );
       }, DAEMON_TIMEOUT_MS);
       this.#waiting.push({
         target,
         resolve: (at) => {
-          clearTimeout(timer);
+          clearInterval(timer);
           resolve(at);
         },
       });
