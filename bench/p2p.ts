@@ -13,11 +13,13 @@
  * homes, 127.0.0.1 only) that are contacts of each other, and measures what
  * a user of the API gets: messages per second from daemon A's
  * `POST /v1/messages` until all are in B's inbox (B's "message" events) and
- * acknowledged back to A ("p2p:delivered"), and the latency of sequential
+ * acknowledged back to A ("p2p:delivered"), one message per request and in
+ * batches (a JSON array per request), and the latency of sequential
  * messages, beside the raw-stream baseline of the same run.
  *
  * Usage: deno task bench:p2p [--messages N] [--pings N] [--handshakes N] [--group N]
  *          [--daemon-messages N] [--daemon-pings N] [--in-flight N,N...]
+ *          [--batch N] [--batch-in-flight N] [--batch-messages N]
  *
  * @module
  */
@@ -63,6 +65,9 @@ const { values } = parseArgs({
     "daemon-messages": { type: "string", default: "2000" },
     "daemon-pings": { type: "string", default: "300" },
     "in-flight": { type: "string", default: "16,256" },
+    batch: { type: "string", default: "250" },
+    "batch-in-flight": { type: "string", default: "4" },
+    "batch-messages": { type: "string", default: "10000" },
   },
 });
 const MESSAGES = Number(values.messages);
@@ -74,9 +79,14 @@ const DAEMON_MESSAGES = Number(values["daemon-messages"]);
 const DAEMON_PINGS = Number(values["daemon-pings"]);
 /** API requests daemon A has in flight at once in the daemon throughput runs (one row each). */
 const IN_FLIGHT = values["in-flight"].split(",").map(Number);
+/** Messages per request (a JSON array) in the batch rows, and such requests in flight at once. */
+const BATCH = Number(values.batch);
+const BATCH_IN_FLIGHT = Number(values["batch-in-flight"]);
+/** Messages per run in the batch rows. */
+const BATCH_MESSAGES = Number(values["batch-messages"]);
 /** Messages whose store writes are timed apart from the network. */
 const STORE_MESSAGES = 1000;
-/** How long the daemon section waits for a message or an acknowledgement before it gives up. */
+/** How long the daemon section waits for the next message or acknowledgement before it gives up. */
 const DAEMON_TIMEOUT_MS = 30_000;
 const SIZES = [64, 1024];
 /** Throughput runs per transport and size; the median is reported. */
@@ -285,23 +295,32 @@ class EventCount {
     });
   }
 
-  /** Resolves with performance.now() when the count reaches `target` (timed out after a while). */
+  /**
+   * Resolves with performance.now() when the count reaches `target`; rejects
+   * when no event came for {@link DAEMON_TIMEOUT_MS} (a stall, not a slow run).
+   */
   reached(target: number): Promise<number> {
     if (this.count >= target) return Promise.resolve(performance.now());
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      let seen = this.count;
+      const timer = setInterval(() => {
+        if (this.count > seen) {
+          seen = this.count;
+          return;
+        }
+        clearInterval(timer);
         reject(
           new MeteorError(
             "E_TIMEOUT",
-            `Cannot benchmark the daemons: ${this.count} of ${target} "${this.#name}" events ` +
-              `after ${DAEMON_TIMEOUT_MS} ms`,
+            `Cannot benchmark the daemons: ${this.count} of ${target} "${this.#name}" events, ` +
+              `none in the last ${DAEMON_TIMEOUT_MS} ms`,
           ),
         );
       }, DAEMON_TIMEOUT_MS);
       this.#waiting.push({
         target,
         resolve: (at) => {
-          clearTimeout(timer);
+          clearInterval(timer);
           resolve(at);
         },
       });
@@ -400,14 +419,16 @@ async function daemonMessage(pair: DaemonPair, text: string): Promise<[number, n
 }
 
 /**
- * Messages per second of `count` messages POSTed to A with {@link IN_FLIGHT}
- * requests at a time: until all are in B's inbox, and until all are acknowledged.
+ * Messages per second of `count` messages POSTed to A, `batch` per request
+ * (a JSON array when more than one) with `inFlight` requests at a time:
+ * until all are in B's inbox, and until all are acknowledged.
  */
 async function daemonThroughput(
   pair: DaemonPair,
   text: string,
   count: number,
   inFlight: number,
+  batch = 1,
 ): Promise<[number, number]> {
   const allIn = pair.received.reached(pair.received.count + count);
   const allAcked = pair.delivered.reached(pair.delivered.count + count);
@@ -415,8 +436,10 @@ async function daemonThroughput(
   let posted = 0;
   const poster = async () => {
     while (posted < count) {
-      posted++;
-      await pair.api.request("POST", "/v1/messages", { to: "b", text });
+      const n = Math.min(batch, count - posted);
+      posted += n;
+      const body = batch === 1 ? { to: "b", text } : Array(n).fill({ to: "b", text });
+      await pair.api.request("POST", "/v1/messages", body);
     }
   };
   await Promise.all(Array.from({ length: inFlight }, poster));
@@ -458,11 +481,15 @@ async function daemons(baselines: Map<number, Baseline>): Promise<void> {
         roundTrip.push(ackMs);
       }
       const base = baselines.get(size)!;
-      for (const [i, inFlight] of IN_FLIGHT.entries()) {
+      const modes = [
+        ...IN_FLIGHT.map((inFlight) => ({ inFlight, batch: 1, count: DAEMON_MESSAGES })),
+        { inFlight: BATCH_IN_FLIGHT, batch: BATCH, count: BATCH_MESSAGES },
+      ];
+      for (const [i, { inFlight, batch, count }] of modes.entries()) {
         const inRates: number[] = [];
         const ackRates: number[] = [];
         for (let run = 0; run < RUNS; run++) {
-          const [inRate, ackRate] = await daemonThroughput(pair, text, DAEMON_MESSAGES, inFlight);
+          const [inRate, ackRate] = await daemonThroughput(pair, text, count, inFlight, batch);
           inRates.push(inRate);
           ackRates.push(ackRate);
         }
@@ -470,8 +497,9 @@ async function daemons(baselines: Map<number, Baseline>): Promise<void> {
         const latency = i === 0
           ? [oneWay, roundTrip].flatMap((t) => [ms(median(t)), ms(percentile(t, 99))])
           : ["", "", "", ""];
+        const how = batch === 1 ? "" : `batches of ${batch}, `;
         rows.push([
-          `${size} B, daemon A API -> daemon B, ${inFlight} in flight`,
+          `${size} B, daemon A API -> daemon B, ${how}${inFlight} in flight`,
           formatNumber(inRate),
           formatNumber(median(ackRates)),
           ...latency,
@@ -504,9 +532,9 @@ async function daemons(baselines: Map<number, Baseline>): Promise<void> {
     console.log(
       `\nTwo daemons in this process (API on 127.0.0.1, p2p plugin on 127.0.0.1 TCP), contacts ` +
         `of each other; throughput: median of ${RUNS} runs of ${DAEMON_MESSAGES} text messages ` +
-        `POSTed to A's /v1/messages, ${
-          IN_FLIGHT.join(" or ")
-        } requests in flight, until all are in B's inbox ` +
+        `POSTed to A's /v1/messages, ${IN_FLIGHT.join(" or ")} requests in flight (and of ` +
+        `${BATCH_MESSAGES} in batches of ${BATCH} per request, ${BATCH_IN_FLIGHT} in flight), ` +
+        `until all are in B's inbox ` +
         `("message") and acknowledged to A ("p2p:delivered"); latency: ${DAEMON_PINGS} ` +
         `sequential messages, from the POST to B's "message" (one way) and to A's ` +
         `"p2p:delivered" (round trip). Session and raw rows: the same run's figures above.\n`,

@@ -27,7 +27,7 @@ import type { Libp2pExtension } from "./extension.ts";
 import { startHost } from "./host.ts";
 import { InboxWriter } from "./inbox.ts";
 import { LocalDocument } from "./local.ts";
-import { Outbox, type SendResult, type WaitingReason } from "./outbox.ts";
+import { Outbox, type OutgoingText, type SendResult, type WaitingReason } from "./outbox.ts";
 import { PeerDirectory, type PeerInfo } from "./peers.ts";
 import { PluginRecords } from "./records.ts";
 import { documentVerifier, type FrameSealer, type Session } from "./session/mod.ts";
@@ -196,6 +196,17 @@ export class P2PNode {
   }
 
   /**
+   * Queues several text messages, all or none, in one commit and starts
+   * delivering them. Resolves with their results in order once durable.
+   *
+   * @throws {MeteorError} as {@link P2PNode.send}, naming the refused
+   * message's position; E_TOO_LARGE over MAX_SEND_BATCH messages
+   */
+  sendAll(messages: readonly OutgoingText[]): Promise<SendResult[]> {
+    return this.#outbox.sendAll(messages);
+  }
+
+  /**
    * Why messages to `meteorId` are waiting, or null when no delivery attempt
    * has failed since the last channel to it opened.
    */
@@ -271,7 +282,7 @@ export class P2PNode {
 
   /**
    * §7: a record on a session goes to the inbox (a message), the outbox (an
-   * ack) or the plugin that handles its type (§7.3). A malformed record is
+   * ack or acks) or the plugin that handles its type (§7.3). A malformed record is
    * counted under its code and dropped; the session carries on.
    */
   #onData(session: Session, data: Uint8Array): void {
@@ -283,8 +294,10 @@ export class P2PNode {
       countRejected(this.#counts, err, "rejected.");
       return;
     }
+    const from = session.peer.meteorId;
     if (record.type === "message") this.#inbox.receive(session, record);
-    else if (record.type === "ack") this.#outbox.acknowledged(session.peer.meteorId, record.id);
+    else if (record.type === "ack") this.#outbox.acknowledged(from, [record.id]);
+    else if (record.type === "acks") this.#outbox.acknowledged(from, record.ids);
     else this.records.deliver(session, record.recordType, record.payload);
   }
 

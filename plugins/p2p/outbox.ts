@@ -1,14 +1,15 @@
 /**
  * Durable delivery of direct messages (docs/protocol.md §7): queues texts in
- * the store's outbox (many per commit), flushes each recipient on its own
- * (a bounded number at once, one flush per recipient, backing off from
- * unreachable ones), sends each pending message once per session, marks
- * acknowledged messages delivered (many per commit), prunes delivered ones,
- * and says why messages wait.
+ * the store's outbox, flushes each recipient on its own (a bounded number at
+ * once, one flush per recipient, backing off from unreachable ones), sends
+ * each pending message once per session, marks acknowledged messages
+ * delivered, prunes delivered ones, and says why messages wait. Every outbox
+ * write of one event-loop turn (queued messages, delivery attempts,
+ * acknowledgements) is one commit.
  *
  * @module
  */
-import { constantTimeEqual, fromHex, toHex, utf8 } from "../../core/bytes.ts";
+import { constantTimeEqual, fromHex, fromUtf8, toHex, utf8 } from "../../core/bytes.ts";
 import { type ErrorCode, isMeteorError, MeteorError } from "../../core/errors.ts";
 import type { EventBus } from "../../core/events.ts";
 import { resolvePeerName } from "../../core/contacts.ts";
@@ -25,7 +26,11 @@ import type { MessageStore, OutboxMessage } from "./store/mod.ts";
 import { GroupCommit } from "./store/_group_commit.ts";
 
 /** Pending outbox entries read and recorded as attempted in one commit while flushing. */
-const FLUSH_BATCH = 256;
+const FLUSH_BATCH = 1000;
+/** Frames sealed and written together while flushing. */
+const SEND_SLICE = 64;
+/** The most messages one {@link Outbox.sendAll} takes (one API request). */
+export const MAX_SEND_BATCH = 1000;
 /** Delivered messages between two prunes of the outbox (besides the retry timer's). */
 const PRUNE_EVERY = 1000;
 
@@ -94,11 +99,22 @@ interface Recipient {
   notBefore: number;
 }
 
-/** A message queued by {@link Outbox.send}, before its commit. */
-interface Queued {
-  to: Uint8Array;
-  body: Uint8Array;
+/** A message to send: a contact name or MeteorID (text form), and its text. */
+export interface OutgoingText {
+  /** Contact name or MeteorID. */
+  to: string;
+  /** UTF-8 text, 1 to MAX_TEXT_BYTES bytes. */
+  text: string;
 }
+
+/**
+ * One outbox write of a turn: a message to queue (its result is the queued
+ * message), a delivery attempt, or an acknowledgement from `to`.
+ */
+type Write =
+  | { queue: { to: Uint8Array; body: Uint8Array } }
+  | { attempt: string }
+  | { ack: { id: string; to: Uint8Array } };
 
 /**
  * The node's side of the outbox: queueing, flushing to recipients and
@@ -120,21 +136,29 @@ export class Outbox {
   readonly #sentUpTo = new WeakMap<Session, number>();
   /** Why delivery to each hex MeteorID last failed; cleared when a channel opens. */
   readonly #waiting = new Map<string, WaitingReason>();
-  readonly #queue: GroupCommit<Queued, OutboxMessage>;
-  readonly #acks: GroupCommit<{ id: string; to: Uint8Array }, void>;
+  readonly #writes: GroupCommit<Write, OutboxMessage | null>;
   #deliveredSincePrune = 0;
 
   /** An outbox with no delivery running. */
   constructor(components: OutboxComponents) {
     this.#components = components;
-    const { outbox } = components;
-    this.#queue = new GroupCommit((items) =>
-      outbox.enqueueAll(items.map(({ to, body }) => ({ to, kind: "text", body })))
-    );
-    this.#acks = new GroupCommit((acks) => {
-      this.#delivered(outbox.markAllDelivered(acks));
-      return acks.map(() => undefined);
-    });
+    this.#writes = new GroupCommit((writes) => this.#write(writes));
+  }
+
+  /** Makes one turn's writes in one commit; the queued messages are the results of their writes. */
+  #write(writes: Write[]): (OutboxMessage | null)[] {
+    const enqueue = [];
+    const attempts = [];
+    const delivered = [];
+    for (const write of writes) {
+      if ("queue" in write) enqueue.push({ ...write.queue, kind: "text" as const });
+      else if ("attempt" in write) attempts.push(write.attempt);
+      else delivered.push(write.ack);
+    }
+    const written = this.#components.outbox.write({ enqueue, attempts, delivered });
+    this.#delivered(written.delivered);
+    let next = 0;
+    return writes.map((write) => "queue" in write ? written.queued[next++] : null);
   }
 
   /**
@@ -146,11 +170,61 @@ export class Outbox {
    * contact), E_BAD_ID (malformed, or this node's own ID), E_TOO_LARGE
    */
   async send(to: string, text: string): Promise<SendResult> {
+    return (await this.sendAll([{ to, text }]))[0];
+  }
+
+  /**
+   * Queues several text messages, all or none, in one commit (with the
+   * other messages queued in the same turn), and starts delivering them.
+   * Resolves with their results in order once they are durably queued. A
+   * refused message refuses the whole batch with its code, naming its
+   * position (from 0) when there are several.
+   *
+   * @throws {MeteorError} as {@link Outbox.send}; E_TOO_LARGE for more than
+   * {@link MAX_SEND_BATCH} messages, E_MALFORMED for none
+   */
+  async sendAll(messages: readonly OutgoingText[]): Promise<SendResult[]> {
+    if (!Array.isArray(messages) || messages.length === 0) {
+      throw new MeteorError("E_MALFORMED", "Cannot send messages: the list is empty");
+    }
+    if (messages.length > MAX_SEND_BATCH) {
+      throw new MeteorError(
+        "E_TOO_LARGE",
+        `Cannot send messages: more than ${MAX_SEND_BATCH} in one batch`,
+      );
+    }
+    // One contact lookup per name in the batch, not per message.
+    const names = new Map<string, Uint8Array>();
+    const resolve = (to: string) => {
+      let id = names.get(to);
+      if (id === undefined) {
+        id = resolvePeerName(this.#components.contacts, to, "send message");
+        names.set(to, id);
+      }
+      return id;
+    };
+    const writes = messages.map((message, i) => {
+      try {
+        return { queue: this.#checkText(message, resolve) };
+      } catch (err) {
+        throw messages.length === 1 ? err : batchError(err, i);
+      }
+    });
+    const queued = await this.#writes.addAll(writes);
+    for (const hex of new Set(queued.map((m) => toHex(m!.to)))) this.flushLater(hex);
+    return queued.map((m) => ({ id: m!.id, to: formatMeteorId(m!.to), status: "queued" }));
+  }
+
+  /** The recipient (found by `resolve`) and UTF-8 body of a message to send, checked. */
+  #checkText(
+    { to, text }: OutgoingText,
+    resolve: (to: string) => Uint8Array,
+  ): { to: Uint8Array; body: Uint8Array } {
     if (typeof to !== "string" || typeof text !== "string") {
       throw new MeteorError("E_MALFORMED", 'Cannot send message: "to" and "text" must be strings');
     }
     if (text === "") throw new MeteorError("E_MALFORMED", "Cannot send message: the text is empty");
-    const recipient = resolvePeerName(this.#components.contacts, to, "send message");
+    const recipient = resolve(to);
     const body = utf8(text);
     if (body.length > MAX_TEXT_BYTES) {
       throw new MeteorError(
@@ -161,9 +235,7 @@ export class Outbox {
     if (constantTimeEqual(recipient, this.#components.meteorId)) {
       throw new MeteorError("E_BAD_ID", "Cannot send message: that is this node's own MeteorID");
     }
-    const queued = await this.#queue.add({ to: recipient, body });
-    this.flushLater(toHex(recipient));
-    return { id: queued.id, to: formatMeteorId(recipient), status: "queued" };
+    return { to: recipient, body };
   }
 
   /**
@@ -175,11 +247,13 @@ export class Outbox {
   }
 
   /**
-   * §7: marks message `id` to `from` delivered once `from` acknowledged it
-   * (with the other acknowledgements of the same turn, in one commit).
+   * §7: marks messages `ids` to `from` delivered once `from` acknowledged
+   * them (an ack or an acks record; with the other writes of the same turn,
+   * in one commit).
    */
-  acknowledged(from: Uint8Array, id: string): void {
-    this.#acks.add({ id, to: from }).catch((err) => this.#components.debug("acknowledgement", err));
+  acknowledged(from: Uint8Array, ids: readonly string[]): void {
+    this.#writes.addAll(ids.map((id) => ({ ack: { id, to: from } })))
+      .catch((err) => this.#components.debug("acknowledgement", err));
   }
 
   /**
@@ -261,8 +335,8 @@ export class Outbox {
 
   /**
    * Sends every pending message to `hex` that the current session has not
-   * carried yet, oldest first, recording the attempts of each batch in one
-   * commit. A message waits for its acknowledgement on that session and is
+   * carried yet, oldest first, recording the attempts of each batch (with the
+   * other writes of that turn) in one commit before sending it. A message waits for its acknowledgement on that session and is
    * sent again only on a later one (§7).
    */
   async #deliver(hex: string): Promise<void> {
@@ -281,16 +355,24 @@ export class Outbox {
     while (!session.closed && !signal.aborted) {
       const batch = outbox.pendingAfter(meteorId, this.#sentUpTo.get(session) ?? 0, FLUSH_BATCH);
       if (batch.length === 0) return;
-      outbox.recordAttempts(batch.map((m) => m.id));
-      if (session.closed || signal.aborted) return;
-      this.#sentUpTo.set(session, batch[batch.length - 1].seqno);
-      // One batch of frames: one batch cipher call when the node's cipher says so, one write.
-      await session.sendBatch(batch.map((message) => {
-        const text = new TextDecoder().decode(message.body);
-        return encodeRecord({ type: "message", id: message.id, sentAt: message.createdAt, text });
-      }));
-      channels.maybeRekey(channel);
-      await channel.framed.drained();
+      await this.#writes.addAll(batch.map((m) => ({ attempt: m.id })));
+      // Frames go in slices: one batch cipher call (when the node's cipher says
+      // batching wins) and one write each, with the rekey check (§6) between.
+      for (let start = 0; start < batch.length; start += SEND_SLICE) {
+        if (session.closed || signal.aborted) return;
+        const slice = batch.slice(start, start + SEND_SLICE);
+        this.#sentUpTo.set(session, slice[slice.length - 1].seqno);
+        await session.sendBatch(slice.map((message) =>
+          encodeRecord({
+            type: "message",
+            id: message.id,
+            sentAt: message.createdAt,
+            text: fromUtf8(message.body),
+          })
+        ));
+        channels.maybeRekey(channel);
+        await channel.framed.drained();
+      }
     }
   }
 
@@ -330,6 +412,12 @@ export class Outbox {
       });
     }
   }
+}
+
+/** `err` of the message at position `i` (from 0) of a batch: the same code, naming the position. */
+export function batchError(err: unknown, i: number): unknown {
+  if (!isMeteorError(err)) return err;
+  return new MeteorError(err.code, `${err.message} (message ${i} of the batch)`);
 }
 
 /** The {@link WaitingReason} for a failed attempt to open a channel to `who`. */

@@ -1,6 +1,6 @@
 /**
  * The p2p plugin's HTTP routes, mounted at /v1: `POST /v1/messages` queues
- * a direct message, `GET /v1/outbox` and `GET /v1/outbox/{id}` show delivery
+ * a direct message or a batch of them, `GET /v1/outbox` and `GET /v1/outbox/{id}` show delivery
  * state, `GET /v1/inbox` lists received messages.
  *
  * @module
@@ -14,6 +14,7 @@ import type { Contacts } from "../../core/store/mod.ts";
 import type { OpenApiPathItem, PluginRoutes } from "../../core/plugin.ts";
 import type { P2PNode } from "./node.ts";
 import { MAX_TEXT_BYTES } from "./_records.ts";
+import { batchError, MAX_SEND_BATCH } from "./outbox.ts";
 import { inboxJson, type MessageStore, type OutboxMessage } from "./store/mod.ts";
 
 const json = (schema: unknown) => ({ content: { "application/json": { schema } } });
@@ -66,6 +67,30 @@ const OUTBOX_MESSAGE = {
   },
 };
 
+const OUTGOING_MESSAGE = {
+  type: "object",
+  required: ["to", "text"],
+  additionalProperties: false,
+  properties: {
+    to: { type: "string", description: "Contact name or MeteorID (meteor1...)" },
+    text: {
+      type: "string",
+      minLength: 1,
+      description: `UTF-8 text, not empty, at most ${MAX_TEXT_BYTES} bytes`,
+    },
+  },
+};
+
+const QUEUED = {
+  type: "object",
+  required: ["id", "to", "status"],
+  properties: {
+    id: { type: "string" },
+    to: { type: "string" },
+    status: { const: "queued" },
+  },
+};
+
 const OPENAPI: Record<string, OpenApiPathItem> = {
   "/inbox": {
     get: {
@@ -98,46 +123,38 @@ const OPENAPI: Record<string, OpenApiPathItem> = {
   },
   "/messages": {
     post: {
-      summary: "Queue a direct message to a contact (by name) or a MeteorID; " +
-        "it is delivered end-to-end encrypted when the peer is reachable, and retried until " +
-        "the peer acknowledges it, across restarts",
+      summary: "Queue a direct message, or a batch of them, to contacts (by name) or " +
+        "MeteorIDs; each is delivered end-to-end encrypted when the peer is reachable, and " +
+        "retried until the peer acknowledges it, across restarts. A batch is stored all or " +
+        "none, in one commit",
       requestBody: {
         required: true,
         ...json({
-          type: "object",
-          required: ["to", "text"],
-          additionalProperties: false,
-          properties: {
-            to: { type: "string", description: "Contact name or MeteorID (meteor1...)" },
-            text: {
-              type: "string",
-              minLength: 1,
-              description: `UTF-8 text, not empty, at most ${MAX_TEXT_BYTES} bytes`,
-            },
-          },
+          oneOf: [OUTGOING_MESSAGE, {
+            type: "array",
+            minItems: 1,
+            maxItems: MAX_SEND_BATCH,
+            items: OUTGOING_MESSAGE,
+            description: `A batch: 1 to ${MAX_SEND_BATCH} messages`,
+          }],
         }),
       },
       responses: {
         "202": {
-          description: "Stored in the outbox; delivery follows",
+          description: "Stored in the outbox; delivery follows. For a batch, an array of " +
+            "these in the order of the request",
           ...json({
-            type: "object",
-            required: ["id", "to", "status"],
-            properties: {
-              id: { type: "string" },
-              to: { type: "string" },
-              status: { const: "queued" },
-            },
+            oneOf: [QUEUED, { type: "array", items: QUEUED }],
           }),
         },
         "400": error(
           "Malformed body or empty text (E_MALFORMED); malformed MeteorID, or this node's own " +
-            "(E_BAD_ID)",
+            "(E_BAD_ID). In a batch the message names the refused one's position",
         ),
         "401": error("Missing or wrong API token (E_UNAUTHORIZED)"),
         "403": error("Forbidden Host or Origin (E_FORBIDDEN)"),
         "404": error("No such contact (E_NOT_FOUND)"),
-        "413": error("Text too long (E_TOO_LARGE)"),
+        "413": error(`Text too long, or more than ${MAX_SEND_BATCH} messages (E_TOO_LARGE)`),
       },
     },
   },
@@ -203,8 +220,21 @@ function queryInt(c: Context, key: string): number | undefined {
   return Number(value);
 }
 
+/** The `to` and `text` of one message of a POST /v1/messages body; E_MALFORMED otherwise. */
+function outgoing(item: unknown): [string, string] {
+  if (typeof item !== "object" || item === null || Array.isArray(item)) {
+    throw malformed("a message must be an object");
+  }
+  const { to, text, ...rest } = item as Record<string, unknown>;
+  if (Object.keys(rest).length > 0) throw malformed(`unknown field "${Object.keys(rest)[0]}"`);
+  if (typeof to !== "string" || typeof text !== "string") {
+    throw malformed('"to" and "text" must be strings');
+  }
+  return [to, text];
+}
+
 /** What the routes ask of the running node. */
-export type Messaging = Pick<P2PNode, "send" | "waiting">;
+export type Messaging = Pick<P2PNode, "send" | "sendAll" | "waiting">;
 
 /** Builds the routes over the node's messaging, its tables and the contacts. */
 export function p2pRoutes(node: Messaging, store: MessageStore, contacts: Contacts): PluginRoutes {
@@ -240,15 +270,22 @@ export function p2pRoutes(node: Messaging, store: MessageStore, contacts: Contac
     } catch {
       throw malformed("the body is not JSON");
     }
-    if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      throw malformed("the body must be an object");
+    if (!Array.isArray(body)) return c.json(await node.send(...outgoing(body)), 202);
+    if (body.length > MAX_SEND_BATCH) {
+      throw new MeteorError(
+        "E_TOO_LARGE",
+        `Cannot send messages: more than ${MAX_SEND_BATCH} in one request`,
+      );
     }
-    const { to, text, ...rest } = body as Record<string, unknown>;
-    if (Object.keys(rest).length > 0) throw malformed(`unknown field "${Object.keys(rest)[0]}"`);
-    if (typeof to !== "string" || typeof text !== "string") {
-      throw malformed('"to" and "text" must be strings');
-    }
-    return c.json(await node.send(to, text), 202);
+    const messages = body.map((item, i) => {
+      try {
+        const [to, text] = outgoing(item);
+        return { to, text };
+      } catch (err) {
+        throw batchError(err, i);
+      }
+    });
+    return c.json(await node.sendAll(messages), 202);
   });
   app.get("/outbox", (c) => {
     const raw = c.req.query("limit");

@@ -144,11 +144,12 @@ Deno.test("decodeRecord() refuses random and mutated records with E_MALFORMED on
     { type: "message", id: "x".repeat(64), sentAt: Date.now(), text: "héllo ✓" },
     { type: "message", id: "id-1_2", sentAt: 2 ** 53 - 1, text: "é".repeat(MAX_TEXT_BYTES / 2) },
     { type: "ack", id: "m".repeat(36) },
+    { type: "acks", ids: ["m".repeat(36), "n", "o-2"] },
   ];
   for (const record of valid) assert.deepEqual(decodeRecord(encodeRecord(record)), record);
   const inputs: Uint8Array[] = [new Uint8Array(0), new Uint8Array(2), new Uint8Array([1, 255, 65])];
   for (let i = 0; i < 300; i++) inputs.push(prng.bytes(prng.range(0, 200)));
-  for (const record of valid.slice(0, 2).concat(valid[3])) {
+  for (const record of valid.slice(0, 2).concat(valid[3], valid[4])) {
     const bytes = encodeRecord(record);
     for (let i = 0; i < Math.min(bytes.length, 120); i++) {
       inputs.push(flipped(bytes, i, prng.nonZeroByte()));
@@ -167,6 +168,11 @@ Deno.test("decodeRecord() refuses random and mutated records with E_MALFORMED on
     // Whatever decodes is a well-formed record that encodes back to the same bytes.
     const record = result.value;
     if (record.type === "plugin") {
+      assert.deepEqual(encodeRecord(record), bytes, what);
+      continue;
+    }
+    if (record.type === "acks") {
+      for (const id of record.ids) assert.match(id, /^[A-Za-z0-9_-]{1,64}$/, what);
       assert.deepEqual(encodeRecord(record), bytes, what);
       continue;
     }

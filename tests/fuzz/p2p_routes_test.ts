@@ -1,6 +1,6 @@
 /**
  * Adversarial HTTP input for the p2p plugin's routes (POST /v1/messages,
- * GET /v1/outbox) on a node running the real p2p plugin, listening on
+ * one message or a batch, GET /v1/outbox) on a node running the real p2p plugin, listening on
  * 127.0.0.1 only. Every refusal is a JSON error with its code and status,
  * never E_INTERNAL, and nothing reaches the outbox but valid messages.
  */
@@ -78,6 +78,30 @@ Deno.test("POST /v1/messages and GET /v1/outbox refuse hostile input with their 
         ],
       ],
       ["body over 1 MiB", JSON.stringify({ to: peer, text: "a".repeat(1 << 20) }), ["E_TOO_LARGE"]],
+      ["empty batch", "[]", ["E_MALFORMED"]],
+      ["batch with a number", JSON.stringify([{ to: peer, text: "x" }, 1]), ["E_MALFORMED"]],
+      ["nested batch", JSON.stringify([[{ to: peer, text: "x" }]]), ["E_MALFORMED"]],
+      [
+        "batch with an unknown contact last",
+        JSON.stringify([{ to: peer, text: "x" }, { to: "nobody", text: "y" }]),
+        ["E_NOT_FOUND"],
+      ],
+      [
+        "batch with an empty text",
+        JSON.stringify([{ to: peer, text: "x" }, { to: peer, text: "" }]),
+        ["E_MALFORMED"],
+      ],
+      [
+        "batch with an extra field",
+        JSON.stringify([{ to: peer, text: "x", cc: peer }]),
+        ["E_MALFORMED"],
+      ],
+      [
+        "batch of 1,001",
+        JSON.stringify(Array.from({ length: 1001 }, () => ({ to: peer, text: "x" }))),
+        ["E_TOO_LARGE"],
+      ],
+      ["batch of 100", JSON.stringify(Array(100).fill({ to: peer, text: "x" })), []],
     ];
     for (let i = 0; i < 60; i++) {
       const to = prng.pick([
@@ -98,7 +122,10 @@ Deno.test("POST /v1/messages and GET /v1/outbox refuse hostile input with their 
       ]);
     }
     let queued = 0;
-    for (const [name, body, codes] of cases) if (await send(name, body, codes)) queued++;
+    for (const [name, body, codes] of cases) {
+      const result = await send(name, body, codes);
+      if (result) queued += Array.isArray(result) ? result.length : 1;
+    }
     // Exactly the valid messages reached the outbox, whole.
     const outbox = await app.request(`${BASE}/v1/outbox?limit=1000`, { headers: auth() });
     assert.equal((await outbox.json()).messages.length, queued);

@@ -129,6 +129,9 @@ export function auth(extra: Record<string, string> = {}): Record<string, string>
  * `messages`, with no network: sending is refused, nothing waits.
  */
 export function messageRoutesPlugin(messages: MessageStore): Plugin {
+  const noNetwork = () => {
+    throw new MeteorError("E_UNREACHABLE", "Cannot send message: no network in this test");
+  };
   return {
     name: "p2p",
     version: "0.0.0-test",
@@ -139,12 +142,8 @@ export function messageRoutesPlugin(messages: MessageStore): Plugin {
       Promise.resolve({
         routes: p2pRoutes(
           {
-            send: () => {
-              throw new MeteorError(
-                "E_UNREACHABLE",
-                "Cannot send message: no network in this test",
-              );
-            },
+            send: noNetwork,
+            sendAll: noNetwork,
             waiting: () => null,
           },
           messages,

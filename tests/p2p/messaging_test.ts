@@ -115,6 +115,43 @@ Deno.test({
 });
 
 Deno.test({
+  name: "POST /v1/messages with a batch queues all in order, delivers each once, acked in runs",
+  fn: async () => {
+    const [sa, sb] = [await daemonSpec(13), await daemonSpec(14)];
+    const a = await startDaemon(sa);
+    const b = await startDaemon(sb);
+    try {
+      await addContact(a, "bob", b, true);
+      const texts = Array.from({ length: 500 }, (_, i) => `batch ${i}`);
+      const res = await a.api("/v1/messages", {
+        method: "POST",
+        json: texts.map((text, i) => ({ to: i % 2 === 0 ? "bob" : b.id, text })),
+      });
+      assert.equal(res.status, 202, await res.clone().text());
+      const queued = (await res.json()) as { id: string; to: string; status: string }[];
+      assert.equal(queued.length, texts.length);
+      assert.ok(queued.every((q) => q.to === b.id && q.status === "queued"));
+      // Newest first in the outbox: the batch's order is the outbox's order.
+      const listed = (await (await a.api("/v1/outbox?limit=1000")).json()).messages;
+      assert.deepEqual(listed.map((m: { id: string }) => m.id).reverse(), queued.map((q) => q.id));
+      await waitFor("every message acknowledged", async () => {
+        return (await outbox(a)).every((m) => m.deliveredAt !== null) &&
+          p2pNodeOf(a).stats().messagesOut === texts.length;
+      });
+      const res2 = await b.api("/v1/inbox?limit=1000");
+      const stored = (await res2.json()).messages as { id: string; text: string }[];
+      assert.deepEqual(stored.map((m) => m.text), texts, "each once, in order");
+      assert.deepEqual(stored.map((m) => m.id), queued.map((q) => q.id));
+      // B acknowledged runs of messages stored in one commit, not each in its own frame.
+      const framesOut = p2pNodeOf(b).stats().framesOut;
+      assert.ok(framesOut < texts.length / 2, `${framesOut} frames from B for ${texts.length}`);
+    } finally {
+      await cleanup([a, b], [sa.home, sb.home]);
+    }
+  },
+});
+
+Deno.test({
   name: "p2p plugin: contacts known by ID only say why mail waits, and get it once one side dials",
   fn: async () => {
     // No retries during the test: what is delivered goes out when the peer connects.

@@ -4,6 +4,7 @@ import { isMeteorError } from "../../core/errors.ts";
 import {
   decodeRecord,
   type DirectRecord,
+  encodeAcks,
   encodeRecord,
   MAX_TEXT_BYTES,
 } from "../../plugins/p2p/_records.ts";
@@ -18,6 +19,8 @@ Deno.test("encodeRecord() and decodeRecord() round-trip messages and acks", () =
     { type: "message", id: "x".repeat(64), sentAt: Date.now(), text: "héllo ✓" },
     { type: "message", id: "id-1", sentAt: 1, text: "t".repeat(MAX_TEXT_BYTES) },
     { type: "ack", id: "0f4c2d2e-5a5b-4c3e-9d1e-000000000000" },
+    { type: "acks", ids: ["a"] },
+    { type: "acks", ids: ["x".repeat(64), "b", "0f4c2d2e-5a5b-4c3e-9d1e-000000000000"] },
   ];
   for (const record of cases) assert.deepEqual(decodeRecord(encodeRecord(record)), record);
 });
@@ -36,6 +39,22 @@ Deno.test("encodeRecord() refuses text over MAX_TEXT_BYTES and bad ids", () => {
   assert.throws(() => encodeRecord({ type: "ack", id: "" }), RangeError);
   assert.throws(() => encodeRecord({ type: "ack", id: "a b" }), RangeError);
   assert.throws(() => encodeRecord({ type: "ack", id: "x".repeat(65) }), RangeError);
+  assert.throws(() => encodeRecord({ type: "acks", ids: [] }), RangeError);
+  assert.throws(() => encodeRecord({ type: "acks", ids: ["a", "a b"] }), RangeError);
+});
+
+Deno.test("encodeAcks() acknowledges every id in order in as few records as fit, one id as an ack", () => {
+  assert.deepEqual(encodeAcks(["m1"]), [encodeRecord({ type: "ack", id: "m1" })]);
+  const ids = Array.from({ length: 3000 }, (_, i) => crypto.randomUUID().slice(0, 30 + (i % 7)));
+  const records = encodeAcks(ids);
+  assert.equal(records.length, 2); // 3000 ids of 31 to 37 bytes with their length byte: ~103 KB
+  for (const record of records) assert.ok(record.length <= 65_536);
+  const decoded = records.map(decodeRecord);
+  assert.deepEqual(decoded.flatMap((r) => r.type === "acks" ? r.ids : []), ids);
+  // Bounded by maxBytes: 1 type byte + 3 ids of 1 + 2 bytes each fit in 10, the fourth does not.
+  const small = encodeAcks(["ab", "cd", "ef", "gh", "ij"], 10);
+  assert.deepEqual(small.map((r) => r.length), [10, 7]);
+  assert.deepEqual(encodeAcks([]), []);
 });
 
 Deno.test("decodeRecord() rejects malformed records with E_MALFORMED", () => {
@@ -52,6 +71,10 @@ Deno.test("decodeRecord() rejects malformed records with E_MALFORMED", () => {
     ["bad UTF-8", concat(message.subarray(0, 13), new Uint8Array([0xff]))],
     ["text too long", concat(message.subarray(0, 13), utf8("t".repeat(MAX_TEXT_BYTES + 1)))],
     ["empty text", message.subarray(0, 13)],
+    ["acks with no id", new Uint8Array([4, 0, 0])],
+    ["acks with a truncated second id", new Uint8Array([4, 1, 97, 3, 98])],
+    ["acks with a bad id character", new Uint8Array([4, 1, 97, 1, 32])],
+    ["acks record of one byte", new Uint8Array([4])],
     ["sentAt 2^53", concat(message.subarray(0, 5), new Uint8Array([0, 0x20, 0, 0, 0, 0, 0, 0]))],
   ];
   for (const [name, bytes] of cases) {

@@ -15,7 +15,7 @@ import { DATASTORE_MIGRATION } from "../_datastore.ts";
 export { Inbox, inboxJson } from "./inbox.ts";
 export type { InboxJson, InboxMessage, InboxQuery, NewInboxMessage } from "./inbox.ts";
 export { Outbox } from "./outbox.ts";
-export type { NewOutboxMessage, OutboxMessage } from "./outbox.ts";
+export type { NewOutboxMessage, OutboxChanges, OutboxMessage, OutboxWritten } from "./outbox.ts";
 
 /**
  * Migration i moves p2p.db from `PRAGMA user_version` i to i + 1. Version 1

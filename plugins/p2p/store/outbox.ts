@@ -78,6 +78,30 @@ function toMessage(row: Row): OutboxMessage {
   };
 }
 
+/** What {@link Outbox.write} changes in one transaction. */
+export interface OutboxChanges {
+  /** Messages to queue. */
+  enqueue?: readonly NewOutboxMessage[];
+  /** Ids of messages sent once more: their attempts are counted. */
+  attempts?: readonly string[];
+  /**
+   * Acknowledged messages to mark delivered; with `to`, only when it is the
+   * message's recipient. Unknown, already delivered and other recipients'
+   * ids are skipped.
+   */
+  delivered?: readonly { id: string; to?: Uint8Array }[];
+}
+
+/** What {@link Outbox.write} did. */
+export interface OutboxWritten {
+  /** The queued messages with their new ids, in order. */
+  queued: OutboxMessage[];
+  /** How many of the attempted ids exist. */
+  attempted: number;
+  /** The messages that were pending and are now marked delivered, as they are now. */
+  delivered: OutboxMessage[];
+}
+
 /** The outbox table. */
 export class Outbox {
   readonly #db: DatabaseSync;
@@ -105,23 +129,62 @@ export class Outbox {
    * or, when one is refused, none. Returns them with their new ids, in order.
    */
   enqueueAll(messages: readonly NewOutboxMessage[]): OutboxMessage[] {
-    const action = "queue message";
-    const rows = messages.map((message) => {
-      const to = checkMeteorId(action, message.to);
-      const { kind, body } = checkMessageBody(action, message.kind, message.body);
-      const id = checkMessageId(action, this.#newId());
-      return { id, to, kind, body, createdAt: this.#now() };
-    });
+    return this.write({ enqueue: messages }).queued;
+  }
+
+  /**
+   * Makes `changes` in one transaction (one commit), in this order: queues
+   * the new messages, records the delivery attempts, marks the acknowledged
+   * messages delivered. Everything is checked first; when anything is
+   * refused, nothing is written.
+   */
+  write(changes: OutboxChanges): OutboxWritten {
+    const queue = (changes.enqueue ?? []).map((message) => this.#checkQueued(message));
+    const attempts = (changes.attempts ?? []).map((id) =>
+      checkMessageId("record delivery attempt", id)
+    );
+    const acks = (changes.delivered ?? []).map(({ id, to }) => ({
+      id: checkMessageId("mark message delivered", id),
+      to: to === undefined ? null : checkMeteorId("mark message delivered", to),
+    }));
+    const now = this.#now();
     const insert = prepared(
       this.#db,
       `INSERT INTO outbox (id, recipient, kind, body, created_at) VALUES (?, ?, ?, ?, ?)
        RETURNING seqno`,
     );
-    return transaction(this.#db, () =>
-      rows.map((r) => {
+    const attempt = prepared(
+      this.#db,
+      "UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ? WHERE id = ?",
+    );
+    const deliver = prepared(
+      this.#db,
+      `UPDATE outbox SET delivered_at = ?
+       WHERE id = ? AND delivered_at IS NULL AND (?3 IS NULL OR recipient = ?3) RETURNING *`,
+    );
+    return transaction(this.#db, () => {
+      const queued = queue.map((r): OutboxMessage => {
         const { seqno } = insert.get(r.id, r.to, r.kind, r.body, r.createdAt) as { seqno: number };
         return { seqno, ...r, attempts: 0, lastAttemptAt: null, deliveredAt: null };
-      }));
+      });
+      let attempted = 0;
+      for (const id of attempts) attempted += Number(attempt.run(now, id).changes);
+      const delivered: OutboxMessage[] = [];
+      for (const { id, to } of acks) {
+        const row = deliver.get(now, id, to) as Row | undefined;
+        if (row) delivered.push(toMessage(row));
+      }
+      return { queued, attempted, delivered };
+    });
+  }
+
+  /** A new message checked and given its id and creation time. */
+  #checkQueued(message: NewOutboxMessage) {
+    const action = "queue message";
+    const to = checkMeteorId(action, message.to);
+    const { kind, body } = checkMessageBody(action, message.kind, message.body);
+    const id = checkMessageId(action, this.#newId());
+    return { id, to, kind, body, createdAt: this.#now() };
   }
 
   /** The message with this id, or undefined. */
@@ -181,17 +244,7 @@ export class Outbox {
 
   /** Records a delivery attempt of each message in one transaction; returns how many exist. */
   recordAttempts(ids: readonly string[]): number {
-    const checked = ids.map((id) => checkMessageId("record delivery attempt", id));
-    const update = prepared(
-      this.#db,
-      "UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ? WHERE id = ?",
-    );
-    const now = this.#now();
-    return transaction(this.#db, () => {
-      let found = 0;
-      for (const id of checked) found += Number(update.run(now, id).changes);
-      return found;
-    });
+    return this.write({ attempts: ids }).attempted;
   }
 
   /**
@@ -212,25 +265,7 @@ export class Outbox {
    * delivered and other recipients' ids are skipped.
    */
   markAllDelivered(acks: readonly { id: string; to?: Uint8Array }[]): OutboxMessage[] {
-    const action = "mark message delivered";
-    const checked = acks.map(({ id, to }) => ({
-      id: checkMessageId(action, id),
-      to: to === undefined ? null : checkMeteorId(action, to),
-    }));
-    const update = prepared(
-      this.#db,
-      `UPDATE outbox SET delivered_at = ?
-       WHERE id = ? AND delivered_at IS NULL AND (?3 IS NULL OR recipient = ?3) RETURNING *`,
-    );
-    const now = this.#now();
-    return transaction(this.#db, () => {
-      const marked: OutboxMessage[] = [];
-      for (const { id, to } of checked) {
-        const row = update.get(now, id, to) as Row | undefined;
-        if (row) marked.push(toMessage(row));
-      }
-      return marked;
-    });
+    return this.write({ delivered: acks }).delivered;
   }
 
   /** Cancels a message (delivered or not); E_NOT_FOUND when absent. */

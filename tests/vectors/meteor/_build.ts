@@ -44,10 +44,14 @@ import {
   respond,
   Session,
 } from "../../../plugins/p2p/session/mod.ts";
+import { recordVectors } from "./_records.ts";
 import { deterministicSigner } from "./_signer.ts";
 
 /** The vector files, by name (tests/vectors/meteor/<name>.json). */
-export type VectorFiles = Record<"identity" | "document" | "handshake" | "session", VectorFile>;
+export type VectorFiles = Record<
+  "identity" | "document" | "handshake" | "session" | "records",
+  VectorFile
+>;
 
 /** One vector file: what it pins, where that is specified, and its vectors. */
 export interface VectorFile {
@@ -442,6 +446,12 @@ export async function buildVectors(): Promise<VectorFiles> {
       about: "session frames after the handshake vector: data, ack, empty data, rekey",
       spec: "docs/protocol.md §4-§7, §11",
       vectors: [await sessionVector()],
+    },
+    records: {
+      about:
+        "direct-message records byte for byte (message, ack, acks, plugin), and malformed ones",
+      spec: "docs/protocol.md §7, §11",
+      vectors: recordVectors(),
     },
   };
 }

@@ -16,14 +16,14 @@ import { ml_dsa65 } from "@noble/post-quantum/ml-dsa.js";
 import { base58 } from "@scure/base";
 import { concat, fromHex, toHex, utf8 } from "../../../core/bytes.ts";
 import { hybridVerify } from "../../../core/crypto/sign.ts";
-import { isMeteorError } from "../../../core/errors.ts";
+import { type ErrorCode, isMeteorError } from "../../../core/errors.ts";
 import { deriveKeys, parseDocumentText, readDocument } from "../../../core/identity/mod.ts";
-import { decodeRecord } from "../../../plugins/p2p/_records.ts";
+import { decodeRecord, type DirectRecord, encodeRecord } from "../../../plugins/p2p/_records.ts";
 import { buildVectors, runHandshake, runSession } from "./_build.ts";
 import { vectorText } from "./generate.ts";
 
 type Vector = Record<string, unknown>;
-const NAMES = ["identity", "document", "handshake", "session"] as const;
+const NAMES = ["identity", "document", "handshake", "session", "records"] as const;
 
 /** Loads one vector file; fails when it holds no vector, so a lost file never passes. */
 async function load(name: string): Promise<{ text: string; vectors: Vector[] }> {
@@ -305,4 +305,30 @@ Deno.test("session vector: the project's sessions send the vector's frames and r
       assert.equal(wire[i].received, null, `frame ${i} is a rekey frame`);
     }
   }
+});
+
+Deno.test("record vectors: the project decodes and encodes each byte for byte, refuses the malformed", () => {
+  let valid = 0;
+  for (const v of FILES.records.vectors) {
+    const bytes = b(v, "bytes");
+    if (v.error !== undefined) {
+      assert.throws(
+        () => decodeRecord(bytes),
+        (err) => isMeteorError(err, v.error as ErrorCode),
+        `${v.name}`,
+      );
+      continue;
+    }
+    const expected = v.record as Record<string, unknown>;
+    const record = expected.type === "plugin"
+      ? { ...expected, payload: fromHex(expected.payload as string) } as DirectRecord
+      : expected as DirectRecord;
+    assert.deepEqual(decodeRecord(bytes), record, `${v.name}`);
+    assert.deepEqual(encodeRecord(record), bytes, `${v.name}`);
+    valid++;
+  }
+  assert.ok(valid > 0, "no valid record vector loaded");
+  // docs/protocol.md §7's example, by hand: 0x04, then each id with its length.
+  const acks = FILES.records.vectors.find((v) => v.name === "acks of two ids")!;
+  assert.equal(acks.bytes, "04036d2d31046d2d3232");
 });
