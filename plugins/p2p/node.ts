@@ -224,9 +224,13 @@ export class P2PNode {
    * every pending recipient not backing off, prunes delivered messages.
    */
   retry(): void {
-    const connected = new Set(this.libp2p.getConnections().map((c) => c.remoteAddr.toString()));
+    const connections = this.libp2p.getConnections();
+    const peers = new Set(connections.map((c) => c.remotePeer.toString()));
+    const addresses = new Set(connections.map((c) => withoutPeerId(c.remoteAddr.toString())));
     for (const address of this.#deps.config.bootstrap) {
-      if (!connected.has(address)) this.dial(address).catch((err) => this.#debug("dial", err));
+      const { transport, peer } = splitBootstrap(address);
+      if (peer ? peers.has(peer) : addresses.has(transport)) continue;
+      this.dial(address).catch((err) => this.#debug("dial", err));
     }
     this.#outbox.flushAll();
     this.#channels.rekeyDue();
@@ -313,4 +317,19 @@ export class P2PNode {
     if (this.#stopped.signal.aborted) return;
     this.#deps.logger.debug(`${what} failed`, { error: err });
   }
+}
+
+/** `address` without a trailing `/p2p/<PeerId>` (libp2p's `remoteAddr` carries one). */
+function withoutPeerId(address: string): string {
+  return address.replace(/\/p2p\/[^/]+$/, "");
+}
+
+/**
+ * A bootstrap address as its transport part and its PeerId, if it names one:
+ * a peer already connected under any address, or (without a PeerId) the same
+ * transport address, is not dialled again on every retry.
+ */
+export function splitBootstrap(address: string): { transport: string; peer?: string } {
+  const peer = multiaddr(address).getComponents().find((c) => c.name === "p2p")?.value;
+  return { transport: withoutPeerId(address), peer };
 }
