@@ -10,7 +10,11 @@
  *   point, the identity directory, typed records over Meteor sessions;
  * - store plumbing for a plugin's own tables;
  * - CLI helpers: argument parsing, `--json` output, the typed client of the
- *   running daemon's API;
+ *   running daemon's API (JSON requests, and streamed ones for files);
+ * - file I/O for commands: an input streamed from a file or stdin, output
+ *   moved into place only once complete, a progress bar on a terminal;
+ *   recipients resolved as `meteor encrypt -r` takes them; the keystore's
+ *   passphrase prompt;
  * - request helpers for routes, and resolving "contact name or MeteorID".
  *
  * @example
@@ -63,5 +67,16 @@ export {
   printJson,
   refuseExtraArguments,
 } from "./cli/command.ts";
+export {
+  fromStream,
+  type Input,
+  openInput,
+  type Produce,
+  type Progress,
+  progress,
+  writeOutput,
+} from "./cli/_age_io.ts";
+export { type ResolvedRecipient, resolveRecipients } from "./cli/_recipients.ts";
+export { unlockPassphrase } from "./cli/_passphrase.ts";
 export { loginLink, PAGE_PATH } from "./server/_guard.ts";
 export { readJsonBody, type ReadJsonBodyOptions } from "./server/json_body.ts";

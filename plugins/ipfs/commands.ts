@@ -6,14 +6,21 @@
  *
  * @module
  */
-import { fromStream, openInput, progress, writeOutput } from "../../cli/_age_io.ts";
-import { apiClientFor } from "../../cli/_api.ts";
-import { homeFrom, parseCommandArgs, printJson, refuseExtraArguments } from "../../cli/command.ts";
-import { resolveRecipients } from "../../cli/_recipients.ts";
-import { MeteorError } from "../../core/errors.ts";
-import type { PluginCommand } from "../../core/plugin.ts";
 import { basename } from "node:path";
-import { streamRequest } from "./_client.ts";
+import {
+  apiClientFor,
+  fromStream,
+  homeFrom,
+  MeteorError,
+  openInput,
+  parseCommandArgs,
+  type PluginCommand,
+  printJson,
+  progress,
+  refuseExtraArguments,
+  resolveRecipients,
+  writeOutput,
+} from "../../plugin.ts";
 import type { PutResult } from "./service.ts";
 
 function one(positionals: string[], what: string): string {
@@ -53,7 +60,8 @@ async function upload(home: string, path: string, query: URLSearchParams): Promi
   const bar = progress("put", input.size);
   input.onRead = (bytes) => bar.count(bytes);
   try {
-    const res = await streamRequest(home, "POST", `/v1/files?${query}`, input.stream());
+    const client = await apiClientFor(home);
+    const res = await client.stream("POST", `/v1/files?${query}`, input.stream());
     return await res.json() as PutResult;
   } finally {
     bar.end();
@@ -108,8 +116,7 @@ failure leaves no partial file. --plain writes the stored bytes as they are.`,
     });
     const home = homeFrom(values);
     const cid = one(positionals, "CID");
-    const res = await streamRequest(
-      home,
+    const res = await (await apiClientFor(home)).stream(
       "GET",
       `/v1/files/${encodeURIComponent(cid)}${values.plain ? "?plain=true" : ""}`,
     );
