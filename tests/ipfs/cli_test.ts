@@ -11,6 +11,7 @@ import {
   sendFileCommand,
   unpinCommand,
 } from "../../plugins/ipfs/commands.ts";
+import { inboxCommand } from "../../cli/inbox.ts";
 import { freePorts, printedOk } from "../_cli.ts";
 import { content } from "./_ipfs.ts";
 
@@ -89,6 +90,16 @@ Deno.test({
         ],
       );
       assert.deepEqual(await Deno.readFile(files.files[0].path), bytes);
+      const inbox = JSON.parse(
+        await printedOk(() => inboxCommand.run(["--home", bob.home, "--json"])),
+      );
+      const entry = inbox.messages.find((m: { kind: string }) => m.kind === "file");
+      assert.deepEqual(
+        [entry?.file, entry?.contact, entry?.from],
+        [{ cid: sent.cid, name: "in.bin", size: bytes.length }, "alice", files.files[0].from],
+      );
+      const line = await printedOk(() => inboxCommand.run(["--home", bob.home]));
+      assert.match(line, new RegExp(`alice: file in\\.bin \\(${bytes.length} B, ${sent.cid}\\)`));
     } finally {
       await alice.stop();
       await bob.stop();
