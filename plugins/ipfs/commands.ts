@@ -54,10 +54,15 @@ async function putQuery(home: string, plain: boolean, inputs: string[], to?: str
   return query;
 }
 
-/** Uploads FILE with `query`; resolves to the daemon's answer. */
-async function upload(home: string, path: string, query: URLSearchParams): Promise<PutResult> {
+/** Uploads FILE with `query` (a progress bar labelled `label`); resolves to the daemon's answer. */
+async function upload(
+  home: string,
+  path: string,
+  query: URLSearchParams,
+  label: string,
+): Promise<PutResult> {
   const input = await openInput(path);
-  const bar = progress("put", input.size);
+  const bar = progress(label, input.size);
   input.onRead = (bytes) => bar.count(bytes);
   try {
     const client = await apiClientFor(home);
@@ -91,6 +96,7 @@ prints its CID. --plain adds the bytes unencrypted. --json prints
       home,
       path,
       await putQuery(home, values.plain, values.recipient ?? []),
+      "put",
     );
     if (values.json) printJson(result);
     else console.log(result.cid);
@@ -226,7 +232,7 @@ saved it.`,
     }
     const [peer, path] = positionals;
     const home = homeFrom(values);
-    const added = await upload(home, path, await putQuery(home, false, [], peer));
+    const added = await upload(home, path, await putQuery(home, false, [], peer), "send-file");
     const client = await apiClientFor(home);
     const sent = await client.request<{ id: string; to: string }>(
       "POST",
