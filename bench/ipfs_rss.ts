@@ -106,18 +106,16 @@ try {
     const getDaemon = await peakOf(daemon.pid);
     if ((await Deno.stat(output)).size !== size) throw new Error("get: wrong size");
     const mib = formatNumber(size / MIB);
-    rows.push([
-      `put ${mib} MiB`,
-      formatNumber(put.s),
-      formatNumber(put.rss),
-      formatNumber(putDaemon),
-    ]);
-    rows.push([
-      `get ${mib} MiB`,
-      formatNumber(get.s),
-      formatNumber(get.rss),
-      formatNumber(getDaemon),
-    ]);
+    for (const [op, r, daemonPeak] of [["put", put, putDaemon], ["get", get, getDaemon]] as const) {
+      const row = [
+        `${op} ${mib} MiB`,
+        formatNumber(r.s),
+        formatNumber(r.rss),
+        formatNumber(daemonPeak),
+      ];
+      rows.push(row);
+      console.error(row.join("  ")); // As it goes: a 1 GiB round takes minutes on a loaded machine.
+    }
     await meteor(["unpin", "--home", home, cid]);
     await meteor(["gc", "--home", home]);
     await Deno.remove(input);
