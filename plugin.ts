@@ -46,6 +46,10 @@ export type { Contacts } from "./core/store/mod.ts";
 export type {
   IdentityDirectory,
   IdentityResolver,
+  InboxFile,
+  InboxFileEntry,
+  InboxQuery,
+  InboxSource,
   Libp2pExtension,
   P2PApi,
   ReceivedRecord,
@@ -77,6 +81,7 @@ export {
   writeOutput,
 } from "./cli/_age_io.ts";
 export { type ResolvedRecipient, resolveRecipients } from "./cli/_recipients.ts";
+export type { FileSink, FileSource, Recipient, Stanza } from "./core/age/mod.ts";
 export { unlockPassphrase } from "./cli/_passphrase.ts";
 export { loginLink, PAGE_PATH } from "./server/_guard.ts";
 export { readJsonBody, type ReadJsonBodyOptions } from "./server/json_body.ts";

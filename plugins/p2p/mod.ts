@@ -33,7 +33,7 @@ export { type P2PDeps, P2PNode } from "./node.ts";
 export type { SendResult, WaitingReason } from "./outbox.ts";
 export type { IdentityResolver, PeerInfo, Resolved } from "./peers.ts";
 export type { ReceivedRecord, RecordChannel, RecordHandler } from "./records.ts";
-export type { InboxFile, InboxFileEntry, InboxSource } from "./store/mod.ts";
+export type { InboxFile, InboxFileEntry, InboxQuery, InboxSource } from "./store/mod.ts";
 export {
   LIBP2P_POINT,
   type Libp2pExtension,
