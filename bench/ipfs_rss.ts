@@ -105,7 +105,7 @@ try {
     const get = await meteor(["get", "--home", home, cid, "-o", output]);
     const getDaemon = await peakOf(daemon.pid);
     if ((await Deno.stat(output)).size !== size) throw new Error("get: wrong size");
-    const mib = formatNumber(size / MIB);
+    const mib = String(size / MIB);
     for (const [op, r, daemonPeak] of [["put", put, putDaemon], ["get", get, getDaemon]] as const) {
       const row = [
         `${op} ${mib} MiB`,
