@@ -10,7 +10,11 @@
  *   point, the identity directory, typed records over Meteor sessions;
  * - store plumbing for a plugin's own tables;
  * - CLI helpers: argument parsing, `--json` output, the typed client of the
- *   running daemon's API;
+ *   running daemon's API (JSON requests, and streamed ones for files);
+ * - file I/O for commands: an input streamed from a file or stdin, output
+ *   moved into place only once complete, a progress bar on a terminal;
+ *   recipients resolved as `meteor encrypt -r` takes them; the keystore's
+ *   passphrase prompt;
  * - request helpers for routes, and resolving "contact name or MeteorID".
  *
  * @example
@@ -42,6 +46,10 @@ export type { Contacts } from "./core/store/mod.ts";
 export type {
   IdentityDirectory,
   IdentityResolver,
+  InboxFile,
+  InboxFileEntry,
+  InboxQuery,
+  InboxSource,
   Libp2pExtension,
   P2PApi,
   ReceivedRecord,
@@ -63,5 +71,17 @@ export {
   printJson,
   refuseExtraArguments,
 } from "./cli/command.ts";
+export {
+  fromStream,
+  type Input,
+  openInput,
+  type Produce,
+  type Progress,
+  progress,
+  writeOutput,
+} from "./cli/_age_io.ts";
+export { type ResolvedRecipient, resolveRecipients } from "./cli/_recipients.ts";
+export type { FileSink, FileSource, Recipient, Stanza } from "./core/age/mod.ts";
+export { unlockPassphrase } from "./cli/_passphrase.ts";
 export { loginLink, PAGE_PATH } from "./server/_guard.ts";
 export { readJsonBody, type ReadJsonBodyOptions, type RequestContext } from "./server/json_body.ts";

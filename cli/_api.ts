@@ -104,6 +104,40 @@ export class ApiClient {
     if (!res.ok) throw toError(parsed, res.status);
     return parsed as T;
   }
+
+  /**
+   * Sends a request with a streamed body (or none), with no time limit (a
+   * file may take long), and resolves to the OK response for the caller to
+   * stream. A failed answer rejects with the MeteorError of its code;
+   * E_UNREACHABLE when no daemon answers.
+   */
+  async stream(
+    method: string,
+    path: string,
+    body?: ReadableStream<Uint8Array>,
+  ): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
+    if (body !== undefined) headers["content-type"] = "application/octet-stream";
+    let res: Response;
+    try {
+      res = await this.#fetch(`${this.url}${path}`, { method, headers, body });
+    } catch (err) {
+      throw new MeteorError(
+        "E_UNREACHABLE",
+        `Cannot reach the daemon at ${this.url}: is 'meteor daemon' running for this home?`,
+        { cause: err },
+      );
+    }
+    if (res.ok) return res;
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Not JSON: toError reports the status.
+    }
+    throw toError(parsed, res.status);
+  }
 }
 
 /** Loopback host names, as a URL's hostname gives them. */

@@ -42,7 +42,11 @@ function escapeControls(text: string): string {
 function line(m: InboxEntry): string {
   const when = new Date(m.receivedAt).toISOString().replace(/\.\d+Z$/, "Z");
   const who = m.contact ?? `${m.from.slice(0, 16)}... (not a contact)`;
-  const body = m.kind === "text" ? m.text : `[${m.base64?.length ?? 0} base64 characters]`;
+  const body = m.kind === "text"
+    ? m.text
+    : m.kind === "file"
+    ? `file ${m.file?.name} (${m.file?.size} B, ${m.file?.cid})`
+    : `[${m.base64?.length ?? 0} base64 characters]`;
   return `${when}  ${escapeControls(`${who}: ${body ?? ""}`)}`;
 }
 
@@ -84,7 +88,8 @@ export const inboxCommand: Command = {
   summary: "List received messages (from the daemon, or its database when it is stopped)",
   help: `Usage: meteor inbox [--from PEER] [--since MS] [--limit N] [--json] [--home DIR]
 
-Lists the direct messages this node received, oldest first: time, sender
+Lists the direct messages this node received, and the files peers sent it
+('meteor send-file', while the daemon runs), oldest first: time, sender
 (the contact name, or the MeteorID of a sender who is not a contact) and text.
 One message is one line: control characters in the text (newlines, terminal
 escapes) are shown escaped, as \\n or \\x1b; --json gives the exact text.
@@ -95,7 +100,8 @@ daemon; when none answers, reads the node's database (read-only).
   --from PEER   only messages from this contact name or MeteorID
   --since MS    only messages received at or after this time (ms since 1970)
   --limit N     at most N messages (default 100, at most 1000)
-  --json        print {"messages": [...]} as JSON (id, from, contact, text, receivedAt, seq)
+  --json        print {"messages": [...]} as JSON (id, from, contact, text, receivedAt, seq);
+                a file a peer sent (the ipfs plugin) is {kind: "file", file: {cid, name, size}}
   --home DIR    the node home (default $METEOR_HOME or ~/.meteor)
 
 Examples:

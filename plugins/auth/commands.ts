@@ -15,8 +15,13 @@ import { MeteorError } from "../../core/errors.ts";
 import { formatMeteorId, wipeNodeKeys } from "../../core/identity/mod.ts";
 import { loadNodeKeys } from "../../core/keystore.ts";
 import type { PluginCommand } from "../../core/plugin.ts";
-import { homeFrom, parseCommandArgs, printJson, refuseExtraArguments } from "../../cli/command.ts";
-import { unlockPassphrase } from "../../cli/_passphrase.ts";
+import {
+  homeFrom,
+  parseCommandArgs,
+  printJson,
+  refuseExtraArguments,
+  unlockPassphrase,
+} from "../../plugin.ts";
 import {
   approve,
   AuthClient,

@@ -6,14 +6,21 @@
  *
  * @module
  */
-import { fromStream, openInput, progress, writeOutput } from "../../cli/_age_io.ts";
-import { apiClientFor } from "../../cli/_api.ts";
-import { homeFrom, parseCommandArgs, printJson, refuseExtraArguments } from "../../cli/command.ts";
-import { resolveRecipients } from "../../cli/_recipients.ts";
-import { MeteorError } from "../../core/errors.ts";
-import type { PluginCommand } from "../../core/plugin.ts";
 import { basename } from "node:path";
-import { streamRequest } from "./_client.ts";
+import {
+  apiClientFor,
+  fromStream,
+  homeFrom,
+  MeteorError,
+  openInput,
+  parseCommandArgs,
+  type PluginCommand,
+  printJson,
+  progress,
+  refuseExtraArguments,
+  resolveRecipients,
+  writeOutput,
+} from "../../plugin.ts";
 import type { PutResult } from "./service.ts";
 
 function one(positionals: string[], what: string): string {
@@ -47,13 +54,19 @@ async function putQuery(home: string, plain: boolean, inputs: string[], to?: str
   return query;
 }
 
-/** Uploads FILE with `query`; resolves to the daemon's answer. */
-async function upload(home: string, path: string, query: URLSearchParams): Promise<PutResult> {
+/** Uploads FILE with `query` (a progress bar labelled `label`); resolves to the daemon's answer. */
+async function upload(
+  home: string,
+  path: string,
+  query: URLSearchParams,
+  label: string,
+): Promise<PutResult> {
   const input = await openInput(path);
-  const bar = progress("put", input.size);
+  const bar = progress(label, input.size);
   input.onRead = (bytes) => bar.count(bytes);
   try {
-    const res = await streamRequest(home, "POST", `/v1/files?${query}`, input.stream());
+    const client = await apiClientFor(home);
+    const res = await client.stream("POST", `/v1/files?${query}`, input.stream());
     return await res.json() as PutResult;
   } finally {
     bar.end();
@@ -83,6 +96,7 @@ prints its CID. --plain adds the bytes unencrypted. --json prints
       home,
       path,
       await putQuery(home, values.plain, values.recipient ?? []),
+      "put",
     );
     if (values.json) printJson(result);
     else console.log(result.cid);
@@ -108,8 +122,7 @@ failure leaves no partial file. --plain writes the stored bytes as they are.`,
     });
     const home = homeFrom(values);
     const cid = one(positionals, "CID");
-    const res = await streamRequest(
-      home,
+    const res = await (await apiClientFor(home)).stream(
       "GET",
       `/v1/files/${encodeURIComponent(cid)}${values.plain ? "?plain=true" : ""}`,
     );
@@ -219,7 +232,7 @@ saved it.`,
     }
     const [peer, path] = positionals;
     const home = homeFrom(values);
-    const added = await upload(home, path, await putQuery(home, false, [], peer));
+    const added = await upload(home, path, await putQuery(home, false, [], peer), "send-file");
     const client = await apiClientFor(home);
     const sent = await client.request<{ id: string; to: string }>(
       "POST",

@@ -7,6 +7,8 @@
  * @module
  */
 import { unixfs } from "@helia/unixfs";
+import * as dagPb from "@ipld/dag-pb";
+import { UnixFS } from "ipfs-unixfs";
 import { CID } from "multiformats/cid";
 import { constantTimeEqual } from "../../core/bytes.ts";
 import { isMeteorError, MeteorError } from "../../core/errors.ts";
@@ -143,31 +145,109 @@ export function readError(cid: CID, err: unknown, signal?: AbortSignal): MeteorE
   return new MeteorError("E_MALFORMED", `Cannot read ${cid}: not a UnixFS file`, { cause: err });
 }
 
+/** Leaves fetched ahead of the reader: bitswap asks for this many at once, 2 MiB in memory. */
+export const READ_AHEAD = 8;
+/** The deepest DAG read (a balanced DAG of 174 links is 5 deep at 1 TiB). */
+const MAX_DEPTH = 16;
+const RAW = 0x55;
+
+function notAFile(cid: CID, state: string): MeteorError {
+  return new MeteorError("E_MALFORMED", `Cannot read ${cid}: not a UnixFS file (${state})`);
+}
+
+/**
+ * The pieces of the UnixFS file `root` in order (UnixFS spec, "file"): the
+ * bytes held in dag-pb nodes, and the CIDs of raw leaves, which the caller
+ * fetches. The nodes are read (and verified) as the walk reaches them;
+ * `declare` gets the root's file size, for the caller to check at the end.
+ */
+async function* filePieces(
+  read: (cid: CID) => Promise<Uint8Array>,
+  root: CID,
+  declare: (size: bigint) => void,
+): AsyncGenerator<Uint8Array | CID> {
+  let declared = false;
+  async function* walk(cid: CID, depth: number): AsyncGenerator<Uint8Array | CID> {
+    if (cid.code === RAW) {
+      yield cid;
+      return;
+    }
+    if (depth > MAX_DEPTH) throw notAFile(root, "too deep");
+    const block = await read(cid); // Its errors (a timeout, a mismatch) are readError's to map.
+    let node: dagPb.PBNode;
+    let file: UnixFS;
+    try {
+      node = dagPb.decode(block);
+      if (node.Data === undefined) throw new Error("no data");
+      file = UnixFS.unmarshal(node.Data);
+    } catch {
+      throw notAFile(root, "a node does not decode");
+    }
+    if (file.type !== "file" && file.type !== "raw") throw notAFile(root, file.type);
+    if (node.Links.length !== file.blockSizes.length) throw notAFile(root, "bad block sizes");
+    if (!declared) declare(file.fileSize());
+    declared = true;
+    if (file.data !== undefined && file.data.length > 0) yield file.data;
+    for (const link of node.Links) {
+      yield* walk(CID.asCID(link.Hash) ?? CID.decode(link.Hash.bytes), depth + 1);
+    }
+  }
+  yield* walk(root, 0);
+}
+
 /**
  * The bytes of the UnixFS file `cid`, every block verified. The stream is
- * pull-driven (a bounded number of blocks in flight) and errors with a
- * MeteorError (see {@link readError}) when a block is refused or does not
- * arrive before `signal` aborts.
+ * pull-driven: it fetches at most {@link READ_AHEAD} leaves ahead of what
+ * was read (in parallel, so a fetch from peers is not one round trip per
+ * block, and fetching overlaps whatever reads the stream), so memory stays
+ * bounded whatever the size. It errors with a MeteorError (see
+ * {@link readError}) when a block is refused or does not arrive before
+ * `signal` aborts.
  */
 export function catFile(
   blocks: BlockStore,
   cid: CID,
   signal: AbortSignal,
 ): ReadableStream<Uint8Array> {
-  const fs = unixfs({ blockstore: verifiedBlocks(blocks) as never });
-  const source = fs.cat(cid as never, { signal })[Symbol.asyncIterator]();
+  const verified = verifiedBlocks(blocks);
+  const read = async (c: CID): Promise<Uint8Array> => {
+    for await (const block of verified.get(c, { signal })) return block;
+    throw notAFile(cid, "a block read gave nothing");
+  };
+  let declared: bigint | null = null; // The root's file size (null: a raw leaf alone).
+  let bytes = 0n;
+  const pieces = filePieces(read, cid, (size) => (declared = size));
+  const ahead: Promise<Uint8Array>[] = [];
+  let walked = false;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const { done, value } = await source.next();
-        if (done) controller.close();
-        else controller.enqueue(value);
+        while (!walked && ahead.length < READ_AHEAD) {
+          const next = await pieces.next();
+          if (next.done) walked = true;
+          else {
+            const piece = next.value instanceof Uint8Array
+              ? Promise.resolve(next.value)
+              : read(next.value);
+            piece.catch(() => {}); // Awaited in order below; never unhandled meanwhile.
+            ahead.push(piece);
+          }
+        }
+        if (ahead.length > 0) {
+          const piece = await ahead.shift()!;
+          bytes += BigInt(piece.length);
+          controller.enqueue(piece);
+        } else if (declared !== null && bytes !== declared) {
+          throw notAFile(cid, "its size is not that of its blocks");
+        } else controller.close();
       } catch (err) {
+        ahead.length = 0;
         throw readError(cid, err, signal);
       }
     },
     async cancel(reason) {
-      await source.return?.(reason);
+      ahead.length = 0;
+      await pieces.return(reason);
     },
   }, { highWaterMark: 0 });
 }

@@ -101,6 +101,14 @@ export default function ipfs(): Plugin<
         retryMs: config.retryMs,
       });
       transfers.start();
+      const removeInboxSource = p2p.addInboxSource((query) =>
+        tables.savedFiles(query).map((row) => ({
+          id: row.id,
+          from: row.sender,
+          receivedAt: row.receivedAt,
+          file: { cid: row.cid, name: row.name, size: row.size },
+        }))
+      );
       // Without -r the file is for this node; `to` adds peers (send-file: the peer and this node).
       const resolveAll = async (inputs: string[], to: string[]) => [
         ...recipientsOf(inputs, selfKey),
@@ -113,6 +121,7 @@ export default function ipfs(): Plugin<
         routes: ipfsRoutes(service, resolveAll, config.maxUploadBytes, transfers.routes()),
         stats: () => ({ backend: backend.kind, ...transfers.stats() }),
         async stop() {
+          removeInboxSource();
           await transfers.stop();
           await backend.stop();
         },

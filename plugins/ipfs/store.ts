@@ -228,6 +228,25 @@ export class IpfsTables {
     );
   }
 
+  /**
+   * The saved received files for the inbox (GET /v1/inbox): from `from` when
+   * given, received at or after `since`, oldest first, at most `limit` (100).
+   */
+  savedFiles(query: { from?: Uint8Array; since?: number; limit?: number }): ReceivedRow[] {
+    const rows = query.from === undefined
+      ? prepared(
+        this.db,
+        `SELECT * FROM received WHERE state = 'saved' AND received_at >= ?
+         ORDER BY received_at LIMIT ?`,
+      ).all(query.since ?? 0, query.limit ?? 100)
+      : prepared(
+        this.db,
+        `SELECT * FROM received WHERE state = 'saved' AND sender = ? AND received_at >= ?
+         ORDER BY received_at LIMIT ?`,
+      ).all(query.from, query.since ?? 0, query.limit ?? 100);
+    return (rows as Row[]).map(receivedRow);
+  }
+
   /** Every received file, newest first. */
   receivedFiles(limit = 1000): ReceivedRow[] {
     return (prepared(this.db, "SELECT * FROM received ORDER BY received_at DESC LIMIT ?")

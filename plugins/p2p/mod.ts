@@ -26,13 +26,14 @@ import type { IdentityResolver, PeerInfo, Resolved } from "./peers.ts";
 import type { RecordChannel } from "./records.ts";
 import { p2pRoutes } from "./routes.ts";
 import { CONTEXT_INITIATOR, CONTEXT_RESPONDER, type PeerIdentity } from "./session/mod.ts";
-import { openMessageStore } from "./store/mod.ts";
+import { type InboxSource, openMessageStore } from "./store/mod.ts";
 
 export { DEFAULT_P2P_CONFIG, type P2PConfig, parseP2PConfig } from "./config.ts";
 export { type P2PDeps, P2PNode } from "./node.ts";
 export type { SendResult, WaitingReason } from "./outbox.ts";
 export type { IdentityResolver, PeerInfo, Resolved } from "./peers.ts";
 export type { ReceivedRecord, RecordChannel, RecordHandler } from "./records.ts";
+export type { InboxFile, InboxFileEntry, InboxQuery, InboxSource } from "./store/mod.ts";
 export {
   LIBP2P_POINT,
   type Libp2pExtension,
@@ -79,13 +80,19 @@ export interface P2PApi<Host = unknown> {
   send(to: string, text: string): Promise<SendResult>;
   /** Dials a multiaddr. */
   dial(address: string): Promise<void>;
+  /** Lists this plugin's entries (received files) in GET /v1/inbox too; returns its remover. */
+  addInboxSource(source: InboxSource): () => void;
 }
 
 /** The plugin version. */
 export const P2P_VERSION = "2.0.0";
 
 /** The api handed to plugin `consumer`. */
-function apiFor(node: P2PNode, consumer: string): P2PApi<Libp2p> {
+function apiFor(
+  node: P2PNode,
+  consumer: string,
+  inboxSources: Set<InboxSource>,
+): P2PApi<Libp2p> {
   const services: Record<string, unknown> = {};
   const all = node.libp2p.services as Record<string, unknown>;
   for (const name of node.servicesOf.get(consumer) ?? []) services[name] = all[name];
@@ -104,6 +111,10 @@ function apiFor(node: P2PNode, consumer: string): P2PApi<Libp2p> {
     addresses: () => node.addresses(),
     send: (to, text) => node.send(to, text),
     dial: (address) => node.dial(address),
+    addInboxSource(source) {
+      inboxSources.add(source);
+      return () => void inboxSources.delete(source);
+    },
   };
 }
 
@@ -124,6 +135,7 @@ export default function p2p(): Plugin<
     configSchema: { validate: parseP2PConfig },
     async start(context) {
       const messages = openMessageStore(context.database);
+      const inboxSources = new Set<InboxSource>();
       const node = await P2PNode.start({
         meteorId: context.identity.meteorId,
         privateKey: await context.hostKey.privateKey() as PrivateKey,
@@ -139,11 +151,11 @@ export default function p2p(): Plugin<
         contributions: context.contributions<Libp2pExtension>(LIBP2P_POINT),
       });
       return {
-        apiFor: (consumer) => apiFor(node, consumer),
+        apiFor: (consumer) => apiFor(node, consumer, inboxSources),
         capabilities: {
           network: { peers: () => node.peers(), addresses: () => node.addresses() },
         },
-        routes: p2pRoutes(node, messages, context.contacts),
+        routes: p2pRoutes(node, messages, context.contacts, inboxSources),
         stats: () => node.stats(),
         stop: () => node.stop(),
       };

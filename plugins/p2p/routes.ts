@@ -15,7 +15,13 @@ import type { OpenApiPathItem, PluginRoutes } from "../../core/plugin.ts";
 import type { P2PNode } from "./node.ts";
 import { MAX_TEXT_BYTES } from "./_records.ts";
 import { batchError, MAX_SEND_BATCH } from "./outbox.ts";
-import { inboxJson, type MessageStore, type OutboxMessage } from "./store/mod.ts";
+import {
+  type InboxJson,
+  inboxJson,
+  type InboxSource,
+  type MessageStore,
+  type OutboxMessage,
+} from "./store/mod.ts";
 
 const json = (schema: unknown) => ({ content: { "application/json": { schema } } });
 const error = (description: string) => ({
@@ -236,8 +242,16 @@ function outgoing(item: unknown): [string, string] {
 /** What the routes ask of the running node. */
 export type Messaging = Pick<P2PNode, "send" | "sendAll" | "waiting">;
 
-/** Builds the routes over the node's messaging, its tables and the contacts. */
-export function p2pRoutes(node: Messaging, store: MessageStore, contacts: Contacts): PluginRoutes {
+/**
+ * Builds the routes over the node's messaging, its tables and the contacts;
+ * GET /v1/inbox also lists the entries of `inboxSources` (other plugins' files).
+ */
+export function p2pRoutes(
+  node: Messaging,
+  store: MessageStore,
+  contacts: Contacts,
+  inboxSources: ReadonlySet<InboxSource> = new Set(),
+): PluginRoutes {
   const app = new Hono();
   const outboxView = (m: OutboxMessage) => ({
     id: m.id,
@@ -250,18 +264,35 @@ export function p2pRoutes(node: Messaging, store: MessageStore, contacts: Contac
   });
   app.get("/inbox", (c) => {
     const from = c.req.query("from");
-    const messages = store.inbox.list({
+    const query = {
       from: from === undefined ? undefined : resolvePeerName(contacts, from, "find contact"),
       since: queryInt(c, "since"),
       limit: queryInt(c, "limit"),
-    });
+    };
+    const messages = store.inbox.list(query);
     const names = new Map<string, string | null>();
     const nameOf = (id: Uint8Array) => {
       const key = toBase64(id);
       if (!names.has(key)) names.set(key, contacts.byId(id)?.name ?? null);
       return names.get(key)!;
     };
-    return c.json({ messages: messages.map((m) => inboxJson(m, nameOf(m.from))) });
+    const listed: InboxJson[] = messages.map((m) => inboxJson(m, nameOf(m.from)));
+    for (const source of inboxSources) {
+      for (const entry of source(query)) {
+        listed.push({
+          id: entry.id,
+          from: formatMeteorId(entry.from),
+          contact: nameOf(entry.from),
+          kind: "file",
+          file: entry.file,
+          receivedAt: entry.receivedAt,
+          seq: 0,
+        });
+      }
+    }
+    // Oldest first (a stable sort keeps messages before files of the same ms), as many as asked.
+    listed.sort((a, b) => a.receivedAt - b.receivedAt);
+    return c.json({ messages: listed.slice(0, query.limit ?? 100) });
   });
   app.post("/messages", async (c) => {
     let body: unknown;

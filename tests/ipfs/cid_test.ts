@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { addFile, catFile, CHUNK_BYTES } from "../../plugins/ipfs/files.ts";
+import { addFile, catFile, CHUNK_BYTES, READ_AHEAD } from "../../plugins/ipfs/files.ts";
 import { MemoryBlocks } from "./_memory.ts";
 
 // An independent encoder of what `ipfs add --cid-version=1` stores, from the
@@ -115,5 +115,52 @@ Deno.test("catFile() refuses a tampered block with E_CID_MISMATCH", async () => 
   await assert.rejects(
     new Response(catFile(blocks, added.cid, AbortSignal.timeout(5000))).arrayBuffer(),
     (err: Error & { code?: string }) => err.code === "E_CID_MISMATCH",
+  );
+});
+
+Deno.test("catFile() fetches at most READ_AHEAD leaves ahead of its reader, in parallel", async () => {
+  const blocks = new MemoryBlocks();
+  const bytes = content(40 * CHUNK_BYTES + 3);
+  const added = await addFile(blocks, ReadableStream.from([bytes]));
+  // Each block read waits until released, so the reads in flight can be counted.
+  const asked: string[] = [];
+  const waiting: (() => void)[] = [];
+  const slow = {
+    ...blocks,
+    get: async function* (cid: Parameters<MemoryBlocks["get"]>[0]) {
+      asked.push(cid.toString());
+      await new Promise<void>((resolve) => waiting.push(resolve));
+      yield* blocks.get(cid);
+    },
+  };
+  const reader = catFile(slow as never, added.cid, AbortSignal.timeout(5000)).getReader();
+  const first = reader.read();
+  const settle = () => new Promise((r) => setTimeout(r, 20));
+  await settle();
+  waiting.shift()!(); // The root node.
+  await settle();
+  assert.equal(asked.length, 1 + READ_AHEAD, "the root, then READ_AHEAD leaves at once");
+  waiting.splice(0).forEach((release) => release());
+  assert.deepEqual((await first).value, bytes.subarray(0, CHUNK_BYTES));
+  const second = reader.read();
+  await settle();
+  assert.equal(asked.length, 2 + READ_AHEAD, "the next read asks for one more leaf");
+  assert.deepEqual((await second).value, bytes.subarray(CHUNK_BYTES, 2 * CHUNK_BYTES));
+  await reader.cancel();
+  assert.ok(asked.length < 42, "never the whole file");
+});
+
+Deno.test("catFile() refuses a dag-pb node that is not a UnixFS file (E_MALFORMED)", async () => {
+  const blocks = new MemoryBlocks();
+  // A dag-pb node whose Data is a UnixFS Directory (Type = 1), hashed as it should be.
+  const node = new Uint8Array([0x0a, 0x02, 0x08, 0x01]);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", node));
+  const { CID } = await import("multiformats/cid");
+  const { create } = await import("multiformats/hashes/digest");
+  const cid = CID.createV1(0x70, create(0x12, digest));
+  await blocks.put(cid, node);
+  await assert.rejects(
+    new Response(catFile(blocks, cid, AbortSignal.timeout(5000))).arrayBuffer(),
+    (err: Error & { code?: string }) => err.code === "E_MALFORMED",
   );
 });

@@ -11,7 +11,9 @@ import {
   sendFileCommand,
   unpinCommand,
 } from "../../plugins/ipfs/commands.ts";
+import { inboxCommand } from "../../cli/inbox.ts";
 import { freePorts, printedOk } from "../_cli.ts";
+import { eventLog } from "./_events.ts";
 import { content } from "./_ipfs.ts";
 
 async function daemon(): Promise<RunningDaemon> {
@@ -29,11 +31,14 @@ async function daemon(): Promise<RunningDaemon> {
 }
 
 Deno.test({
-  name: "meteor put/get/pins/unpin and send-file --wait/files between two real daemons",
+  name:
+    "meteor put/get/pins/unpin, send-file --wait/files/inbox between two real daemons, with their events on /v1/events",
   fn: async () => {
     const alice = await daemon();
     const bob = await daemon();
     const work = await Deno.makeTempDir({ prefix: "meteor-ipfs-files-" });
+    const aliceEvents = await eventLog(alice);
+    const bobEvents = await eventLog(bob);
     try {
       const bytes = content(300 * 1024, 3);
       await Deno.writeFile(`${work}/in.bin`, bytes);
@@ -89,7 +94,47 @@ Deno.test({
         ],
       );
       assert.deepEqual(await Deno.readFile(files.files[0].path), bytes);
+      const inbox = JSON.parse(
+        await printedOk(() => inboxCommand.run(["--home", bob.home, "--json"])),
+      );
+      const entry = inbox.messages.find((m: { kind: string }) => m.kind === "file");
+      assert.deepEqual(
+        [entry?.file, entry?.contact, entry?.from],
+        [{ cid: sent.cid, name: "in.bin", size: bytes.length }, "alice", files.files[0].from],
+      );
+      const aliceId = files.files[0].from;
+      const bobId = (await clientB.request<{ meteorId: string }>("GET", "/v1/id")).meteorId;
+      const detailsOf = (log: typeof aliceEvents, name: string) =>
+        log.events.filter((e) => e.name === name).map((e) => e.detail as Record<string, unknown>);
+      // The WebSocket carried the progress of each put and get, the arrival and the delivery.
+      const puts = detailsOf(aliceEvents, "ipfs:progress").filter((d) => d.op === "put");
+      assert.deepEqual(puts.at(-1), { op: "put", cid: null, bytes: bytes.length, done: true });
+      assert.ok(
+        detailsOf(aliceEvents, "ipfs:progress").some((d) =>
+          d.op === "get" && d.cid === put.cid && d.done
+        ),
+        "the local get",
+      );
+      const gets = detailsOf(bobEvents, "ipfs:progress").filter((d) => d.cid === sent.cid);
+      assert.equal(gets.at(-1)?.done, true, "the receiver's fetch");
+      assert.ok((gets.at(-1)?.bytes as number) > bytes.length, "it counts the age file fetched");
+      assert.deepEqual(detailsOf(bobEvents, "ipfs:received"), [{
+        from: aliceId,
+        id: sent.id,
+        cid: sent.cid,
+        name: "in.bin",
+        size: bytes.length,
+        path: files.files[0].path,
+        error: null,
+      }]);
+      assert.deepEqual(detailsOf(aliceEvents, "ipfs:delivered"), [
+        { to: bobId, id: sent.id, cid: sent.cid, error: null },
+      ]);
+      const line = await printedOk(() => inboxCommand.run(["--home", bob.home]));
+      assert.match(line, new RegExp(`alice: file in\\.bin \\(${bytes.length} B, ${sent.cid}\\)`));
     } finally {
+      await aliceEvents.close();
+      await bobEvents.close();
       await alice.stop();
       await bob.stop();
       for (const dir of [alice.home, bob.home, work]) await Deno.remove(dir, { recursive: true });

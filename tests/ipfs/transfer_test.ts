@@ -85,3 +85,58 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "send-file: a transfer cut by a restart of the sender resumes and completes (offer durable, fetch retried)",
+  fn: async () => {
+    const sa = await ipfsSpec(65);
+    const sb = await ipfsSpec(66);
+    let a = await startDaemon(sa);
+    const b = await startDaemon(sb);
+    try {
+      await befriend(a, b, "bob");
+      await befriend(b, a, "alice");
+      // Large enough that its fetch is still going on when the sender stops (25 ms later).
+      const bytes = content(24 * 1024 * 1024 + 5, 11);
+      const added = await put(a, bytes, "?to=bob");
+      const sent = await a.api(`/v1/files/${added.body.cid}/send`, {
+        method: "POST",
+        json: { to: "bob", name: "data.bin" },
+      });
+      assert.equal(sent.status, 202, await sent.clone().text());
+      const { id } = await sent.json();
+      // The sender goes down once the receiver has the offer, before it saved the file.
+      await waitFor("the offer at the receiver", async () => {
+        const files = (await (await b.api("/v1/files")).json()).files;
+        return files.length === 1;
+      }, 30_000);
+      await a.stop();
+      const during = (await (await b.api("/v1/files")).json()).files[0];
+      assert.equal(during.state, "pending", "cut before the receiver saved it");
+      // The receiver's fetch runs dry (fetchTimeoutMs 3 s): a transient failure, retried.
+      await waitFor("a failed fetch at the receiver", async () => {
+        const stats = await (await b.api("/v1/stats")).json();
+        return stats.plugins.ipfs.stats.fetchFailures >= 1;
+      }, 30_000);
+      assert.equal((await (await b.api("/v1/files")).json()).files[0].state, "pending");
+      a = await startDaemon(sa);
+      const file = await waitFor("the saved file", async () => {
+        const files = (await (await b.api("/v1/files")).json()).files;
+        return files.find((f: { state: string }) => f.state === "saved");
+      }, 60_000);
+      assert.equal(file.name, "data.bin");
+      assert.deepEqual(await Deno.readFile(file.path), bytes);
+      await waitFor(
+        "the delivery ack at the restarted sender",
+        async () => (await (await a.api(`/v1/files/sent/${id}`)).json()).delivered,
+        60_000,
+      );
+    } finally {
+      await a.stop();
+      await b.stop();
+      await Deno.remove(sa.home, { recursive: true });
+      await Deno.remove(sb.home, { recursive: true });
+    }
+  },
+});

@@ -68,17 +68,47 @@ export interface InboxJson {
   from: string;
   /** The sender's contact name, or null. */
   contact: string | null;
-  /** "text" or "bytes". */
-  kind: BodyKind;
+  /** "text" or "bytes"; "file" for a file another plugin received (an {@link InboxSource}). */
+  kind: BodyKind | "file";
   /** The text, for kind "text". */
   text?: string;
   /** The body in base64, for kind "bytes". */
   base64?: string;
+  /** The file, for kind "file". */
+  file?: InboxFile;
   /** When it was received (ms). */
   receivedAt: number;
-  /** The session sequence number it arrived with. */
+  /** The session sequence number it arrived with (0 for a file). */
   seq: number;
 }
+
+/** A received file as the inbox lists it. */
+export interface InboxFile {
+  /** Its CID. */
+  cid: string;
+  /** The name it was saved under. */
+  name: string;
+  /** Its size in bytes. */
+  size: number;
+}
+
+/** A file entry of an {@link InboxSource}. */
+export interface InboxFileEntry {
+  /** Its id (unique per sender). */
+  id: string;
+  /** The sender's MeteorID. */
+  from: Uint8Array;
+  /** When it was received (ms). */
+  receivedAt: number;
+  /** The file. */
+  file: InboxFile;
+}
+
+/**
+ * Entries another plugin adds to GET /v1/inbox (files received by the ipfs
+ * plugin): those matching `query`, oldest first, at most `query.limit`.
+ */
+export type InboxSource = (query: InboxQuery) => InboxFileEntry[];
 
 /** The JSON form of `message`, sent by contact `contact` (or null). */
 export function inboxJson(message: InboxMessage, contact: string | null): InboxJson {

@@ -13,7 +13,15 @@ import { Outbox } from "./outbox.ts";
 import { DATASTORE_MIGRATION } from "../_datastore.ts";
 
 export { Inbox, inboxJson } from "./inbox.ts";
-export type { InboxJson, InboxMessage, InboxQuery, NewInboxMessage } from "./inbox.ts";
+export type {
+  InboxFile,
+  InboxFileEntry,
+  InboxJson,
+  InboxMessage,
+  InboxQuery,
+  InboxSource,
+  NewInboxMessage,
+} from "./inbox.ts";
 export { Outbox } from "./outbox.ts";
 export type { NewOutboxMessage, OutboxChanges, OutboxMessage, OutboxWritten } from "./outbox.ts";
 
