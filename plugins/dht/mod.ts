@@ -51,7 +51,14 @@ export interface DhtApi {
 
 /** The plugin's figures for GET /v1/stats, before the routing table size is added. */
 function newCounts(): Record<string, number> {
-  return { published: 0, publishFailures: 0, lastPublishPeers: 0, lookups: 0, lookupsMissed: 0 };
+  return {
+    published: 0,
+    publishFailures: 0,
+    publishShort: 0,
+    lastPublishPeers: 0,
+    lookups: 0,
+    lookupsMissed: 0,
+  };
 }
 
 /** Builds the dht plugin. */

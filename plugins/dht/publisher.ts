@@ -2,7 +2,8 @@
  * Publishing this node's identity document in Meteor's DHT (docs/dht.md
  * §4): a freshly signed document with the host's current addresses, put
  * under the node's record key at start, every `republishMs`, and soon after
- * the addresses change; a put no peer accepted is retried with backoff.
+ * the addresses change; a put that no peer, or too few of the closest,
+ * accepted is retried with backoff.
  *
  * @module
  */
@@ -22,6 +23,18 @@ export const ADDRESS_SETTLE_MS = 1000;
 export const FIRST_RETRY_MS = 2000;
 /** The longest wait between retries of a failed put, in ms. */
 export const MAX_RETRY_MS = 5 * 60 * 1000;
+/** kad-dht's k: a put goes to the k peers closest to the key that answered the walk. */
+export const K = 20;
+
+/**
+ * Whether a put that `accepted` peers took reached enough of the closest:
+ * at least half of k, or of the routing table when it holds fewer peers
+ * (docs/dht.md §4). A put under load can lose most of its requests to
+ * timeouts and still be accepted by one peer, where a lookup rarely finds it.
+ */
+export function reachedEnough(accepted: number, routingTable: number): boolean {
+  return accepted > 0 && accepted * 2 >= Math.min(K, routingTable);
+}
 
 /** What a {@link Publisher} uses. */
 export interface PublisherComponents {
@@ -35,7 +48,7 @@ export interface PublisherComponents {
   meteorId: Uint8Array;
   /** republishMs, publishTimeoutMs. */
   config: Pick<DhtConfig, "republishMs" | "publishTimeoutMs">;
-  /** The plugin's counters (published, publishFailures, lastPublishPeers). */
+  /** The plugin's counters (published, publishFailures, publishShort, lastPublishPeers). */
   counts: Record<string, number>;
   /** Logs a failure nobody awaits. */
   debug(what: string, err: unknown): void;
@@ -124,10 +137,14 @@ export class Publisher {
     if (accepted > 0) {
       counts.published++;
       this.#addresses = addresses;
+    } else {
+      counts.publishFailures++;
+    }
+    if (reachedEnough(accepted, dht.routingTable.size)) {
       this.#retryMs = FIRST_RETRY_MS;
       this.#schedule(config.republishMs);
     } else {
-      counts.publishFailures++;
+      if (accepted > 0) counts.publishShort++;
       this.#schedule(Math.min(this.#retryMs, config.republishMs));
       this.#retryMs = Math.min(this.#retryMs * 2, MAX_RETRY_MS);
     }

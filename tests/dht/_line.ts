@@ -11,13 +11,12 @@ import { type DaemonSpec, daemonSpec, startDaemon, type TestDaemon } from "../p2
 export const TEST_DHT_CONFIG = { resolveTimeoutMs: 10_000, publishTimeoutMs: 10_000 };
 
 /** A spec running p2p and dht, bootstrapping to `bootstrap`. */
-export async function dhtSpec(seed: number, bootstrap: string[] = []): Promise<DaemonSpec> {
-  return {
-    ...await daemonSpec(seed),
-    bootstrap,
-    plugins: () => [dht()],
-    pluginConfig: { dht: TEST_DHT_CONFIG },
-  };
+export async function dhtSpec(
+  seed: number,
+  bootstrap: string[] = [],
+  pluginConfig: Record<string, unknown> = { dht: TEST_DHT_CONFIG },
+): Promise<DaemonSpec> {
+  return { ...await daemonSpec(seed), bootstrap, plugins: () => [dht()], pluginConfig };
 }
 
 /** The TCP multiaddr of `daemon` (it ends in /p2p/<PeerId>), to bootstrap to. */
@@ -31,15 +30,23 @@ export function dhtStats(daemon: TestDaemon): Record<string, number> {
   return running.instance.stats!() as Record<string, number>;
 }
 
-/** Starts `count` daemons in a line; daemon i bootstraps to daemon i - 1. */
-export async function startLine(count: number, firstSeed: number): Promise<{
+/**
+ * Starts `count` daemons in a line; daemon i bootstraps to daemon i - 1.
+ * `pluginConfig` replaces the test config (TEST_DHT_CONFIG).
+ */
+export async function startLine(
+  count: number,
+  firstSeed: number,
+  pluginConfig?: Record<string, unknown>,
+): Promise<{
   daemons: TestDaemon[];
   specs: DaemonSpec[];
 }> {
   const daemons: TestDaemon[] = [];
   const specs: DaemonSpec[] = [];
   for (let i = 0; i < count; i++) {
-    const spec = await dhtSpec(firstSeed + i, i === 0 ? [] : [bootstrapAddress(daemons[i - 1])]);
+    const bootstrap = i === 0 ? [] : [bootstrapAddress(daemons[i - 1])];
+    const spec = await dhtSpec(firstSeed + i, bootstrap, pluginConfig);
     specs.push(spec);
     daemons.push(await startDaemon(spec));
   }
