@@ -273,12 +273,35 @@ export async function pubsubDelivery(
   };
 }
 
+/** One IPFS transfer that did not come back with the bytes. */
+export interface IpfsFailure {
+  from: number;
+  to: number;
+  /** HTTP status of the get (0: the harness's request timed out or failed). */
+  status: number;
+  /** The error code or message the get answered with. */
+  error: string;
+  /** Whether the fetching node listed the holder among its peers just before the get. */
+  connected: boolean;
+  ms: number;
+}
+
 /** IPFS transfers between random pairs. */
 export interface IpfsTotals {
   transfers: number;
   ok: number;
   bytes: number;
   msP50: number | null;
+  failures: IpfsFailure[];
+}
+
+/** Whether node `b` lists node `a` among its connected peers. */
+async function isConnected(cluster: Cluster, a: number, b: number): Promise<boolean> {
+  const { body } = await cluster.nodes[b].api.request("GET", "/v1/peers")
+    .catch(() => ({ body: null }));
+  return (body?.peers ?? []).some((p: { peerId?: string } | string) =>
+    (typeof p === "string" ? p : p.peerId) === cluster.nodes[a].peerId
+  );
 }
 
 /** Node a adds `bytes` of random text (plain), node b fetches it by CID; checks they match. */
@@ -288,19 +311,60 @@ export async function ipfsTransfers(
   bytes: number,
 ): Promise<IpfsTotals> {
   const ms: number[] = [];
+  const failures: IpfsFailure[] = [];
   for (const [a, b] of randomPairs(cluster.nodes.length, transfers)) {
     const data = Array.from(
       crypto.getRandomValues(new Uint8Array(bytes / 2)),
       (x) => x.toString(16).padStart(2, "0"),
     ).join("");
     const put = await cluster.nodes[a].api.request("POST", "/v1/files?plain=true", data, true);
-    if (put.status !== 201) continue;
+    const connected = await isConnected(cluster, a, b);
     const start = Date.now();
-    const got = await cluster.nodes[b].api.request("GET", `/v1/files/${put.body.cid}?plain=true`)
-      .catch(() => ({ status: 0, body: null }));
-    if (got.status === 200 && got.body === data) ms.push(Date.now() - start);
+    const got = put.status !== 201
+      ? { status: put.status, body: put.body }
+      : await cluster.nodes[b].api.request("GET", `/v1/files/${put.body.cid}?plain=true`)
+        .catch((err) => ({ status: 0, body: (err as Error).message }));
+    if (got.status === 200 && got.body === data) {
+      ms.push(Date.now() - start);
+      continue;
+    }
+    const error = put.status !== 201
+      ? `put ${put.status}`
+      : got.status === 200
+      ? "different bytes"
+      : typeof got.body === "string"
+      ? got.body.slice(0, 120)
+      : String(got.body?.code ?? got.body?.error ?? "");
+    failures.push({ from: a, to: b, status: got.status, error, connected, ms: Date.now() - start });
   }
-  return { transfers, ok: ms.length, bytes, msP50: ms.length ? median(ms) : null };
+  return { transfers, ok: ms.length, bytes, msP50: ms.length ? median(ms) : null, failures };
+}
+
+/** Round trips of GET /v1/health through the harness's API clients. */
+export interface ApiLatency {
+  samples: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+}
+
+/**
+ * `rounds` GET /v1/health on every node at once: the time a node and the
+ * harness take to answer anything, the load baseline of the latencies above.
+ */
+export async function apiLatency(cluster: Cluster, rounds: number): Promise<ApiLatency> {
+  const ms: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    await pool(cluster.nodes, 8, async (n) => {
+      const start = Date.now();
+      const { status } = await n.api.request("GET", "/v1/health").catch(() => ({ status: 0 }));
+      if (status === 200) ms.push(Date.now() - start);
+    });
+  }
+  return {
+    samples: ms.length,
+    p50Ms: ms.length ? percentile(ms, 50) : null,
+    p99Ms: ms.length ? percentile(ms, 99) : null,
+  };
 }
 
 /** The identities the nodes presented across restarts. */

@@ -20,6 +20,8 @@ import { formatNumber, table } from "../_stats.ts";
 import { Cluster, type Scenario } from "./_cluster.ts";
 import {
   addContacts,
+  type ApiLatency,
+  apiLatency,
   connections,
   dhtResolves,
   type DhtTotals,
@@ -74,11 +76,19 @@ export interface NetReport {
   loopbackReason: string | null;
   /** Why netem could not be set in the namespaces (null when it was, or was not asked for). */
   netemReason: string | null;
+  /** What dropped the packets of `faults.lossPercent` (null: no loss applied). */
+  lossVia: "netem" | "nftables" | null;
+  /** Why neither netem nor nftables could drop packets (null when one did, or none was asked). */
+  lossReason: string | null;
   faults: Faults;
-  /** Faults that did not apply (no namespaces). */
+  /** Faults that did not apply (no namespaces, no netem). */
   skippedFaults: string[];
   startMs: number;
   connections: { pairs: number; possible: number; minDegree: number };
+  /** The same count after the faults healed and the messages settled, before DHT, pubsub, IPFS. */
+  connectionsAfter: { pairs: number; minDegree: number };
+  /** GET /v1/health round trips just before the services: the load baseline of their latencies. */
+  api: ApiLatency;
   killed: number[];
   partitioned: number[];
   totals: MessageTotals;
@@ -123,6 +133,12 @@ export function parseFaults(text: string): Faults {
   return faults;
 }
 
+/** The part of an `ip`/`tc`/`nft` failure that says why (after "Cannot run ...: "). */
+function reasonOf(err: unknown): string {
+  const message = (err as Error).message;
+  return (message.split(": ").slice(1).join(": ") || message).trim();
+}
+
 /** What an interrupted run must still undo (SIGINT, SIGTERM): see the entry point. */
 const undo = new Set<() => Promise<void>>();
 
@@ -138,6 +154,8 @@ export async function runNet(options: NetOptions): Promise<NetReport> {
   const net = reason === null ? await NetNamespaces.create(n) : null;
   const faults = options.faults;
   let netemReason: string | null = null;
+  let lossVia: NetReport["lossVia"] = null;
+  let lossReason: string | null = null;
   const skipped: string[] = net ? [] : [
     ...faults.delay ? ["delay"] : [],
     ...faults.lossPercent ? ["loss"] : [],
@@ -164,12 +182,25 @@ export async function runNet(options: NetOptions): Promise<NetReport> {
         jitterMs: faults.delay?.jitterMs ?? 0,
         lossPercent: faults.lossPercent,
       };
+      lossVia = faults.lossPercent ? "netem" : null;
       await net.netem(settings).catch(async (err) => {
-        // A kernel without sch_netem (some containers): say so and run without it.
+        // A kernel without sch_netem (some VMs and containers): say so, drop
+        // packets with nftables instead, and run without delay.
         await net.netem(null);
-        netemReason = (err as Error).message.split(": ").slice(1).join(": ").trim();
-        skipped.push(...faults.delay ? ["delay"] : [], ...faults.lossPercent ? ["loss"] : []);
-        log(`no netem (${netemReason}): without delay and loss`);
+        netemReason = reasonOf(err);
+        if (faults.delay) skipped.push("delay");
+        lossVia = null;
+        if (faults.lossPercent) {
+          await net.loss(faults.lossPercent).then(
+            () => lossVia = "nftables",
+            (err) => (skipped.push("loss"), lossReason = reasonOf(err)),
+          );
+        }
+        log(
+          `no netem (${netemReason}): ${skipped.length ? `without ${skipped.join(", ")}` : ""}${
+            lossVia ? `; loss by ${lossVia}` : ""
+          }`,
+        );
       });
     }
     let links = await connections(cluster);
@@ -205,7 +236,9 @@ export async function runNet(options: NetOptions): Promise<NetReport> {
 
     const running = (name: string) =>
       options.services !== false && cluster!.nodes.every((x) => x.plugins.includes(name));
-    log("dht, pubsub, ipfs");
+    const after = await connections(cluster);
+    const api = await apiLatency(cluster, 5);
+    log(`connections after the faults: ${after.pairs}; api p99 ${api.p99Ms} ms; dht, pubsub, ipfs`);
     const dht = running("dht") ? await dhtResolves(cluster, Math.min(2 * n, 40)) : null;
     const pubsub = running("pubsub") ? await pubsubDelivery(cluster, 5, 15_000) : null;
     const ipfs = running("ipfs") ? await ipfsTransfers(cluster, Math.min(n, 10), 64 * 1024) : null;
@@ -217,6 +250,8 @@ export async function runNet(options: NetOptions): Promise<NetReport> {
       network: net ? "namespaces" : "loopback",
       loopbackReason: reason,
       netemReason,
+      lossVia,
+      lossReason,
       faults,
       skippedFaults: skipped,
       startMs,
@@ -225,6 +260,8 @@ export async function runNet(options: NetOptions): Promise<NetReport> {
         possible: (n * (n - 1)) / 2,
         minDegree: Math.min(...links.degree),
       },
+      connectionsAfter: { pairs: after.pairs, minDegree: Math.min(...after.degree) },
+      api,
       killed,
       partitioned,
       totals,
@@ -247,12 +284,22 @@ export function formatReport(r: NetReport): string {
   const t = r.totals;
   const rows: string[][] = [
     ["connections", `${r.connections.pairs} of ${r.connections.possible}`, r.scenario],
+    [
+      "connections after",
+      String(r.connectionsAfter.pairs),
+      `the faults healed; min degree ${r.connectionsAfter.minDegree}`,
+    ],
     ["direct sent", String(t.sent), `${t.refused} refused at the API`],
     ["direct acknowledged", String(t.acknowledged), pct(t.acknowledged, t.sent)],
     ["direct delivered", String(t.delivered), pct(t.delivered, t.sent)],
     ["direct duplicates", String(t.duplicates), "in the inboxes"],
     ["direct lost", String(t.lost), t.settleMs === null ? "not all acked" : `${t.settleMs} ms`],
   ];
+  rows.push([
+    "api round trip",
+    `${f(r.api.p50Ms)} ms p50`,
+    `${f(r.api.p99Ms)} ms p99 of ${r.api.samples} GET /v1/health (the load baseline)`,
+  ]);
   if (r.dht) {
     rows.push([
       "dht resolves",
@@ -273,7 +320,17 @@ export function formatReport(r: NetReport): string {
     rows.push([
       "ipfs transfers",
       `${r.ipfs.ok}/${r.ipfs.transfers}`,
-      `${r.ipfs.bytes} B, ${f(r.ipfs.msP50)} ms p50`,
+      `${r.ipfs.bytes} B, ${f(r.ipfs.msP50)} ms p50${
+        r.ipfs.failures.length
+          ? `; failed: ${
+            r.ipfs.failures.map((x) =>
+              `${x.from}->${x.to} ${x.error} after ${x.ms} ms${
+                x.connected ? "" : " (not connected)"
+              }`
+            ).join("; ")
+          }`
+          : ""
+      }`,
     ]);
   }
   rows.push([
@@ -283,7 +340,7 @@ export function formatReport(r: NetReport): string {
   ]);
   const faults = [
     r.faults.delay ? `delay ${r.faults.delay.ms}±${r.faults.delay.jitterMs} ms` : "",
-    r.faults.lossPercent ? `loss ${r.faults.lossPercent}%` : "",
+    r.lossVia ? `loss ${r.faults.lossPercent}% (${r.lossVia})` : "",
     r.partitioned.length ? `partition of ${r.partitioned.length} healed` : "",
     r.killed.length ? `kill -9 of ${r.killed.length}` : "",
   ].filter(Boolean).join(", ");
@@ -292,7 +349,7 @@ export function formatReport(r: NetReport): string {
       faults || "none"
     }${r.skippedFaults.length ? `; skipped: ${r.skippedFaults.join(", ")}` : ""}${
       r.netemReason ? ` (netem: ${r.netemReason})` : ""
-    }`,
+    }${r.lossReason ? ` (loss: ${r.lossReason})` : ""}`,
     table(["measure", "result", "detail"], rows),
     `start ${r.startMs} ms, run ${formatNumber(r.durationMs / 1000)} s`,
   ].join("\n");
