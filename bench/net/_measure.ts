@@ -369,21 +369,25 @@ export async function apiLatency(cluster: Cluster, rounds: number): Promise<ApiL
 
 /** The identities the nodes presented across restarts. */
 export interface IdentityTotals {
-  /** Rounds that ran (every node restarted once per round). */
+  /** The nodes restarted (each once per round). */
+  nodes: number[];
+  /** Rounds that ran. */
   restarts: number;
   checks: number;
   identical: number;
 }
 
 /**
- * Restarts every node `restarts` times (SIGKILL and SIGTERM alternately) and
- * compares the MeteorID and PeerId of GET /v1/id with the first ones; starts
- * no new round after `ms` (the report says how many rounds ran).
+ * Restarts each of `nodes` (default every node) `restarts` times, SIGKILL
+ * and SIGTERM alternately, and compares the MeteorID and PeerId of GET /v1/id
+ * after each restart with the first ones and with `meteor init`'s; starts no
+ * new round after `ms` (the report says how many rounds ran).
  */
 export async function identityAcrossRestarts(
   cluster: Cluster,
   restarts: number,
   ms: number,
+  nodes: readonly Node[] = cluster.nodes,
 ): Promise<IdentityTotals> {
   const deadline = Date.now() + ms;
   const first = new Map<Node, string>();
@@ -391,12 +395,12 @@ export async function identityAcrossRestarts(
     const { body } = await n.api.request("GET", "/v1/id");
     return `${body.meteorId} ${body.peerId}`;
   };
-  for (const n of cluster.nodes) first.set(n, await present(n));
+  for (const n of nodes) first.set(n, await present(n));
   let checks = 0;
   let identical = 0;
   let round = 0;
   for (; round < restarts && Date.now() < deadline; round++) {
-    await pool(cluster.nodes, 4, async (n) => {
+    await pool(nodes, 4, async (n) => {
       checks++;
       // A node that fails to come back counts as not identical.
       const now = await n.restart(round % 2 === 0 ? "SIGKILL" : "SIGTERM")
@@ -404,5 +408,5 @@ export async function identityAcrossRestarts(
       if (now === first.get(n) && now === `${n.meteorId} ${n.peerId}`) identical++;
     });
   }
-  return { restarts: round, checks, identical };
+  return { nodes: nodes.map((n) => n.index), restarts: round, checks, identical };
 }

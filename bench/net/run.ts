@@ -11,7 +11,7 @@
  *
  * Usage: deno task net [--nodes N] [--scenario mesh|ring|star|line]
  *   [--faults delay[=MS:JITTER],loss=PERCENT,partition,kill[=K]] [--loopback]
- *   [--restarts N] [--json FILE]
+ *   [--restarts N] [--restart-nodes K] [--settle S] [--json FILE]
  *
  * @module
  */
@@ -59,6 +59,8 @@ export interface NetOptions {
   loopback: boolean;
   /** Restarts per node for the identity check. */
   restarts: number;
+  /** How many random nodes the identity check restarts (default every node). */
+  restartNodes?: number;
   /** How long the outbox may take to deliver everything after the heal, in ms. */
   settleMs: number;
   /** Also measure DHT, pubsub and IPFS (default true; the test suite's run skips them). */
@@ -139,6 +141,9 @@ function reasonOf(err: unknown): string {
   return (message.split(": ").slice(1).join(": ") || message).trim();
 }
 
+/** No identity round starts after this long. */
+const IDENTITY_MS = 20 * 60_000;
+
 /** What an interrupted run must still undo (SIGINT, SIGTERM): see the entry point. */
 const undo = new Set<() => Promise<void>>();
 
@@ -149,6 +154,13 @@ export async function runNet(options: NetOptions): Promise<NetReport> {
   const n = options.nodes;
   if (!Number.isInteger(n) || n < 2 || n > 100) {
     throw new RangeError(`Cannot run ${n} nodes: from 2 to 100`);
+  }
+  const k = options.restartNodes ?? n;
+  if (!Number.isInteger(k) || k < 0 || k > n) {
+    throw new RangeError(`Cannot restart ${k} nodes of ${n}: from 0 to ${n}`);
+  }
+  if (!Number.isInteger(options.restarts) || options.restarts < 0) {
+    throw new RangeError(`Cannot restart each node ${options.restarts} times: an integer >= 0`);
   }
   const reason = options.loopback ? "--loopback" : await NetNamespaces.unavailable();
   const net = reason === null ? await NetNamespaces.create(n) : null;
@@ -243,7 +255,14 @@ export async function runNet(options: NetOptions): Promise<NetReport> {
     const pubsub = running("pubsub") ? await pubsubDelivery(cluster, 5, 15_000) : null;
     const ipfs = running("ipfs") ? await ipfsTransfers(cluster, Math.min(n, 10), 64 * 1024) : null;
     log("identity across restarts");
-    const identity = await identityAcrossRestarts(cluster, options.restarts, 10 * 60_000);
+    const restarted = pick(n, k).sort((a, b) => a - b)
+      .map((i) => cluster!.nodes[i]);
+    const identity = await identityAcrossRestarts(
+      cluster,
+      options.restarts,
+      IDENTITY_MS,
+      restarted,
+    );
     return {
       nodes: n,
       scenario: options.scenario,
@@ -336,7 +355,9 @@ export function formatReport(r: NetReport): string {
   rows.push([
     "identity",
     `${r.identity.identical}/${r.identity.checks}`,
-    `identical after ${r.identity.restarts} restarts each`,
+    `identical after ${r.identity.restarts} restarts of each of ${
+      r.identity.nodes.length === r.nodes ? "all" : r.identity.nodes.length
+    } nodes${r.identity.nodes.length === r.nodes ? "" : ` (${r.identity.nodes.join(" ")})`}`,
   ]);
   const faults = [
     r.faults.delay ? `delay ${r.faults.delay.ms}±${r.faults.delay.jitterMs} ms` : "",
@@ -364,6 +385,7 @@ if (import.meta.main) {
       faults: { type: "string", default: "delay,loss=1,partition,kill" },
       loopback: { type: "boolean", default: false },
       restarts: { type: "string", default: "10" },
+      "restart-nodes": { type: "string" },
       settle: { type: "string", default: "120" },
       json: { type: "string" },
     },
@@ -384,6 +406,9 @@ if (import.meta.main) {
     faults: parseFaults(values.faults),
     loopback: values.loopback,
     restarts: Number(values.restarts),
+    restartNodes: values["restart-nodes"] === undefined
+      ? undefined
+      : Number(values["restart-nodes"]),
     settleMs: Number(values.settle) * 1000,
     log: (line) => console.error(`net: ${line}`),
   });
