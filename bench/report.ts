@@ -227,14 +227,21 @@ export const REPORT_MARKERS = {
   end: "<!-- deno task bench --markdown: generated up to here -->",
 } as const;
 
+/** The offset of the first line of `doc` that is exactly `line`, or -1. */
+function lineAt(doc: string, line: string): number {
+  const match = new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m").exec(doc);
+  return match ? match.index : -1;
+}
+
 /**
  * `doc` with the text between its report markers replaced by `generated`
- * (the markers stay, the rest of `doc` is unchanged). Throws a RangeError
- * when `doc` lacks either marker, or has them out of order.
+ * (the markers, each a line of its own, stay; the rest of `doc` is
+ * unchanged: a marker quoted inside a line is text, not a marker). Throws a
+ * RangeError when `doc` lacks either marker line, or has them out of order.
  */
 export function spliceReport(doc: string, generated: string): string {
-  const start = doc.indexOf(REPORT_MARKERS.start);
-  const end = doc.indexOf(REPORT_MARKERS.end);
+  const start = lineAt(doc, REPORT_MARKERS.start);
+  const end = lineAt(doc, REPORT_MARKERS.end);
   if (start < 0 || end < start) {
     throw new RangeError(
       `Cannot rewrite the report: the document lacks the lines ${REPORT_MARKERS.start} and ` +
@@ -291,6 +298,9 @@ if (import.meta.main) {
   if (values.json) await Deno.writeTextFile(values.json, JSON.stringify(report, null, 2) + "\n");
   if (doc !== null && values.markdown) {
     await Deno.writeTextFile(values.markdown, spliceReport(doc, toMarkdown(report, 3)));
+    // Benchmarks print their own tables: let deno fmt align them as the rest of the docs.
+    await new Deno.Command(Deno.execPath(), { args: ["fmt", values.markdown], stderr: "null" })
+      .output();
   }
   Deno.exit(results.every((r) => r.ok) ? 0 : 1);
 }

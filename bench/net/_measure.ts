@@ -205,6 +205,8 @@ export async function dhtResolves(cluster: Cluster, lookups: number): Promise<Dh
 
 /** Pubsub delivery over one topic every node subscribes to. */
 export interface PubsubTotals {
+  /** The fewest gossipsub mesh peers a node had on the topic when the publishing began. */
+  meshPeersMin: number;
   published: number;
   expected: number;
   received: number;
@@ -223,10 +225,11 @@ export async function pubsubDelivery(
   const nodes = cluster.nodes;
   await pool(nodes, 8, (n) => n.api.request("POST", `/v1/topics/${topic}/subscribe`));
   // Gossipsub needs a heartbeat or two to graft a mesh.
+  let meshes: number[] = [];
   await until(
     async () => {
-      const meshes = await pool(nodes, 8, async (n) => {
-        const { body } = await n.api.request("GET", "/v1/topics");
+      meshes = await pool(nodes, 8, async (n) => {
+        const { body } = await n.api.request("GET", "/v1/topics").catch(() => ({ body: null }));
         return body?.topics?.find((t: { topic: string }) => t.topic === topic)?.meshPeers ?? 0;
       });
       return meshes.every((m) => m > 0);
@@ -264,6 +267,7 @@ export async function pubsubDelivery(
     500,
   );
   return {
+    meshPeersMin: Math.min(...meshes),
     published,
     expected,
     received: latencies.length,

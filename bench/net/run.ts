@@ -89,6 +89,8 @@ export interface NetReport {
   connections: { pairs: number; possible: number; minDegree: number };
   /** The same count after the faults healed and the messages settled, before DHT, pubsub, IPFS. */
   connectionsAfter: { pairs: number; minDegree: number };
+  /** The same count once DHT, pubsub and IPFS were measured. */
+  connectionsEnd: { pairs: number; minDegree: number };
   /** GET /v1/health round trips just before the services: the load baseline of their latencies. */
   api: ApiLatency;
   killed: number[];
@@ -254,7 +256,8 @@ export async function runNet(options: NetOptions): Promise<NetReport> {
     const dht = running("dht") ? await dhtResolves(cluster, Math.min(2 * n, 40)) : null;
     const pubsub = running("pubsub") ? await pubsubDelivery(cluster, 5, 15_000) : null;
     const ipfs = running("ipfs") ? await ipfsTransfers(cluster, Math.min(n, 10), 64 * 1024) : null;
-    log("identity across restarts");
+    const end = await connections(cluster);
+    log(`connections: ${end.pairs}; identity across restarts`);
     const restarted = pick(n, k).sort((a, b) => a - b)
       .map((i) => cluster!.nodes[i]);
     const identity = await identityAcrossRestarts(
@@ -280,6 +283,7 @@ export async function runNet(options: NetOptions): Promise<NetReport> {
         minDegree: Math.min(...links.degree),
       },
       connectionsAfter: { pairs: after.pairs, minDegree: Math.min(...after.degree) },
+      connectionsEnd: { pairs: end.pairs, minDegree: Math.min(...end.degree) },
       api,
       killed,
       partitioned,
@@ -308,6 +312,11 @@ export function formatReport(r: NetReport): string {
       String(r.connectionsAfter.pairs),
       `the faults healed; min degree ${r.connectionsAfter.minDegree}`,
     ],
+    [
+      "connections at end",
+      String(r.connectionsEnd.pairs),
+      `after DHT, pubsub, IPFS; min degree ${r.connectionsEnd.minDegree}`,
+    ],
     ["direct sent", String(t.sent), `${t.refused} refused at the API`],
     ["direct acknowledged", String(t.acknowledged), pct(t.acknowledged, t.sent)],
     ["direct delivered", String(t.delivered), pct(t.delivered, t.sent)],
@@ -330,7 +339,9 @@ export function formatReport(r: NetReport): string {
     rows.push([
       "pubsub delivery",
       `${r.pubsub.received}/${r.pubsub.expected}`,
-      `${pct(r.pubsub.received, r.pubsub.expected)}, p50 ${f(r.pubsub.p50Ms)} ms, p99 ${
+      `${
+        pct(r.pubsub.received, r.pubsub.expected)
+      } (mesh peers min ${r.pubsub.meshPeersMin}), p50 ${f(r.pubsub.p50Ms)} ms, p99 ${
         f(r.pubsub.p99Ms)
       } ms`,
     ]);

@@ -11,7 +11,7 @@ import {
 const DOC = [
   "# Benchmarks",
   "",
-  "Hand-written explanation.",
+  `Hand-written explanation, quoting \`${REPORT_MARKERS.start}\` and \`${REPORT_MARKERS.end}\`.`,
   "",
   REPORT_MARKERS.start,
   "old report",
@@ -36,6 +36,7 @@ Deno.test("spliceReport() refuses a document without both markers in order", () 
     "no markers",
     `${REPORT_MARKERS.start}\nno end`,
     `${REPORT_MARKERS.end}\n${REPORT_MARKERS.start}\n`,
+    `quoted: ${REPORT_MARKERS.start}\n${REPORT_MARKERS.end}\n`,
   ];
   for (const doc of cases) {
     assert.throws(() => spliceReport(doc, "x"), {
