@@ -45,7 +45,7 @@ export async function connections(cluster: Cluster): Promise<{ pairs: number; de
   const pairs = new Set<string>();
   const byPeerId = new Map(cluster.nodes.map((n) => [n.peerId, n.index]));
   const degree = await pool(cluster.nodes, 8, async (node) => {
-    const { body } = await node.api.request("GET", "/v1/peers");
+    const { body } = await node.api.request("GET", "/v1/peers").catch(() => ({ body: null }));
     const peers: string[] = (body?.peers ?? []).map((p: { peerId?: string } | string) =>
       typeof p === "string" ? p : p.peerId ?? ""
     );
@@ -150,7 +150,8 @@ export class Messages {
     const settleMs = done ? Date.now() - start : null;
     const seen = new Map<string, number>();
     await pool(this.cluster.nodes, 8, async (node) => {
-      const { body } = await node.api.request("GET", "/v1/inbox?limit=1000");
+      const { body } = await node.api.request("GET", "/v1/inbox?limit=1000")
+        .catch(() => ({ body: null }));
       for (const m of body?.messages ?? []) {
         if (typeof m.text === "string" && m.text.startsWith(`net:${this.#tag}:`)) {
           seen.set(m.text, (seen.get(m.text) ?? 0) + 1);
@@ -223,7 +224,11 @@ export async function pubsubDelivery(
 ): Promise<PubsubTotals> {
   const topic = `net-${crypto.randomUUID().slice(0, 8)}`;
   const nodes = cluster.nodes;
-  await pool(nodes, 8, (n) => n.api.request("POST", `/v1/topics/${topic}/subscribe`));
+  await pool(
+    nodes,
+    8,
+    (n) => n.api.request("POST", `/v1/topics/${topic}/subscribe`).catch(() => {}),
+  );
   // Gossipsub needs a heartbeat or two to graft a mesh.
   let meshes: number[] = [];
   await until(
@@ -237,13 +242,13 @@ export async function pubsubDelivery(
     20_000,
     1000,
   );
-  await pool(nodes, 8, (n) => n.api.arrivals());
+  await pool(nodes, 8, (n) => n.api.arrivals().catch(() => []));
   let published = 0;
   for (let k = 0; k < each; k++) {
     await pool(nodes, 8, async (n) => {
       const { status } = await n.api.request("POST", `/v1/topics/${topic}`, {
         text: `ps:${n.index}:${k}`,
-      });
+      }).catch(() => ({ status: 0 }));
       if (status === 202) published++;
     });
   }
@@ -255,7 +260,7 @@ export async function pubsubDelivery(
       await pool(nodes, 8, async (n) => {
         const set = got.get(n.index) ?? new Set();
         got.set(n.index, set);
-        for (const a of await n.api.arrivals()) {
+        for (const a of await n.api.arrivals().catch(() => [])) {
           if (a.topic !== topic || set.has(a.text)) continue;
           set.add(a.text);
           latencies.push(a.at - a.sentAt);
@@ -321,7 +326,8 @@ export async function ipfsTransfers(
       crypto.getRandomValues(new Uint8Array(bytes / 2)),
       (x) => x.toString(16).padStart(2, "0"),
     ).join("");
-    const put = await cluster.nodes[a].api.request("POST", "/v1/files?plain=true", data, true);
+    const put = await cluster.nodes[a].api.request("POST", "/v1/files?plain=true", data, true)
+      .catch(() => ({ status: 0, body: null }));
     const connected = await isConnected(cluster, a, b);
     const start = Date.now();
     const got = put.status !== 201

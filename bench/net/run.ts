@@ -94,6 +94,8 @@ export interface NetReport {
   /** GET /v1/health round trips just before the services: the load baseline of their latencies. */
   api: ApiLatency;
   killed: number[];
+  /** Killed nodes whose daemon did not start again. */
+  notRestarted: number[];
   partitioned: number[];
   totals: MessageTotals;
   dht: DhtTotals | null;
@@ -242,8 +244,12 @@ export async function runNet(options: NetOptions): Promise<NetReport> {
     await messages.send(1, all.filter((i) => !killed.includes(i)));
     await new Promise((r) => setTimeout(r, 3000));
     if (net && partitioned.length) await net.heal(partitioned);
-    await Promise.all(killed.map((i) => cluster!.nodes[i].start()));
-    await messages.send(1, killed);
+    // A node that does not come back is reported, and its messages count as lost.
+    const back = await Promise.all(
+      killed.map((i) => cluster!.nodes[i].start().then(() => true, () => false)),
+    );
+    const notRestarted = killed.filter((_, k) => !back[k]);
+    await messages.send(1, killed.filter((_, k) => back[k]));
     log(`sent ${messages.sent.length}; healed; waiting for delivery`);
     const totals = await messages.settle(options.settleMs);
     log(`delivered ${totals.delivered}/${totals.sent}, duplicates ${totals.duplicates}`);
@@ -258,7 +264,9 @@ export async function runNet(options: NetOptions): Promise<NetReport> {
     const ipfs = running("ipfs") ? await ipfsTransfers(cluster, Math.min(n, 10), 64 * 1024) : null;
     const end = await connections(cluster);
     log(`connections: ${end.pairs}; identity across restarts`);
-    const restarted = pick(n, k).sort((a, b) => a - b)
+    const restarted = pick(n, Math.min(k, n - notRestarted.length), notRestarted).sort((a, b) =>
+      a - b
+    )
       .map((i) => cluster!.nodes[i]);
     const identity = await identityAcrossRestarts(
       cluster,
@@ -286,6 +294,7 @@ export async function runNet(options: NetOptions): Promise<NetReport> {
       connectionsEnd: { pairs: end.pairs, minDegree: Math.min(...end.degree) },
       api,
       killed,
+      notRestarted,
       partitioned,
       totals,
       dht,
@@ -374,7 +383,11 @@ export function formatReport(r: NetReport): string {
     r.faults.delay ? `delay ${r.faults.delay.ms}±${r.faults.delay.jitterMs} ms` : "",
     r.lossVia ? `loss ${r.faults.lossPercent}% (${r.lossVia})` : "",
     r.partitioned.length ? `partition of ${r.partitioned.length} healed` : "",
-    r.killed.length ? `kill -9 of ${r.killed.length}` : "",
+    r.killed.length
+      ? `kill -9 of ${r.killed.length}${
+        r.notRestarted.length ? ` (${r.notRestarted.join(" ")} did not start again)` : ""
+      }`
+      : "",
   ].filter(Boolean).join(", ");
   return [
     `${r.nodes} nodes, ${r.network}${r.loopbackReason ? ` (${r.loopbackReason})` : ""}; faults: ${
