@@ -105,7 +105,16 @@ export class Node {
     try {
       while (!text.includes("\n")) {
         const { value, done } = await lines.read();
-        if (done) throw new Error(`Cannot start node ${this.index}: see ${this.home}/daemon.log`);
+        if (done) {
+          const { code } = await child.status;
+          await new Promise((r) => setTimeout(r, 200)); // its stderr's last lines reach the log
+          const log = await Deno.readTextFile(`${this.home}/daemon.log`).catch(() => "");
+          throw new Error(
+            `Cannot start node ${this.index}: its daemon exited (${code}); its log ends: ${
+              log.slice(-600).trim()
+            }`,
+          );
+        }
         text += value;
       }
     } finally {
