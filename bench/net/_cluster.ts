@@ -110,9 +110,9 @@ export class Node {
           await new Promise((r) => setTimeout(r, 200)); // its stderr's last lines reach the log
           const log = await Deno.readTextFile(`${this.home}/daemon.log`).catch(() => "");
           throw new Error(
-            `Cannot start node ${this.index}: its daemon exited (${code}); its log ends: ${
-              log.slice(-600).trim()
-            }`,
+            `Cannot start node ${this.index}: its daemon exited (${code}); it printed ${
+              JSON.stringify(text.slice(-600))
+            }; its log ends: ${log.slice(-600).trim()}`,
           );
         }
         text += value;
