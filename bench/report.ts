@@ -6,10 +6,13 @@
  * changed: each is run as its task runs it, with smaller sizes for --quick.
  *
  * Usage: deno task bench [--quick] [--only NAME[,NAME...]] [--json FILE] [--md FILE]
- *   --quick  small sizes: the whole report in about two minutes of benchmarks
- *   --only   run only these benchmarks (names as in the report)
- *   --json   write the machine-readable report to FILE
- *   --md     write the Markdown report to FILE (default bench/out/report.md)
+ *   [--markdown DOC]
+ *   --quick     small sizes: the whole report in about two minutes of benchmarks
+ *   --only      run only these benchmarks (names as in the report)
+ *   --json      write the machine-readable report to FILE
+ *   --md        write the Markdown report to FILE (default bench/out/report.md)
+ *   --markdown  rewrite the part of DOC between the report markers (docs/benchmarks.md)
+ *               with the report, leaving the rest of DOC as it is
  *
  * @module
  */
@@ -95,6 +98,8 @@ export interface BenchResult {
   /** Exit code (null when it was stopped at its time limit). */
   code: number | null;
   seconds: number;
+  /** The 1-minute load average when it ended (null where the OS does not say). */
+  load: number | null;
   /** What it printed on stdout: its tables. */
   output: string;
   /** The end of its stderr when it failed. */
@@ -107,7 +112,17 @@ export interface Report {
   deno: string;
   machine: { os: string; arch: string; cpu: string; cores: number; memoryGiB: number };
   quick: boolean;
+  /** The 1-, 5- and 15-minute load averages before the first benchmark and after the last. */
+  load: { before: number[] | null; after: number[] | null };
+  /** Wall time of the whole report. */
+  seconds: number;
   results: BenchResult[];
+}
+
+/** The load averages of /proc/loadavg (null where there is none). */
+export async function loadAverage(): Promise<number[] | null> {
+  const text = await Deno.readTextFile("/proc/loadavg").catch(() => null);
+  return text === null ? null : text.split(" ").slice(0, 3).map(Number);
 }
 
 /** The machine this runs on (Linux's /proc where it has one). */
@@ -155,33 +170,86 @@ export async function runBenchmark(
     ok,
     code: timedOut ? null : code,
     seconds: Math.round((performance.now() - start) / 100) / 10,
+    load: (await loadAverage())?.[0] ?? null,
     output: new TextDecoder().decode(stdout).trim(),
     error: ok ? null : (timedOut ? `stopped after ${limitMs / 1000} s. ` : "") + err.slice(-2000),
   };
 }
 
-/** The report as Markdown: a summary table, then each benchmark's own tables. */
-export function toMarkdown(report: Report): string {
+/**
+ * The report as Markdown: a summary table, then each benchmark's own
+ * tables. `level` is the title's heading level (1 for a file of its own,
+ * deeper inside a document); each benchmark's heading is one below it.
+ */
+export function toMarkdown(report: Report, level = 1): string {
   const m = report.machine;
+  const h = (depth: number) => "#".repeat(Math.min(6, depth));
+  const load = (l: number[] | null) => (l ? l.join(" ") : "unknown");
   const lines = [
-    `# Meteor benchmark report${report.quick ? " (quick)" : ""}`,
+    `${h(level)} Meteor benchmark report${report.quick ? " (quick)" : ""}`,
     "",
     `- date: ${report.date}`,
     `- Deno: ${report.deno}`,
     `- machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}/${m.arch}`,
     `- command: deno task bench${report.quick ? " --quick" : ""}`,
+    `- load average (1, 5, 15 min): ${load(report.load.before)} before, ${
+      load(report.load.after)
+    } after`,
+    `- wall time: ${report.seconds} s`,
     "",
-    "| benchmark | measures | result | seconds |",
-    "| --- | --- | --- | --- |",
+    "| benchmark | measures | result | seconds | load at end |",
+    "| --- | --- | --- | --- | --- |",
     ...report.results.map((r) =>
-      `| ${r.name} | ${r.what} | ${r.ok ? "ok" : "FAILED"} | ${r.seconds} |`
+      `| ${r.name} | ${r.what} | ${r.ok ? "ok" : "FAILED"} | ${r.seconds} | ${r.load ?? "-"} |`
     ),
   ];
   for (const r of report.results) {
-    lines.push("", `## ${r.name}`, "", `\`${r.command}\``, "", r.output || "(no output)");
+    const output = r.output.replace(
+      /^(#+) /gm,
+      (_, marks: string) => `${h(level + 1 + marks.length)} `,
+    );
+    lines.push(
+      "",
+      `${h(level + 1)} ${r.name}`,
+      "",
+      `\`${r.command}\``,
+      "",
+      output || "(no output)",
+    );
     if (r.error) lines.push("", "```", r.error.trim(), "```");
   }
   return lines.join("\n") + "\n";
+}
+
+/** The markers around the generated part of a document {@link spliceReport} rewrites. */
+export const REPORT_MARKERS = {
+  start: "<!-- deno task bench --markdown: generated from here -->",
+  end: "<!-- deno task bench --markdown: generated up to here -->",
+} as const;
+
+/** The offset of the first line of `doc` that is exactly `line`, or -1. */
+function lineAt(doc: string, line: string): number {
+  const match = new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m").exec(doc);
+  return match ? match.index : -1;
+}
+
+/**
+ * `doc` with the text between its report markers replaced by `generated`
+ * (the markers, each a line of its own, stay; the rest of `doc` is
+ * unchanged: a marker quoted inside a line is text, not a marker). Throws a
+ * RangeError when `doc` lacks either marker line, or has them out of order.
+ */
+export function spliceReport(doc: string, generated: string): string {
+  const start = lineAt(doc, REPORT_MARKERS.start);
+  const end = lineAt(doc, REPORT_MARKERS.end);
+  if (start < 0 || end < start) {
+    throw new RangeError(
+      `Cannot rewrite the report: the document lacks the lines ${REPORT_MARKERS.start} and ` +
+        `${REPORT_MARKERS.end}, in that order`,
+    );
+  }
+  const head = doc.slice(0, start + REPORT_MARKERS.start.length);
+  return `${head}\n\n${generated.trim()}\n\n${doc.slice(end)}`;
 }
 
 if (import.meta.main) {
@@ -192,6 +260,7 @@ if (import.meta.main) {
       only: { type: "string" },
       json: { type: "string" },
       md: { type: "string", default: `${ROOT}bench/out/report.md` },
+      markdown: { type: "string" },
     },
   });
   const only = values.only?.split(",");
@@ -199,8 +268,13 @@ if (import.meta.main) {
   if (unknown.length) {
     throw new RangeError(`Cannot run benchmark ${unknown.join(", ")}: not in the report`);
   }
+  // Fail before minutes of benchmarks, not after, when the document cannot take the report.
+  const doc = values.markdown === undefined ? null : await Deno.readTextFile(values.markdown);
+  if (doc !== null) spliceReport(doc, "");
   const chosen = BENCHMARKS.filter((b) => !only || only.includes(b.name));
   const limitMs = (values.quick ? 5 : 30) * 60_000;
+  const started = performance.now();
+  const before = await loadAverage();
   const results: BenchResult[] = [];
   for (const bench of chosen) {
     console.error(`bench: ${bench.name} ...`);
@@ -213,6 +287,8 @@ if (import.meta.main) {
     deno: Deno.version.deno,
     machine: await machine(),
     quick: values.quick,
+    load: { before, after: await loadAverage() },
+    seconds: Math.round((performance.now() - started) / 100) / 10,
     results,
   };
   const markdown = toMarkdown(report);
@@ -220,5 +296,11 @@ if (import.meta.main) {
   await Deno.mkdir(new URL(".", `file://${values.md}`).pathname, { recursive: true });
   await Deno.writeTextFile(values.md, markdown);
   if (values.json) await Deno.writeTextFile(values.json, JSON.stringify(report, null, 2) + "\n");
+  if (doc !== null && values.markdown) {
+    await Deno.writeTextFile(values.markdown, spliceReport(doc, toMarkdown(report, 3)));
+    // Benchmarks print their own tables: let deno fmt align them as the rest of the docs.
+    await new Deno.Command(Deno.execPath(), { args: ["fmt", values.markdown], stderr: "null" })
+      .output();
+  }
   Deno.exit(results.every((r) => r.ok) ? 0 : 1);
 }

@@ -37,11 +37,37 @@ export interface NodeApi {
 
 /** How long one API request may take. */
 const REQUEST_MS = 30_000;
+/** How long opening the event stream may take, tries included. */
+const LISTEN_MS = 60_000;
 
 /** A client of the API at `base` (http://127.0.0.1:PORT) with `token`. */
 export function directApi(base: string, token: string): NodeApi {
   let socket: WebSocket | undefined;
   let received: PubsubArrival[] = [];
+  const open = () => {
+    socket?.close();
+    const ws = new WebSocket(`${base.replace("http", "ws")}/v1/events`, [
+      "meteor.v1",
+      `meteor.token.${token}`,
+    ]);
+    socket = ws;
+    ws.onmessage = (e) => {
+      const event = JSON.parse(String(e.data));
+      if (event.name !== "pubsub:message") return;
+      const { topic, from, text, sentAt } = event.detail;
+      received.push({ topic, from, text, sentAt, at: Date.now() });
+    };
+    return new Promise<void>((resolve, reject) => {
+      const fail = () => {
+        clearTimeout(timer);
+        ws.close();
+        reject(new Error("Cannot open the event stream"));
+      };
+      const timer = setTimeout(fail, 10_000);
+      ws.onopen = () => (clearTimeout(timer), resolve());
+      ws.onerror = fail;
+    });
+  };
   return {
     async request(method, path, body, raw) {
       const headers: Record<string, string> = { authorization: `Bearer ${token}` };
@@ -58,24 +84,18 @@ export function directApi(base: string, token: string): NodeApi {
       const json = response.headers.get("content-type")?.includes("json");
       return { status: response.status, body: json && text ? JSON.parse(text) : text || null };
     },
-    listen() {
-      socket?.close();
-      const ws = new WebSocket(`${base.replace("http", "ws")}/v1/events`, [
-        "meteor.v1",
-        `meteor.token.${token}`,
-      ]);
-      socket = ws;
-      ws.onmessage = (e) => {
-        const event = JSON.parse(String(e.data));
-        if (event.name !== "pubsub:message") return;
-        const { topic, from, text, sentAt } = event.detail;
-        received.push({ topic, from, text, sentAt, at: Date.now() });
-      };
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error("Cannot open the event stream")), 10_000);
-        ws.onopen = () => (clearTimeout(timer), resolve());
-        ws.onerror = () => (clearTimeout(timer), reject(new Error("Cannot open the event stream")));
-      });
+    async listen() {
+      // A daemon that just printed its startup line may be slow to take the
+      // socket on a loaded machine: try again until LISTEN_MS have passed.
+      const deadline = Date.now() + LISTEN_MS;
+      for (;;) {
+        try {
+          return await open();
+        } catch (err) {
+          if (Date.now() + 500 > deadline) throw err;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
     },
     arrivals() {
       const out = received;
@@ -108,13 +128,13 @@ export function agentApi(child: Deno.ChildProcess): NodeApi {
     }
     for (const settle of pending.values()) settle({ ok: false, value: "the agent exited" });
   })();
-  const call = <T>(method: string, args: unknown[]): Promise<T> => {
+  const call = <T>(method: string, args: unknown[], ms = REQUEST_MS): Promise<T> => {
     const id = next++;
     const answer = new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         pending.delete(id);
         reject(new Error(`Cannot call ${method}: the agent did not answer`));
-      }, REQUEST_MS + 5_000);
+      }, ms + 5_000);
       pending.set(id, ({ ok, value }) => {
         clearTimeout(timer);
         ok ? resolve(value as T) : reject(new Error(String(value)));
@@ -127,7 +147,7 @@ export function agentApi(child: Deno.ChildProcess): NodeApi {
   };
   return {
     request: (method, path, body, raw) => call("request", [method, path, body, raw]),
-    listen: () => call("listen", []),
+    listen: () => call("listen", [], LISTEN_MS),
     arrivals: () => call("arrivals", []),
     async close() {
       await writer.close().catch(() => {});

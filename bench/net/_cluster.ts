@@ -12,8 +12,10 @@ import { NetNamespaces } from "./_netns.ts";
 
 /** The project root (cli.ts lives there). */
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-/** How long a daemon may take to print its startup line. */
-const START_MS = 90_000;
+/** How long a daemon may take to print its startup line (minutes, on a loaded 2-core machine). */
+const START_MS = 240_000;
+/** How long closing the cluster may take before every process left is killed. */
+const CLOSE_MS = 60_000;
 
 /** How the nodes are connected at start: which earlier nodes node i bootstraps to. */
 export type Scenario = "mesh" | "ring" | "star" | "line";
@@ -93,6 +95,7 @@ export class Node {
       stdout: "piped",
       stderr: "piped",
     }).spawn();
+    this.cluster.track(child);
     this.#daemon = child;
     this.#log ??= await Deno.open(`${this.home}/daemon.log`, { append: true, create: true });
     child.stderr.pipeTo(this.#log.writable, { preventClose: true }).catch(() => {});
@@ -102,7 +105,16 @@ export class Node {
     try {
       while (!text.includes("\n")) {
         const { value, done } = await lines.read();
-        if (done) throw new Error(`Cannot start node ${this.index}: see ${this.home}/daemon.log`);
+        if (done) {
+          const { code } = await child.status;
+          await new Promise((r) => setTimeout(r, 200)); // its stderr's last lines reach the log
+          const log = await Deno.readTextFile(`${this.home}/daemon.log`).catch(() => "");
+          throw new Error(
+            `Cannot start node ${this.index}: its daemon exited (${code}); it printed ${
+              JSON.stringify(text.slice(-600))
+            }; its log ends: ${log.slice(-600).trim()}`,
+          );
+        }
         text += value;
       }
     } finally {
@@ -162,6 +174,7 @@ export class Node {
       stdout: "piped",
       stderr: "inherit",
     }).spawn();
+    this.cluster.track(child);
     this.api = agentApi(child);
   }
 
@@ -207,6 +220,7 @@ export async function pool<T, R>(
 export class Cluster {
   readonly nodes: Node[] = [];
   readonly meteor: string[];
+  readonly #children = new Set<Deno.ChildProcess>();
 
   private constructor(readonly options: ClusterOptions) {
     this.meteor = options.meteor ?? [Deno.execPath(), "run", "--allow-all", `${ROOT}cli.ts`];
@@ -272,8 +286,28 @@ export class Cluster {
     await pool(this.nodes, limit, (node) => node.start());
   }
 
-  /** Stops every daemon and agent. */
+  /** Remembers a daemon or agent until it exits, so that {@link close} can kill what is left. */
+  track(child: Deno.ChildProcess): void {
+    this.#children.add(child);
+    child.status.finally(() => this.#children.delete(child));
+  }
+
+  /**
+   * Stops every daemon and agent; whatever has not exited after CLOSE_MS
+   * (a start still under way, a hung agent) gets SIGKILL.
+   */
   async close(): Promise<void> {
-    await pool(this.nodes, 8, (node) => node.close().catch(() => {}));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      pool(this.nodes, 8, (node) => node.close().catch(() => {})),
+      new Promise((r) => timer = setTimeout(r, CLOSE_MS)),
+    ]);
+    clearTimeout(timer);
+    for (const child of this.#children) {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already ended */ }
+    }
+    await Promise.all([...this.#children].map((c) => c.status));
   }
 }

@@ -45,7 +45,7 @@ export async function connections(cluster: Cluster): Promise<{ pairs: number; de
   const pairs = new Set<string>();
   const byPeerId = new Map(cluster.nodes.map((n) => [n.peerId, n.index]));
   const degree = await pool(cluster.nodes, 8, async (node) => {
-    const { body } = await node.api.request("GET", "/v1/peers");
+    const { body } = await node.api.request("GET", "/v1/peers").catch(() => ({ body: null }));
     const peers: string[] = (body?.peers ?? []).map((p: { peerId?: string } | string) =>
       typeof p === "string" ? p : p.peerId ?? ""
     );
@@ -150,7 +150,8 @@ export class Messages {
     const settleMs = done ? Date.now() - start : null;
     const seen = new Map<string, number>();
     await pool(this.cluster.nodes, 8, async (node) => {
-      const { body } = await node.api.request("GET", "/v1/inbox?limit=1000");
+      const { body } = await node.api.request("GET", "/v1/inbox?limit=1000")
+        .catch(() => ({ body: null }));
       for (const m of body?.messages ?? []) {
         if (typeof m.text === "string" && m.text.startsWith(`net:${this.#tag}:`)) {
           seen.set(m.text, (seen.get(m.text) ?? 0) + 1);
@@ -205,6 +206,8 @@ export async function dhtResolves(cluster: Cluster, lookups: number): Promise<Dh
 
 /** Pubsub delivery over one topic every node subscribes to. */
 export interface PubsubTotals {
+  /** The fewest gossipsub mesh peers a node had on the topic when the publishing began. */
+  meshPeersMin: number;
   published: number;
   expected: number;
   received: number;
@@ -221,12 +224,17 @@ export async function pubsubDelivery(
 ): Promise<PubsubTotals> {
   const topic = `net-${crypto.randomUUID().slice(0, 8)}`;
   const nodes = cluster.nodes;
-  await pool(nodes, 8, (n) => n.api.request("POST", `/v1/topics/${topic}/subscribe`));
+  await pool(
+    nodes,
+    8,
+    (n) => n.api.request("POST", `/v1/topics/${topic}/subscribe`).catch(() => {}),
+  );
   // Gossipsub needs a heartbeat or two to graft a mesh.
+  let meshes: number[] = [];
   await until(
     async () => {
-      const meshes = await pool(nodes, 8, async (n) => {
-        const { body } = await n.api.request("GET", "/v1/topics");
+      meshes = await pool(nodes, 8, async (n) => {
+        const { body } = await n.api.request("GET", "/v1/topics").catch(() => ({ body: null }));
         return body?.topics?.find((t: { topic: string }) => t.topic === topic)?.meshPeers ?? 0;
       });
       return meshes.every((m) => m > 0);
@@ -234,13 +242,13 @@ export async function pubsubDelivery(
     20_000,
     1000,
   );
-  await pool(nodes, 8, (n) => n.api.arrivals());
+  await pool(nodes, 8, (n) => n.api.arrivals().catch(() => []));
   let published = 0;
   for (let k = 0; k < each; k++) {
     await pool(nodes, 8, async (n) => {
       const { status } = await n.api.request("POST", `/v1/topics/${topic}`, {
         text: `ps:${n.index}:${k}`,
-      });
+      }).catch(() => ({ status: 0 }));
       if (status === 202) published++;
     });
   }
@@ -252,7 +260,7 @@ export async function pubsubDelivery(
       await pool(nodes, 8, async (n) => {
         const set = got.get(n.index) ?? new Set();
         got.set(n.index, set);
-        for (const a of await n.api.arrivals()) {
+        for (const a of await n.api.arrivals().catch(() => [])) {
           if (a.topic !== topic || set.has(a.text)) continue;
           set.add(a.text);
           latencies.push(a.at - a.sentAt);
@@ -264,6 +272,7 @@ export async function pubsubDelivery(
     500,
   );
   return {
+    meshPeersMin: Math.min(...meshes),
     published,
     expected,
     received: latencies.length,
@@ -273,12 +282,35 @@ export async function pubsubDelivery(
   };
 }
 
+/** One IPFS transfer that did not come back with the bytes. */
+export interface IpfsFailure {
+  from: number;
+  to: number;
+  /** HTTP status of the get (0: the harness's request timed out or failed). */
+  status: number;
+  /** The error code or message the get answered with. */
+  error: string;
+  /** Whether the fetching node listed the holder among its peers just before the get. */
+  connected: boolean;
+  ms: number;
+}
+
 /** IPFS transfers between random pairs. */
 export interface IpfsTotals {
   transfers: number;
   ok: number;
   bytes: number;
   msP50: number | null;
+  failures: IpfsFailure[];
+}
+
+/** Whether node `b` lists node `a` among its connected peers. */
+async function isConnected(cluster: Cluster, a: number, b: number): Promise<boolean> {
+  const { body } = await cluster.nodes[b].api.request("GET", "/v1/peers")
+    .catch(() => ({ body: null }));
+  return (body?.peers ?? []).some((p: { peerId?: string } | string) =>
+    (typeof p === "string" ? p : p.peerId) === cluster.nodes[a].peerId
+  );
 }
 
 /** Node a adds `bytes` of random text (plain), node b fetches it by CID; checks they match. */
@@ -288,38 +320,84 @@ export async function ipfsTransfers(
   bytes: number,
 ): Promise<IpfsTotals> {
   const ms: number[] = [];
+  const failures: IpfsFailure[] = [];
   for (const [a, b] of randomPairs(cluster.nodes.length, transfers)) {
     const data = Array.from(
       crypto.getRandomValues(new Uint8Array(bytes / 2)),
       (x) => x.toString(16).padStart(2, "0"),
     ).join("");
-    const put = await cluster.nodes[a].api.request("POST", "/v1/files?plain=true", data, true);
-    if (put.status !== 201) continue;
-    const start = Date.now();
-    const got = await cluster.nodes[b].api.request("GET", `/v1/files/${put.body.cid}?plain=true`)
+    const put = await cluster.nodes[a].api.request("POST", "/v1/files?plain=true", data, true)
       .catch(() => ({ status: 0, body: null }));
-    if (got.status === 200 && got.body === data) ms.push(Date.now() - start);
+    const connected = await isConnected(cluster, a, b);
+    const start = Date.now();
+    const got = put.status !== 201
+      ? { status: put.status, body: put.body }
+      : await cluster.nodes[b].api.request("GET", `/v1/files/${put.body.cid}?plain=true`)
+        .catch((err) => ({ status: 0, body: (err as Error).message }));
+    if (got.status === 200 && got.body === data) {
+      ms.push(Date.now() - start);
+      continue;
+    }
+    const error = put.status !== 201
+      ? `put ${put.status}`
+      : got.status === 200
+      ? "different bytes"
+      : typeof got.body === "string"
+      ? got.body.slice(0, 120)
+      : String(got.body?.code ?? got.body?.error ?? "");
+    failures.push({ from: a, to: b, status: got.status, error, connected, ms: Date.now() - start });
   }
-  return { transfers, ok: ms.length, bytes, msP50: ms.length ? median(ms) : null };
+  return { transfers, ok: ms.length, bytes, msP50: ms.length ? median(ms) : null, failures };
+}
+
+/** Round trips of GET /v1/health through the harness's API clients. */
+export interface ApiLatency {
+  samples: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+}
+
+/**
+ * `rounds` GET /v1/health on every node at once: the time a node and the
+ * harness take to answer anything, the load baseline of the latencies above.
+ */
+export async function apiLatency(cluster: Cluster, rounds: number): Promise<ApiLatency> {
+  const ms: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    await pool(cluster.nodes, 8, async (n) => {
+      const start = Date.now();
+      const { status } = await n.api.request("GET", "/v1/health").catch(() => ({ status: 0 }));
+      if (status === 200) ms.push(Date.now() - start);
+    });
+  }
+  return {
+    samples: ms.length,
+    p50Ms: ms.length ? percentile(ms, 50) : null,
+    p99Ms: ms.length ? percentile(ms, 99) : null,
+  };
 }
 
 /** The identities the nodes presented across restarts. */
 export interface IdentityTotals {
-  /** Rounds that ran (every node restarted once per round). */
+  /** The nodes restarted (each once per round). */
+  nodes: number[];
+  /** Rounds that ran. */
   restarts: number;
   checks: number;
   identical: number;
 }
 
 /**
- * Restarts every node `restarts` times (SIGKILL and SIGTERM alternately) and
- * compares the MeteorID and PeerId of GET /v1/id with the first ones; starts
- * no new round after `ms` (the report says how many rounds ran).
+ * Restarts each of `nodes` (default every node) `restarts` times, SIGKILL
+ * and SIGTERM alternately, and compares the MeteorID and PeerId of GET /v1/id
+ * after each restart with the first ones and with `meteor init`'s; starts no
+ * new round after `ms` (the report says how many rounds ran).
  */
 export async function identityAcrossRestarts(
   cluster: Cluster,
   restarts: number,
   ms: number,
+  nodes: readonly Node[] = cluster.nodes,
 ): Promise<IdentityTotals> {
   const deadline = Date.now() + ms;
   const first = new Map<Node, string>();
@@ -327,12 +405,12 @@ export async function identityAcrossRestarts(
     const { body } = await n.api.request("GET", "/v1/id");
     return `${body.meteorId} ${body.peerId}`;
   };
-  for (const n of cluster.nodes) first.set(n, await present(n));
+  for (const n of nodes) first.set(n, await present(n));
   let checks = 0;
   let identical = 0;
   let round = 0;
   for (; round < restarts && Date.now() < deadline; round++) {
-    await pool(cluster.nodes, 4, async (n) => {
+    await pool(nodes, 4, async (n) => {
       checks++;
       // A node that fails to come back counts as not identical.
       const now = await n.restart(round % 2 === 0 ? "SIGKILL" : "SIGTERM")
@@ -340,5 +418,5 @@ export async function identityAcrossRestarts(
       if (now === first.get(n) && now === `${n.meteorId} ${n.peerId}`) identical++;
     });
   }
-  return { restarts: round, checks, identical };
+  return { nodes: nodes.map((n) => n.index), restarts: round, checks, identical };
 }

@@ -4,7 +4,9 @@
  * nothing changes in the machine's own network. Node i has 10.99.0.(i+1)/24
  * (a private test subnet used only inside these namespaces). Faults are
  * applied inside the node namespaces: `tc netem` on each node's eth0
- * (delay with jitter, loss) and blackhole routes for a partition.
+ * (delay with jitter, loss), random drops by nftables where the kernel has
+ * no netem (loss only: nothing else here can delay a packet), and blackhole
+ * routes for a partition.
  *
  * @module
  */
@@ -20,6 +22,9 @@ async function sh(cmd: string, ...args: string[]): Promise<void> {
     throw new Error(`Cannot run ${cmd} ${args.join(" ")}: ${new TextDecoder().decode(stderr)}`);
   }
 }
+
+/** The nftables table {@link NetNamespaces.loss} keeps its rule in. */
+const LOSS_TABLE = "meteornet";
 
 /** Netem settings for every node's egress. */
 export interface Netem {
@@ -125,6 +130,40 @@ export class NetNamespaces {
         "root",
         "netem",
         ...args,
+      );
+    }
+  }
+
+  /**
+   * Drops `percent` of every node's outgoing eth0 packets at random with an
+   * nftables rule (`numgen random mod 10000 < percent x 100`, so down to
+   * 0.01%), or removes the rule with null: netem's `loss` for kernels
+   * without sch_netem (nf_tables and nft_numgen are common where it is not).
+   */
+  async loss(percent: number | null): Promise<void> {
+    for (const ns of this.#nodes) {
+      const nft = (...args: string[]) => sh("ip", "netns", "exec", ns, "nft", ...args);
+      await nft("delete", "table", "inet", LOSS_TABLE).catch(() => {});
+      if (percent === null) continue;
+      await nft("add", "table", "inet", LOSS_TABLE);
+      await nft(
+        "add",
+        "chain",
+        "inet",
+        LOSS_TABLE,
+        "out",
+        "{ type filter hook output priority 0; policy accept; }",
+      );
+      const below = Math.round(percent * 100);
+      await nft(
+        "add",
+        "rule",
+        "inet",
+        LOSS_TABLE,
+        "out",
+        ..."oifname eth0 numgen random mod 10000 <".split(" "),
+        String(below),
+        "drop",
       );
     }
   }

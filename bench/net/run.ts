@@ -11,7 +11,7 @@
  *
  * Usage: deno task net [--nodes N] [--scenario mesh|ring|star|line]
  *   [--faults delay[=MS:JITTER],loss=PERCENT,partition,kill[=K]] [--loopback]
- *   [--restarts N] [--json FILE]
+ *   [--restarts N] [--restart-nodes K] [--settle S] [--json FILE]
  *
  * @module
  */
@@ -20,6 +20,8 @@ import { formatNumber, table } from "../_stats.ts";
 import { Cluster, type Scenario } from "./_cluster.ts";
 import {
   addContacts,
+  type ApiLatency,
+  apiLatency,
   connections,
   dhtResolves,
   type DhtTotals,
@@ -57,6 +59,8 @@ export interface NetOptions {
   loopback: boolean;
   /** Restarts per node for the identity check. */
   restarts: number;
+  /** How many random nodes the identity check restarts (default every node). */
+  restartNodes?: number;
   /** How long the outbox may take to deliver everything after the heal, in ms. */
   settleMs: number;
   /** Also measure DHT, pubsub and IPFS (default true; the test suite's run skips them). */
@@ -74,12 +78,24 @@ export interface NetReport {
   loopbackReason: string | null;
   /** Why netem could not be set in the namespaces (null when it was, or was not asked for). */
   netemReason: string | null;
+  /** What dropped the packets of `faults.lossPercent` (null: no loss applied). */
+  lossVia: "netem" | "nftables" | null;
+  /** Why neither netem nor nftables could drop packets (null when one did, or none was asked). */
+  lossReason: string | null;
   faults: Faults;
-  /** Faults that did not apply (no namespaces). */
+  /** Faults that did not apply (no namespaces, no netem). */
   skippedFaults: string[];
   startMs: number;
   connections: { pairs: number; possible: number; minDegree: number };
+  /** The same count after the faults healed and the messages settled, before DHT, pubsub, IPFS. */
+  connectionsAfter: { pairs: number; minDegree: number };
+  /** The same count once DHT, pubsub and IPFS were measured. */
+  connectionsEnd: { pairs: number; minDegree: number };
+  /** GET /v1/health round trips just before the services: the load baseline of their latencies. */
+  api: ApiLatency;
   killed: number[];
+  /** Killed nodes whose daemon did not start again. */
+  notRestarted: number[];
   partitioned: number[];
   totals: MessageTotals;
   dht: DhtTotals | null;
@@ -123,6 +139,15 @@ export function parseFaults(text: string): Faults {
   return faults;
 }
 
+/** The part of an `ip`/`tc`/`nft` failure that says why (after "Cannot run ...: "). */
+function reasonOf(err: unknown): string {
+  const message = (err as Error).message;
+  return (message.split(": ").slice(1).join(": ") || message).trim();
+}
+
+/** No identity round starts after this long. */
+const IDENTITY_MS = 20 * 60_000;
+
 /** What an interrupted run must still undo (SIGINT, SIGTERM): see the entry point. */
 const undo = new Set<() => Promise<void>>();
 
@@ -134,10 +159,19 @@ export async function runNet(options: NetOptions): Promise<NetReport> {
   if (!Number.isInteger(n) || n < 2 || n > 100) {
     throw new RangeError(`Cannot run ${n} nodes: from 2 to 100`);
   }
+  const k = options.restartNodes ?? n;
+  if (!Number.isInteger(k) || k < 0 || k > n) {
+    throw new RangeError(`Cannot restart ${k} nodes of ${n}: from 0 to ${n}`);
+  }
+  if (!Number.isInteger(options.restarts) || options.restarts < 0) {
+    throw new RangeError(`Cannot restart each node ${options.restarts} times: an integer >= 0`);
+  }
   const reason = options.loopback ? "--loopback" : await NetNamespaces.unavailable();
   const net = reason === null ? await NetNamespaces.create(n) : null;
   const faults = options.faults;
   let netemReason: string | null = null;
+  let lossVia: NetReport["lossVia"] = null;
+  let lossReason: string | null = null;
   const skipped: string[] = net ? [] : [
     ...faults.delay ? ["delay"] : [],
     ...faults.lossPercent ? ["loss"] : [],
@@ -164,12 +198,25 @@ export async function runNet(options: NetOptions): Promise<NetReport> {
         jitterMs: faults.delay?.jitterMs ?? 0,
         lossPercent: faults.lossPercent,
       };
+      lossVia = faults.lossPercent ? "netem" : null;
       await net.netem(settings).catch(async (err) => {
-        // A kernel without sch_netem (some containers): say so and run without it.
+        // A kernel without sch_netem (some VMs and containers): say so, drop
+        // packets with nftables instead, and run without delay.
         await net.netem(null);
-        netemReason = (err as Error).message.split(": ").slice(1).join(": ").trim();
-        skipped.push(...faults.delay ? ["delay"] : [], ...faults.lossPercent ? ["loss"] : []);
-        log(`no netem (${netemReason}): without delay and loss`);
+        netemReason = reasonOf(err);
+        if (faults.delay) skipped.push("delay");
+        lossVia = null;
+        if (faults.lossPercent) {
+          await net.loss(faults.lossPercent).then(
+            () => lossVia = "nftables",
+            (err) => (skipped.push("loss"), lossReason = reasonOf(err)),
+          );
+        }
+        log(
+          `no netem (${netemReason}): ${skipped.length ? `without ${skipped.join(", ")}` : ""}${
+            lossVia ? `; loss by ${lossVia}` : ""
+          }`,
+        );
       });
     }
     let links = await connections(cluster);
@@ -197,26 +244,44 @@ export async function runNet(options: NetOptions): Promise<NetReport> {
     await messages.send(1, all.filter((i) => !killed.includes(i)));
     await new Promise((r) => setTimeout(r, 3000));
     if (net && partitioned.length) await net.heal(partitioned);
-    await Promise.all(killed.map((i) => cluster!.nodes[i].start()));
-    await messages.send(1, killed);
+    // A node that does not come back is reported, and its messages count as lost.
+    const back = await Promise.all(
+      killed.map((i) => cluster!.nodes[i].start().then(() => true, () => false)),
+    );
+    const notRestarted = killed.filter((_, k) => !back[k]);
+    await messages.send(1, killed.filter((_, k) => back[k]));
     log(`sent ${messages.sent.length}; healed; waiting for delivery`);
     const totals = await messages.settle(options.settleMs);
     log(`delivered ${totals.delivered}/${totals.sent}, duplicates ${totals.duplicates}`);
 
     const running = (name: string) =>
       options.services !== false && cluster!.nodes.every((x) => x.plugins.includes(name));
-    log("dht, pubsub, ipfs");
+    const after = await connections(cluster);
+    const api = await apiLatency(cluster, 5);
+    log(`connections after the faults: ${after.pairs}; api p99 ${api.p99Ms} ms; dht, pubsub, ipfs`);
     const dht = running("dht") ? await dhtResolves(cluster, Math.min(2 * n, 40)) : null;
     const pubsub = running("pubsub") ? await pubsubDelivery(cluster, 5, 15_000) : null;
     const ipfs = running("ipfs") ? await ipfsTransfers(cluster, Math.min(n, 10), 64 * 1024) : null;
-    log("identity across restarts");
-    const identity = await identityAcrossRestarts(cluster, options.restarts, 10 * 60_000);
+    const end = await connections(cluster);
+    log(`connections: ${end.pairs}; identity across restarts`);
+    const restarted = pick(n, Math.min(k, n - notRestarted.length), notRestarted).sort((a, b) =>
+      a - b
+    )
+      .map((i) => cluster!.nodes[i]);
+    const identity = await identityAcrossRestarts(
+      cluster,
+      options.restarts,
+      IDENTITY_MS,
+      restarted,
+    );
     return {
       nodes: n,
       scenario: options.scenario,
       network: net ? "namespaces" : "loopback",
       loopbackReason: reason,
       netemReason,
+      lossVia,
+      lossReason,
       faults,
       skippedFaults: skipped,
       startMs,
@@ -225,7 +290,11 @@ export async function runNet(options: NetOptions): Promise<NetReport> {
         possible: (n * (n - 1)) / 2,
         minDegree: Math.min(...links.degree),
       },
+      connectionsAfter: { pairs: after.pairs, minDegree: Math.min(...after.degree) },
+      connectionsEnd: { pairs: end.pairs, minDegree: Math.min(...end.degree) },
+      api,
       killed,
+      notRestarted,
       partitioned,
       totals,
       dht,
@@ -247,12 +316,27 @@ export function formatReport(r: NetReport): string {
   const t = r.totals;
   const rows: string[][] = [
     ["connections", `${r.connections.pairs} of ${r.connections.possible}`, r.scenario],
+    [
+      "connections after",
+      String(r.connectionsAfter.pairs),
+      `the faults healed; min degree ${r.connectionsAfter.minDegree}`,
+    ],
+    [
+      "connections at end",
+      String(r.connectionsEnd.pairs),
+      `after DHT, pubsub, IPFS; min degree ${r.connectionsEnd.minDegree}`,
+    ],
     ["direct sent", String(t.sent), `${t.refused} refused at the API`],
     ["direct acknowledged", String(t.acknowledged), pct(t.acknowledged, t.sent)],
     ["direct delivered", String(t.delivered), pct(t.delivered, t.sent)],
     ["direct duplicates", String(t.duplicates), "in the inboxes"],
     ["direct lost", String(t.lost), t.settleMs === null ? "not all acked" : `${t.settleMs} ms`],
   ];
+  rows.push([
+    "api round trip",
+    `${f(r.api.p50Ms)} ms p50`,
+    `${f(r.api.p99Ms)} ms p99 of ${r.api.samples} GET /v1/health (the load baseline)`,
+  ]);
   if (r.dht) {
     rows.push([
       "dht resolves",
@@ -264,7 +348,9 @@ export function formatReport(r: NetReport): string {
     rows.push([
       "pubsub delivery",
       `${r.pubsub.received}/${r.pubsub.expected}`,
-      `${pct(r.pubsub.received, r.pubsub.expected)}, p50 ${f(r.pubsub.p50Ms)} ms, p99 ${
+      `${
+        pct(r.pubsub.received, r.pubsub.expected)
+      } (mesh peers min ${r.pubsub.meshPeersMin}), p50 ${f(r.pubsub.p50Ms)} ms, p99 ${
         f(r.pubsub.p99Ms)
       } ms`,
     ]);
@@ -273,26 +359,42 @@ export function formatReport(r: NetReport): string {
     rows.push([
       "ipfs transfers",
       `${r.ipfs.ok}/${r.ipfs.transfers}`,
-      `${r.ipfs.bytes} B, ${f(r.ipfs.msP50)} ms p50`,
+      `${r.ipfs.bytes} B, ${f(r.ipfs.msP50)} ms p50${
+        r.ipfs.failures.length
+          ? `; failed: ${
+            r.ipfs.failures.map((x) =>
+              `${x.from}->${x.to} ${x.error} after ${x.ms} ms${
+                x.connected ? "" : " (not connected)"
+              }`
+            ).join("; ")
+          }`
+          : ""
+      }`,
     ]);
   }
   rows.push([
     "identity",
     `${r.identity.identical}/${r.identity.checks}`,
-    `identical after ${r.identity.restarts} restarts each`,
+    `identical after ${r.identity.restarts} restarts of each of ${
+      r.identity.nodes.length === r.nodes ? "all" : r.identity.nodes.length
+    } nodes${r.identity.nodes.length === r.nodes ? "" : ` (${r.identity.nodes.join(" ")})`}`,
   ]);
   const faults = [
     r.faults.delay ? `delay ${r.faults.delay.ms}±${r.faults.delay.jitterMs} ms` : "",
-    r.faults.lossPercent ? `loss ${r.faults.lossPercent}%` : "",
+    r.lossVia ? `loss ${r.faults.lossPercent}% (${r.lossVia})` : "",
     r.partitioned.length ? `partition of ${r.partitioned.length} healed` : "",
-    r.killed.length ? `kill -9 of ${r.killed.length}` : "",
+    r.killed.length
+      ? `kill -9 of ${r.killed.length}${
+        r.notRestarted.length ? ` (${r.notRestarted.join(" ")} did not start again)` : ""
+      }`
+      : "",
   ].filter(Boolean).join(", ");
   return [
     `${r.nodes} nodes, ${r.network}${r.loopbackReason ? ` (${r.loopbackReason})` : ""}; faults: ${
       faults || "none"
     }${r.skippedFaults.length ? `; skipped: ${r.skippedFaults.join(", ")}` : ""}${
       r.netemReason ? ` (netem: ${r.netemReason})` : ""
-    }`,
+    }${r.lossReason ? ` (loss: ${r.lossReason})` : ""}`,
     table(["measure", "result", "detail"], rows),
     `start ${r.startMs} ms, run ${formatNumber(r.durationMs / 1000)} s`,
   ].join("\n");
@@ -307,6 +409,7 @@ if (import.meta.main) {
       faults: { type: "string", default: "delay,loss=1,partition,kill" },
       loopback: { type: "boolean", default: false },
       restarts: { type: "string", default: "10" },
+      "restart-nodes": { type: "string" },
       settle: { type: "string", default: "120" },
       json: { type: "string" },
     },
@@ -327,6 +430,9 @@ if (import.meta.main) {
     faults: parseFaults(values.faults),
     loopback: values.loopback,
     restarts: Number(values.restarts),
+    restartNodes: values["restart-nodes"] === undefined
+      ? undefined
+      : Number(values["restart-nodes"]),
     settleMs: Number(values.settle) * 1000,
     log: (line) => console.error(`net: ${line}`),
   });

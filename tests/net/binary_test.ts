@@ -1,20 +1,21 @@
 /**
- * The single binary (`deno task compile`): its selftest, init, and a daemon
- * that starts, answers its API and stops on SIGTERM. It needs a Deno runtime
- * to embed (denort), which `deno compile` downloads; where it cannot,
- * DENORT_BIN names one. METEOR_BIN names an already-built binary instead.
- * With neither, the test says why it does not run.
+ * The single binary (`deno task compile`, tools/compile.ts): its selftest,
+ * init, and a daemon that starts, answers its API and stops on SIGTERM.
+ * METEOR_BIN names an already-built binary; otherwise the test builds one,
+ * which needs a Deno runtime to embed (denort: DENORT_BIN, Deno's cache, or
+ * a download). With neither, the test says why it does not run.
  */
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
+import { runtimeProblem } from "../../tools/compile.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const TASK = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks.compile as string;
+const TOOL = new URL("../../tools/compile.ts", import.meta.url).pathname;
+
 const built = Deno.env.get("METEOR_BIN");
-const denort = Deno.env.get("DENORT_BIN");
-const why = built || denort
+const problem = built ? null : await runtimeProblem();
+const why = problem === null
   ? null
-  : "neither METEOR_BIN (a built meteor) nor DENORT_BIN (a runtime for deno compile) is set";
+  : `METEOR_BIN (a built meteor) is not set, and deno compile has no runtime to embed: ${problem}; ` +
+    "set DENORT_BIN to a denort binary, or METEOR_BIN";
 if (why) console.log(`tests/net/binary_test.ts: skipped: ${why}`);
 
 /** Runs the binary with `args`; resolves to its exit code and stdout. */
@@ -30,19 +31,36 @@ async function run(bin: string, args: string[], env: Record<string, string> = {}
   return text;
 }
 
-/** Builds the binary with deno.json's compile task, its --output moved to `dir`. */
-async function compile(dir: string): Promise<string> {
-  const bin = `${dir}/meteor`;
-  const args = TASK.replace(/^deno /, "").replace("--output meteor", `--output ${bin}`).split(" ");
-  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: ROOT,
+/** Runs the compile task's script with `args` and `env`. */
+function compileTask(args: string[], env: Record<string, string> = {}) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", TOOL, ...args],
+    env,
     stdout: "null",
     stderr: "piped",
   }).output();
+}
+
+/** Builds the binary into `dir` as `deno task compile --output` does. */
+async function compile(dir: string): Promise<string> {
+  const bin = `${dir}/meteor`;
+  const { code, stderr } = await compileTask(["--output", bin]);
   assert.equal(code, 0, `deno compile: ${new TextDecoder().decode(stderr)}`);
   return bin;
 }
+
+Deno.test("deno task compile without a runtime says what to do, in one line, and exits 1", async () => {
+  const { code, stderr } = await compileTask(["--output", "/nonexistent/meteor"], {
+    DENORT_BIN: "/nonexistent/denort",
+    RUST_BACKTRACE: "1",
+  });
+  const text = new TextDecoder().decode(stderr).trim();
+  assert.equal(code, 1);
+  assert.match(
+    text,
+    /^Cannot compile meteor: deno compile needs the Deno runtime denort \S+ for \S+, and DENORT_BIN=\/nonexistent\/denort is not a file\. Download https:\/\/dl\.deno\.land\/release\/v\S+\/denort-\S+\.zip where it can be reached, unzip it, and run again with DENORT_BIN=\/path\/to\/denort\.$/,
+  );
+});
 
 Deno.test({
   name: "the meteor binary runs selftest, init and a daemon that starts and stops",

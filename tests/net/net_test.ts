@@ -18,6 +18,25 @@ Deno.test("parseFaults() reads each fault and refuses unknown ones", () => {
   }
 });
 
+Deno.test("runNet() refuses restart counts it cannot run, before starting anything", async () => {
+  const base = {
+    nodes: 5,
+    scenario: "mesh" as const,
+    faults: parseFaults("none"),
+    loopback: true,
+    restarts: 1,
+    settleMs: 1000,
+  };
+  await assert.rejects(runNet({ ...base, restartNodes: 6 }), {
+    name: "RangeError",
+    message: "Cannot restart 6 nodes of 5: from 0 to 5",
+  });
+  await assert.rejects(runNet({ ...base, restarts: -1 }), {
+    name: "RangeError",
+    message: "Cannot restart each node -1 times: an integer >= 0",
+  });
+});
+
 Deno.test({
   name: "runNet() on 5 loopback daemons delivers every message once across a kill -9",
   sanitizeOps: false,
@@ -29,7 +48,8 @@ Deno.test({
       faults: parseFaults("kill=1"),
       loopback: true,
       restarts: 1,
-      settleMs: 30_000,
+      // Bounded, and long enough for a 2-core machine shared at load 30-40 (31/40 acked in 30 s there).
+      settleMs: 120_000,
       services: false,
     });
     assert.deepEqual(report.network, "loopback");
@@ -44,5 +64,8 @@ Deno.test({
     });
     assert.deepEqual(report.identity.identical, report.identity.checks);
     assert.deepEqual(report.identity.checks, 5);
+    assert.deepEqual(report.identity.nodes, [0, 1, 2, 3, 4]);
+    assert.deepEqual(report.connectionsEnd.pairs, 10);
+    assert.deepEqual(report.skippedFaults, []);
   },
 });
